@@ -1,0 +1,53 @@
+//! Points and quadrilaterals in page pixel coordinates (origin top-left, x right, y down).
+
+/// A point `[x, y]` in pixels of the page image.
+pub type Point = [f32; 2];
+
+/// Four corners, clockwise from the top-left one (the corner with the smallest `x + y`).
+pub type Quad = [Point; 4];
+
+/// Axis-aligned bounds `(min_x, min_y, max_x, max_y)` of a quad.
+pub fn bounds(q: &Quad) -> (f32, f32, f32, f32) {
+    q.iter().fold(
+        (f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY),
+        |(x0, y0, x1, y1), p| (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])),
+    )
+}
+
+/// True when every corner is a finite number inside `[0, width] x [0, height]`.
+pub fn inside(q: &Quad, width: u32, height: u32) -> bool {
+    q.iter().all(|p| {
+        p[0].is_finite()
+            && p[1].is_finite()
+            && p[0] >= 0.0
+            && p[1] >= 0.0
+            && p[0] <= width as f32
+            && p[1] <= height as f32
+    })
+}
+
+/// Centre of a quad (mean of its corners).
+pub fn centre(q: &Quad) -> Point {
+    let (sx, sy) = q.iter().fold((0.0, 0.0), |(sx, sy), p| (sx + p[0], sy + p[1]));
+    [sx / 4.0, sy / 4.0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_and_inside_agree_on_a_rectangle() {
+        let q = [[1.0, 2.0], [11.0, 2.0], [11.0, 7.0], [1.0, 7.0]];
+        assert_eq!(bounds(&q), (1.0, 2.0, 11.0, 7.0));
+        assert!(inside(&q, 11, 7));
+        assert!(!inside(&q, 10, 7));
+        assert_eq!(centre(&q), [6.0, 4.5]);
+    }
+
+    #[test]
+    fn nan_corners_are_never_inside() {
+        let q = [[f32::NAN, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+        assert!(!inside(&q, 10, 10));
+    }
+}

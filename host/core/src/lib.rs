@@ -1,0 +1,15 @@
+//! Domain and wire types of the OCR platform, shared by every other crate.
+//!
+//! Owns: job ids and states (and the state machine), task kinds, job options, the geometry of
+//! detected boxes and recognized lines, and the one catalog of error codes with their HTTP
+//! statuses. Must not do I/O: no database, storage, network, files or clocks.
+
+pub mod error;
+pub mod geometry;
+pub mod job;
+pub mod result;
+
+pub use error::{ErrorCode, JobError};
+pub use geometry::{Point, Quad};
+pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, TenantId};
+pub use result::{DetectPage, DetectResult, OcrLine, OcrPage, OcrResult, TextBox};
