@@ -1,0 +1,98 @@
+//! Test-only plugin that misbehaves on request, to check that the host contains it.
+//! Never shipped: the host's tests load it from `plugins/dist/test/`.
+//!
+//! Config `mode` picks the misbehaviour; without it both hooks pass their input through.
+
+wit_bindgen::generate!({ world: "full-plugin", path: "../../../wit" });
+
+use exports::ocr::plugin::box_filter::{self, PageInfo, PluginError, TextBox};
+use exports::ocr::plugin::text_normalizer::{self, TextLine};
+use ocr::plugin::host::{get_config, log};
+use ocr::plugin::types::{LogLevel, Point};
+
+struct Hostile;
+
+/// Misbehaviours shared by both hooks; returns normally only for modes it does not know.
+fn common(mode: &str) -> Result<(), PluginError> {
+    match mode {
+        "loop" => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        "alloc" => {
+            let mut v: Vec<u8> = Vec::with_capacity(1 << 30);
+            v.resize(1 << 30, 1);
+            log(LogLevel::Info, &format!("allocated {}", v.len()));
+        }
+        "panic" => panic!("the hostile plugin panics on purpose"),
+        "recurse" => {
+            log(LogLevel::Info, &format!("{}", recurse(std::hint::black_box(1))));
+        }
+        "error" => return Err(PluginError { message: "the hostile plugin refuses".into() }),
+        "log-flood" => {
+            for i in 0..100_000 {
+                log(LogLevel::Debug, &format!("line {i}: {}", "x".repeat(100)));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn recurse(n: u64) -> u64 {
+    if n == 0 { 0 } else { 1 + recurse(std::hint::black_box(n + 1)) }
+}
+
+impl box_filter::Guest for Hostile {
+    fn filter_boxes(page: PageInfo, mut boxes: Vec<TextBox>) -> Result<Vec<TextBox>, PluginError> {
+        let mode = get_config("mode").unwrap_or_default();
+        common(&mode)?;
+        match mode.as_str() {
+            "outside" => {
+                if let Some(b) = boxes.first_mut() {
+                    b.quad.top_right = Point { x: page.width as f32 + 10.0, y: 0.0 };
+                }
+            }
+            "nan" => {
+                if let Some(b) = boxes.first_mut() {
+                    b.quad.top_left.x = f32::NAN;
+                }
+            }
+            "extra" => {
+                let copy = boxes.clone();
+                boxes.extend(copy);
+            }
+            _ => {}
+        }
+        Ok(boxes)
+    }
+}
+
+impl text_normalizer::Guest for Hostile {
+    fn normalize_text(_page: PageInfo, mut lines: Vec<TextLine>) -> Result<Vec<TextLine>, PluginError> {
+        let mode = get_config("mode").unwrap_or_default();
+        common(&mode)?;
+        match mode.as_str() {
+            "drop-line" => {
+                lines.pop();
+            }
+            "nan" => {
+                if let Some(l) = lines.first_mut() {
+                    l.confidence = f32::NAN;
+                }
+            }
+            "long-text" => {
+                if let Some(l) = lines.first_mut() {
+                    l.text = "a".repeat(1 << 20);
+                    l.char_confidences.clear();
+                }
+            }
+            _ => {}
+        }
+        Ok(lines)
+    }
+}
+
+export!(Hostile);
