@@ -1,0 +1,111 @@
+//! What the engine loads: the models folder, threads, device, and which recognizer reads which language.
+
+use std::path::{Path, PathBuf};
+
+use ocr_core::Lang;
+
+/// File name of the ONNX Runtime library inside the models folder (as `scripts/fetch-models.sh` writes it).
+pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
+
+/// Where the models run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Device {
+    #[default]
+    Cpu,
+    /// NVIDIA GPU through ONNX Runtime's CUDA execution provider (cargo feature `cuda`, and
+    /// `scripts/fetch-models.sh --gpu`). Falls back to the CPU with a warning when unavailable.
+    Cuda,
+}
+
+/// The recognizer for one language: a CTC line model and its vocabulary (files in the models folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecognizerSpec {
+    pub lang: Lang,
+    pub model: String,
+    pub vocab: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferenceConfig {
+    /// Folder holding the ONNX Runtime library, the models and vocabularies.
+    pub models_dir: PathBuf,
+    /// Threads ONNX Runtime uses inside one model call; 0 lets ONNX Runtime choose (one per core).
+    pub intra_threads: usize,
+    pub device: Device,
+    /// One entry per language. Entries naming the same model file share one loaded session.
+    pub recognizers: Vec<RecognizerSpec>,
+    /// File name of the CRAFT detector, e.g. `craftnet.onnx`.
+    pub detector_model: String,
+}
+
+impl Default for InferenceConfig {
+    fn default() -> Self {
+        let aster = |lang| RecognizerSpec { lang, model: "asternet.onnx".into(), vocab: "vocab.json".into() };
+        Self {
+            models_dir: Self::default_models_dir(),
+            intra_threads: 0,
+            device: Device::Cpu,
+            recognizers: vec![aster(Lang::Vi), aster(Lang::En)],
+            detector_model: "craftnet.onnx".into(),
+        }
+    }
+}
+
+impl InferenceConfig {
+    /// `$OCR_MODELS_DIR`, else `${XDG_CACHE_HOME:-$HOME/.cache}/ocr-platform/models`: the same
+    /// rule as `scripts/fetch-models.sh`.
+    pub fn default_models_dir() -> PathBuf {
+        let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(dir) = non_empty("OCR_MODELS_DIR") {
+            return dir;
+        }
+        let cache = non_empty("XDG_CACHE_HOME")
+            .or_else(|| non_empty("HOME").map(|h| h.join(".cache")))
+            .unwrap_or_else(|| PathBuf::from(".cache"));
+        cache.join("ocr-platform").join("models")
+    }
+
+    /// Path of the ONNX Runtime library the engine loads.
+    pub fn ort_library(&self) -> PathBuf {
+        self.models_dir.join(ORT_LIBRARY)
+    }
+
+    /// The CUDA build of ONNX Runtime, with its provider libraries beside it.
+    pub fn ort_gpu_library(&self) -> PathBuf {
+        self.models_dir.join("gpu").join(ORT_LIBRARY)
+    }
+
+    /// Every file the engine needs that is not there (empty when all are).
+    pub fn missing_files(&self) -> Vec<PathBuf> {
+        let mut files = vec![self.ort_library(), self.models_dir.join(&self.detector_model)];
+        for r in &self.recognizers {
+            files.push(self.models_dir.join(&r.model));
+            files.push(self.models_dir.join(&r.vocab));
+        }
+        let mut missing: Vec<PathBuf> = Vec::new();
+        for f in files {
+            if !is_file(&f) && !missing.contains(&f) {
+                missing.push(f);
+            }
+        }
+        missing
+    }
+}
+
+fn is_file(p: &Path) -> bool {
+    p.metadata().map(|m| m.is_file()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_files_names_each_absent_file_once() {
+        let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
+        let missing = cfg.missing_files();
+        // Library, detector, and the one recognizer + vocab both languages share.
+        assert_eq!(missing.len(), 4, "{missing:?}");
+        assert!(missing.iter().any(|p| p.ends_with("craftnet.onnx")));
+    }
+}

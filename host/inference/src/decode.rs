@@ -1,0 +1,298 @@
+//! Uploaded bytes to page images: type sniffing, size limits checked before decoding, EXIF
+//! orientation, multi-page TIFF and PDF rasterization.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+
+use crate::error::{Error, Result};
+
+/// Limits on what [`decode_pages`] accepts; every check runs before the pixels are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Widest page in pixels: stops absurd aspect ratios (a 1 x 10^6 strip) that pass the pixel cap.
+    pub max_width: u32,
+    /// Tallest page in pixels, for the same reason as `max_width`.
+    pub max_height: u32,
+    /// Most pixels per page: stops decompression bombs (a few KB of PNG/TIFF that claim to be
+    /// 100000x100000 and would need 30 GB) before any buffer is allocated.
+    pub max_pixels: u64,
+    /// Most pages per file: stops a small multi-page TIFF/PDF from costing hours of inference.
+    pub max_pages: usize,
+    /// Resolution PDF pages are rasterized at; bounds the pixels a tiny PDF can expand to
+    /// (still checked against the pixel caps per page).
+    pub pdf_dpi: u32,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self { max_width: 10_000, max_height: 10_000, max_pixels: 40_000_000, max_pages: 50, pdf_dpi: 150 }
+    }
+}
+
+impl DecodeLimits {
+    fn check(&self, width: u64, height: u64) -> Result<()> {
+        if width == 0 || height == 0 {
+            return Err(Error::InvalidImage(format!("the page is {width}x{height} pixels")));
+        }
+        if width > u64::from(self.max_width)
+            || height > u64::from(self.max_height)
+            || width.saturating_mul(height) > self.max_pixels
+        {
+            return Err(Error::ImageTooLarge {
+                width,
+                height,
+                max_width: self.max_width,
+                max_height: self.max_height,
+                max_pixels: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_pages(&self, pages: usize) -> Result<()> {
+        if pages > self.max_pages {
+            return Err(Error::TooManyPages { pages, max: self.max_pages });
+        }
+        Ok(())
+    }
+
+    /// Allocation cap handed to the decoders themselves, as a second line of defence:
+    /// the largest page at 16 bits per channel RGBA.
+    fn max_alloc(&self) -> u64 {
+        self.max_pixels.saturating_mul(8)
+    }
+}
+
+/// The MIME type of `bytes` by their magic number, for the types [`decode_pages`] accepts.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let b = bytes;
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if b.starts_with(b"BM") && b.len() >= 26 {
+        Some("image/bmp")
+    } else if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        Some("image/tiff")
+    } else if b.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Decodes an uploaded file into RGB pages (one for a plain image, several for TIFF and PDF).
+pub fn decode_pages(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+    match sniff(bytes) {
+        Some("image/png") => decode_single(bytes, ImageFormat::Png, limits),
+        Some("image/jpeg") => decode_single(bytes, ImageFormat::Jpeg, limits),
+        Some("image/webp") => decode_single(bytes, ImageFormat::WebP, limits),
+        Some("image/bmp") => decode_single(bytes, ImageFormat::Bmp, limits),
+        Some("image/tiff") => decode_tiff(bytes, limits),
+        Some("application/pdf") => decode_pdf(bytes, limits),
+        _ => Err(Error::UnsupportedMediaType(
+            "the file is not a supported type; send PNG, JPEG, WebP, BMP, TIFF or PDF".into(),
+        )),
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> Error {
+    Error::InvalidImage(e.to_string())
+}
+
+fn decode_single(bytes: &[u8], format: ImageFormat, limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_width);
+    decoder_limits.max_image_height = Some(limits.max_height);
+    decoder_limits.max_alloc = Some(limits.max_alloc());
+    reader.limits(decoder_limits);
+    // Reading the decoder only parses the header; the size check runs before any pixel is decoded.
+    let mut decoder = match reader.into_decoder() {
+        Ok(d) => d,
+        Err(image::ImageError::Limits(_)) => return Err(too_large_from_header(bytes, format, limits)),
+        Err(e) => return Err(invalid(e)),
+    };
+    let (w, h) = decoder.dimensions();
+    limits.check(u64::from(w), u64::from(h))?;
+    let orientation = decoder.orientation().map_err(invalid)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(invalid)?;
+    img.apply_orientation(orientation);
+    Ok(vec![img.into_rgb8()])
+}
+
+/// The size error for a header the decoder itself refused on its limits (its dimensions, if readable).
+fn too_large_from_header(bytes: &[u8], format: ImageFormat, limits: &DecodeLimits) -> Error {
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map(|(w, h)| (u64::from(w), u64::from(h)))
+        .unwrap_or((0, 0));
+    Error::ImageTooLarge {
+        width: w,
+        height: h,
+        max_width: limits.max_width,
+        max_height: limits.max_height,
+        max_pixels: limits.max_pixels,
+    }
+}
+
+fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+    use tiff::decoder::{Decoder, Limits};
+
+    let tiff_limits = || {
+        let mut l = Limits::default();
+        l.decoding_buffer_size = usize::try_from(limits.max_alloc()).unwrap_or(usize::MAX);
+        l
+    };
+    // First pass: walk the directories only (no pixel data), counting pages and checking sizes.
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
+    let mut pages = 0usize;
+    loop {
+        pages += 1;
+        limits.check_pages(pages)?;
+        let (w, h) = dec.dimensions().map_err(invalid)?;
+        limits.check(u64::from(w), u64::from(h))?;
+        if !dec.more_images() {
+            break;
+        }
+        dec.next_image().map_err(invalid)?;
+    }
+    // Second pass: decode.
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
+    let mut out = Vec::with_capacity(pages);
+    for i in 0..pages {
+        if i > 0 {
+            dec.next_image().map_err(invalid)?;
+        }
+        let (w, h) = dec.dimensions().map_err(invalid)?;
+        let color = dec.colortype().map_err(invalid)?;
+        let data = dec.read_image().map_err(invalid)?;
+        out.push(tiff_to_rgb(w, h, color, data)?);
+    }
+    Ok(out)
+}
+
+fn tiff_to_rgb(w: u32, h: u32, color: tiff::ColorType, data: tiff::decoder::DecodingResult) -> Result<RgbImage> {
+    use tiff::ColorType as C;
+    use tiff::decoder::DecodingResult as D;
+
+    let n = w as usize * h as usize;
+    // Samples as 8-bit values (16-bit samples keep their high byte).
+    let samples: Vec<u8> = match data {
+        D::U8(v) => v,
+        D::U16(v) => v.into_iter().map(|s| (s >> 8) as u8).collect(),
+        _ => return Err(Error::InvalidImage(format!("unsupported TIFF sample format ({color:?})"))),
+    };
+    let channels = match color {
+        C::Gray(1) => {
+            // Bilevel: packed bits, rows padded to whole bytes, 1 = white (BlackIsZero).
+            let row = (w as usize).div_ceil(8);
+            if samples.len() < row * h as usize {
+                return Err(Error::InvalidImage("truncated TIFF image data".into()));
+            }
+            let mut img = RgbImage::new(w, h);
+            for (x, y, p) in img.enumerate_pixels_mut() {
+                let byte = samples[y as usize * row + x as usize / 8];
+                let v = if byte & (0x80 >> (x % 8)) != 0 { 255 } else { 0 };
+                *p = image::Rgb([v, v, v]);
+            }
+            return Ok(img);
+        }
+        C::Gray(8 | 16) => 1,
+        C::GrayA(8 | 16) => 2,
+        C::RGB(8 | 16) => 3,
+        C::RGBA(8 | 16) => 4,
+        other => return Err(Error::InvalidImage(format!("unsupported TIFF colour type {other:?}"))),
+    };
+    if samples.len() < n * channels {
+        return Err(Error::InvalidImage("truncated TIFF image data".into()));
+    }
+    let rgb: Vec<u8> = match channels {
+        1 | 2 => samples.chunks_exact(channels).take(n).flat_map(|p| [p[0]; 3]).collect(),
+        _ => samples.chunks_exact(channels).take(n).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+    };
+    RgbImage::from_raw(w, h, rgb).ok_or_else(|| Error::InvalidImage("bad TIFF buffer size".into()))
+}
+
+fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::{LoadPdfError, Pdf};
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{PixmapSettings, RenderCache, RenderSettings};
+
+    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| match e {
+        LoadPdfError::Decryption(_) => Error::InvalidImage("encrypted PDFs are not supported".into()),
+        LoadPdfError::Invalid => Error::InvalidImage("not a readable PDF".into()),
+    })?;
+    let pages = pdf.pages();
+    limits.check_pages(pages.len())?;
+    if pages.is_empty() {
+        return Err(Error::InvalidImage("the PDF has no pages".into()));
+    }
+    let scale = limits.pdf_dpi as f32 / 72.0;
+    // Check every page's pixel size before rendering any.
+    for page in pages.iter() {
+        let (w, h) = page.render_dimensions();
+        let (w, h) = ((w * scale) as u64, (h * scale) as u64);
+        limits.check(w, h)?;
+        if w > u64::from(u16::MAX) || h > u64::from(u16::MAX) {
+            return Err(Error::ImageTooLarge {
+                width: w,
+                height: h,
+                max_width: limits.max_width,
+                max_height: limits.max_height,
+                max_pixels: limits.max_pixels,
+            });
+        }
+    }
+    let cache = RenderCache::new();
+    let interpreter = InterpreterSettings::default();
+    let render = RenderSettings::default();
+    let pixmap = PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE };
+    let mut out = Vec::with_capacity(pages.len());
+    for (i, page) in pages.iter().enumerate() {
+        // The renderer is young pure-Rust code: a hostile file must fail the job, not the worker.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            hayro::render(page, &cache, &interpreter, &render, &pixmap)
+        }))
+        .map_err(|_| Error::InvalidImage(format!("PDF page {} could not be rendered", i + 1)))?;
+        let (w, h) = (u32::from(rendered.width()), u32::from(rendered.height()));
+        // An opaque white background makes premultiplied RGBA equal to plain RGBA.
+        let rgba = rendered.data_as_u8_slice();
+        let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        out.push(RgbImage::from_raw(w, h, rgb).ok_or_else(|| invalid("bad PDF page buffer"))?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff_knows_each_accepted_type_and_nothing_else() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"BM\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), Some("image/bmp"));
+        assert_eq!(sniff(b"II*\0\x08\0\0\0"), Some("image/tiff"));
+        assert_eq!(sniff(b"MM\0*\0\0\0\x08"), Some("image/tiff"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b"<html>"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn limits_refuse_oversized_and_empty_pages() {
+        let l = DecodeLimits::default();
+        assert!(l.check(10_000, 4_000).is_ok());
+        assert!(matches!(l.check(10_001, 10), Err(Error::ImageTooLarge { .. })));
+        assert!(matches!(l.check(8_000, 8_000), Err(Error::ImageTooLarge { .. })));
+        assert!(matches!(l.check(0, 10), Err(Error::InvalidImage(_))));
+        assert!(matches!(l.check_pages(51), Err(Error::TooManyPages { pages: 51, max: 50 })));
+    }
+}

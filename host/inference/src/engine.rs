@@ -1,0 +1,332 @@
+//! The loaded models and the two pipeline stages the worker calls.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use ocr_core::{DetectParams, Lang, OcrLine, TextBox};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::TensorRef;
+
+use crate::config::{Device, InferenceConfig};
+use crate::detect::{self, GroupParams, ScoreMaps};
+use crate::error::{Error, Result};
+use crate::recognize;
+
+/// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
+/// resizing, tensor building, post-processing, cropping, decoding).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTiming {
+    pub model: Duration,
+    pub other: Duration,
+}
+
+/// Text lines found on a page, in reading order.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub boxes: Vec<TextBox>,
+    pub timing: StageTiming,
+}
+
+/// Recognized lines, in the order of the boxes given.
+#[derive(Debug, Clone)]
+pub struct Recognition {
+    pub lines: Vec<OcrLine>,
+    pub timing: StageTiming,
+}
+
+struct Recognizer {
+    /// File name of the model, for `model_name`.
+    name: String,
+    session: Mutex<Session>,
+    vocab: Vec<String>,
+}
+
+/// The loaded models: one detector, one recognizer session per distinct model file.
+pub struct Engine {
+    detector: Mutex<Session>,
+    detector_name: String,
+    recognizers: Vec<std::sync::Arc<Recognizer>>,
+    by_lang: HashMap<Lang, usize>,
+    group: GroupParams,
+}
+
+/// ONNX Runtime allows one environment per process (a second `build` fails), so every engine shares it.
+static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+static ENV_INIT: Mutex<()> = Mutex::new(());
+
+fn environment(cfg: &InferenceConfig) -> Result<Environment> {
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env.clone());
+    }
+    let _guard = ENV_INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env.clone());
+    }
+    let gpu_lib = cfg.ort_gpu_library();
+    let lib = if cfg.device == Device::Cuda && gpu_lib.is_file() {
+        gpu_lib
+    } else {
+        if cfg.device == Device::Cuda {
+            tracing::warn!(path = %gpu_lib.display(), "CUDA build of ONNX Runtime not found (run scripts/fetch-models.sh --gpu); using the CPU build");
+        }
+        cfg.ort_library()
+    };
+    // `init_from` returns an error for a missing or unloadable library; `ort::init()` would panic.
+    let env = ort::init_from(&lib)
+        .map_err(|e| Error::ModelLoad(format!("ONNX Runtime library {}: {e}", lib.display())))?
+        .with_name("ocr-inference")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| Error::ModelLoad(e.to_string()))?;
+    Ok(ENVIRONMENT.get_or_init(|| env).clone())
+}
+
+fn load_session(env: &Environment, path: &Path, cfg: &InferenceConfig) -> Result<Session> {
+    let load_err = |e: ort::Error| Error::ModelLoad(format!("{}: {e}", path.display()));
+    let builder = || -> Result<ort::session::builder::SessionBuilder> {
+        let mut b = Session::builder(env)
+            .map_err(load_err)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| load_err(e.into()))?;
+        if cfg.intra_threads > 0 {
+            b = b.with_intra_threads(cfg.intra_threads).map_err(|e| load_err(e.into()))?;
+        }
+        Ok(b)
+    };
+    let mut b = builder()?;
+    if cfg.device == Device::Cuda {
+        b = with_cuda(b, builder)?;
+    }
+    b.commit_from_file(path).map_err(load_err)
+}
+
+#[cfg(feature = "cuda")]
+fn with_cuda(
+    b: ort::session::builder::SessionBuilder,
+    fresh: impl Fn() -> Result<ort::session::builder::SessionBuilder>,
+) -> Result<ort::session::builder::SessionBuilder> {
+    use ort::ep::{CUDA, ExecutionProvider};
+    let cuda = CUDA::default();
+    if !cuda.is_available().unwrap_or(false) {
+        tracing::warn!("the CUDA execution provider is not available in this ONNX Runtime build; running on the CPU");
+        return Ok(b);
+    }
+    match b.with_execution_providers([cuda.build().error_on_failure()]) {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not register the CUDA execution provider (no GPU or CUDA libraries?); running on the CPU");
+            fresh()
+        }
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+fn with_cuda(
+    b: ort::session::builder::SessionBuilder,
+    _fresh: impl Fn() -> Result<ort::session::builder::SessionBuilder>,
+) -> Result<ort::session::builder::SessionBuilder> {
+    tracing::warn!("device = cuda, but ocr-inference was built without the `cuda` feature; running on the CPU");
+    Ok(b)
+}
+
+fn load_vocab(path: &Path) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Vocab {
+        chars: Vec<String>,
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    let v: Vocab =
+        serde_json::from_slice(&bytes).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    if v.chars.len() < 2 {
+        return Err(Error::ModelLoad(format!("{}: vocabulary is empty", path.display())));
+    }
+    Ok(v.chars)
+}
+
+fn stem(file: &str) -> String {
+    Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file).to_owned()
+}
+
+impl Engine {
+    /// Loads the ONNX Runtime library and every model the configuration names (each model file once).
+    pub fn load(cfg: &InferenceConfig) -> Result<Engine> {
+        let missing = cfg.missing_files();
+        if !missing.is_empty() {
+            return Err(Error::ModelsMissing { missing });
+        }
+        let env = environment(cfg)?;
+        let detector = load_session(&env, &cfg.models_dir.join(&cfg.detector_model), cfg)?;
+
+        let mut recognizers: Vec<std::sync::Arc<Recognizer>> = Vec::new();
+        let mut loaded: HashMap<(String, String), usize> = HashMap::new();
+        let mut by_lang = HashMap::new();
+        for spec in &cfg.recognizers {
+            let key = (spec.model.clone(), spec.vocab.clone());
+            let idx = match loaded.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let session = load_session(&env, &cfg.models_dir.join(&spec.model), cfg)?;
+                    let vocab = load_vocab(&cfg.models_dir.join(&spec.vocab))?;
+                    recognizers.push(std::sync::Arc::new(Recognizer {
+                        name: stem(&spec.model),
+                        session: Mutex::new(session),
+                        vocab,
+                    }));
+                    loaded.insert(key, recognizers.len() - 1);
+                    recognizers.len() - 1
+                }
+            };
+            by_lang.insert(spec.lang, idx);
+        }
+        tracing::info!(models_dir = %cfg.models_dir.display(), recognizers = recognizers.len(), "OCR models loaded");
+        Ok(Engine {
+            detector: Mutex::new(detector),
+            detector_name: stem(&cfg.detector_model),
+            recognizers,
+            by_lang,
+            group: GroupParams::default(),
+        })
+    }
+
+    /// Which models read `lang`, e.g. `craftnet+asternet`.
+    pub fn model_name(&self, lang: Lang) -> String {
+        match self.by_lang.get(&lang) {
+            Some(&i) => format!("{}+{}", self.detector_name, self.recognizers[i].name),
+            None => self.detector_name.clone(),
+        }
+    }
+
+    /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping).
+    pub fn detect(&self, page: &RgbImage, params: &DetectParams) -> Result<Detection> {
+        let start = Instant::now();
+        let (w, h) = page.dimensions();
+        if w == 0 || h == 0 {
+            return Err(Error::InvalidImage("the page is empty".into()));
+        }
+        let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
+        let input = detect::input_tensor(page, &plan);
+
+        let model_start = Instant::now();
+        let maps = {
+            let mut session = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+            let outputs = session
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::detection)?])
+                .map_err(Error::detection)?;
+            let y = outputs[0].try_extract_array::<f32>().map_err(Error::detection)?;
+            score_maps(y)?
+        };
+        let model = model_start.elapsed();
+
+        // Score maps are half the input size: x2 back to the input, then / ratio to the page.
+        let to_page = 2.0 / plan.ratio;
+        let words: Vec<_> = detect::word_boxes(&maps, params)
+            .into_iter()
+            .map(|(q, s)| (detect::order_quad(q.map(|[x, y]| [x * to_page, y * to_page])), s))
+            .collect();
+        let boxes = detect::group_lines(&words, &self.group, w, h);
+        let total = start.elapsed();
+        Ok(Detection { boxes, timing: StageTiming { model, other: total.saturating_sub(model) } })
+    }
+
+    /// Reads the text under each box (batched by width); lines come back in the order of `boxes`.
+    pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
+        self.recognize_batched(page, boxes, lang, recognize::MAX_BATCH)
+    }
+
+    /// [`Engine::recognize`] with a chosen batch size (1 = one line per model call). For benchmarks and tests.
+    #[doc(hidden)]
+    pub fn recognize_batched(
+        &self,
+        page: &RgbImage,
+        boxes: &[TextBox],
+        lang: Lang,
+        max_batch: usize,
+    ) -> Result<Recognition> {
+        let start = Instant::now();
+        let rec = self.by_lang.get(&lang).map(|&i| &self.recognizers[i]).ok_or(Error::NoRecognizer(lang))?;
+        let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
+        let widths: Vec<u32> = crops.iter().map(|c| c.width()).collect();
+        let mut results: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
+        let mut model = Duration::ZERO;
+        for bucket in recognize::buckets(&widths, max_batch.max(1)) {
+            let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &crops[i]).collect();
+            let input = recognize::batch_tensor(&batch);
+            let model_start = Instant::now();
+            let mut session = rec.session.lock().unwrap_or_else(|e| e.into_inner());
+            let outputs = session
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::recognition)?])
+                .map_err(Error::recognition)?;
+            let lp = outputs[0].try_extract_array::<f32>().map_err(Error::recognition)?;
+            model += model_start.elapsed();
+            // log_probs: [T, B, C], time-major; T = W / 4.
+            let shape = lp.shape().to_vec();
+            if shape.len() != 3 || shape[1] != bucket.len() || shape[2] != rec.vocab.len() {
+                return Err(Error::recognition(format!(
+                    "unexpected output shape {shape:?} for a batch of {} and {} classes",
+                    bucket.len(),
+                    rec.vocab.len()
+                )));
+            }
+            let frames_total = shape[0];
+            let wmax = batch.iter().map(|c| c.width()).max().unwrap_or(4) as usize;
+            for (b, &i) in bucket.iter().enumerate() {
+                // Only the frames of this line's own width; the rest saw padding.
+                let frames = (widths[i] as usize * frames_total).div_ceil(wmax).min(frames_total);
+                let view = lp.slice(ndarray::s![..frames, b, ..]);
+                results[i] = Some(recognize::ctc_greedy(view, &rec.vocab));
+            }
+        }
+        let lines = boxes
+            .iter()
+            .zip(results)
+            .map(|(b, r)| {
+                let (text, char_confidences) = r.unwrap_or_default();
+                OcrLine {
+                    confidence: recognize::line_confidence(&char_confidences),
+                    text,
+                    points: b.points,
+                    char_confidences,
+                }
+            })
+            .collect();
+        let total = start.elapsed();
+        Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
+    }
+}
+
+/// Text and link maps from CRAFT's `y`, channel-first `[1, 2, H, W]` or channel-last `[1, H, W, 2]`.
+fn score_maps(y: ndarray::ArrayViewD<'_, f32>) -> Result<ScoreMaps> {
+    let s = y.shape().to_vec();
+    let (text, link, height, width) = match s.as_slice() {
+        [1, 2, h, w] => (
+            y.slice(ndarray::s![0, 0, .., ..]).iter().copied().collect(),
+            y.slice(ndarray::s![0, 1, .., ..]).iter().copied().collect(),
+            *h,
+            *w,
+        ),
+        [1, h, w, 2] => (
+            y.slice(ndarray::s![0, .., .., 0]).iter().copied().collect(),
+            y.slice(ndarray::s![0, .., .., 1]).iter().copied().collect(),
+            *h,
+            *w,
+        ),
+        _ => return Err(Error::detection(format!("unexpected detector output shape {s:?}"))),
+    };
+    Ok(ScoreMaps { width, height, text, link })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+}

@@ -1,0 +1,29 @@
+//! Text detection and recognition for the OCR platform, on ONNX Runtime via `ort`.
+//!
+//! **Owns:** the models (loading the CRAFT detector and the asternet line recognizer once per
+//! process), their pre- and post-processing (resize/normalize, score maps to word boxes to text
+//! lines, perspective crops, batched CTC decoding), and turning uploaded bytes into page images
+//! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF), with
+//! limits checked before anything large is allocated.
+//!
+//! **Must not:** touch storage, the network, the queue or configuration files. The caller gives
+//! an [`InferenceConfig`] and bytes, and gets pages, boxes and lines back. (The only environment
+//! read is [`InferenceConfig::default_models_dir`], which follows `scripts/fetch-models.sh`.)
+//!
+//! **Threads:** everything is synchronous and CPU-bound. An [`Engine`] is `Send + Sync`; each ONNX
+//! session sits behind its own `Mutex` (ONNX Runtime's `run` needs exclusive access), so any
+//! thread may call it and concurrent calls on the same model queue up, while detection and
+//! recognition can run at the same time. ONNX Runtime parallelizes inside one call
+//! (`intra_threads`). Async callers must run it off their runtime (e.g. `spawn_blocking`).
+
+mod config;
+mod decode;
+mod detect;
+mod engine;
+mod error;
+mod recognize;
+
+pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
+pub use decode::{DecodeLimits, decode_pages, sniff};
+pub use engine::{Detection, Engine, Recognition, StageTiming};
+pub use error::{Error, Result};

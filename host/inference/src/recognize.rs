@@ -1,0 +1,225 @@
+//! asternet line recognition: perspective crops, width-bucketed batches, greedy CTC decoding.
+
+use image::{Rgb, RgbImage, imageops::FilterType};
+use imageproc::geometric_transformations::{Interpolation, Projection, warp_into};
+use ndarray::{Array4, ArrayView2};
+use ocr_core::Quad;
+use unicode_normalization::UnicodeNormalization;
+
+/// Height of the recognizer input.
+pub(crate) const LINE_HEIGHT: u32 = 32;
+/// Widest line crop fed to the recognizer (200 characters' worth of frames): a reviewer's
+/// absurd 10000x5 box must not become a 64000-pixel-wide tensor.
+pub(crate) const MAX_LINE_WIDTH: u32 = 1600;
+/// Lines per recognizer call.
+pub(crate) const MAX_BATCH: usize = 16;
+/// Lines batch together while the widest is at most this much wider than the narrowest: the
+/// narrow ones are padded, and too much padding costs time (and can change what the model reads).
+pub(crate) const BUCKET_SLACK: f32 = 1.25;
+
+/// Input width for a crop of `w` x `h`: height 32, aspect kept, at least 32, a multiple of 4.
+pub(crate) fn line_width(w: f32, h: f32) -> u32 {
+    let w = (w * LINE_HEIGHT as f32 / h.max(1.0)).max(0.0) as u32;
+    (w.max(32).div_ceil(4) * 4).min(MAX_LINE_WIDTH)
+}
+
+fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+/// The line under `quad`, straightened by a perspective warp and scaled to height 32.
+pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
+    let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
+    let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
+    let target_w = line_width(w, h);
+    // Warp at (at most) native resolution, then resize with a proper filter: bilinear sampling
+    // alone would alias when a tall line shrinks to 32 px.
+    let scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h).max(1.0);
+    let (nw, nh) = ((w * scale) as u32, (h * scale) as u32);
+    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 4 * MAX_LINE_WIDTH));
+    let from = quad.map(|[x, y]| (x, y));
+    let to = [(0.0, 0.0), (nw as f32, 0.0), (nw as f32, nh as f32), (0.0, nh as f32)];
+    let mut native = RgbImage::new(nw, nh);
+    match Projection::from_control_points(from, to) {
+        Some(p) => warp_into(page, &p, Interpolation::Bilinear, Rgb([255, 255, 255]), &mut native),
+        // Degenerate quad (zero area): nothing to read.
+        None => native.fill(255),
+    }
+    image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle)
+}
+
+/// Groups line indices (sorted by width) into batches of similar width.
+pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..widths.len()).collect();
+    order.sort_by_key(|&i| widths[i]);
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        match out.last_mut() {
+            Some(b) if b.len() < max_batch && widths[i] as f32 <= widths[b[0]] as f32 * BUCKET_SLACK => b.push(i),
+            _ => out.push(vec![i]),
+        }
+    }
+    out
+}
+
+/// Batch tensor `[B, 3, 32, W_max]`, `(p/255 - 0.5) / 0.5`; narrower crops are padded on the
+/// right by repeating their last column (no artificial edge for the model to read).
+pub(crate) fn batch_tensor(crops: &[&RgbImage]) -> Array4<f32> {
+    let wmax = crops.iter().map(|c| c.width()).max().unwrap_or(32) as usize;
+    let mut t = Array4::<f32>::zeros((crops.len(), 3, LINE_HEIGHT as usize, wmax));
+    for (b, crop) in crops.iter().enumerate() {
+        let cw = crop.width();
+        for y in 0..LINE_HEIGHT {
+            for x in 0..wmax as u32 {
+                let p = crop.get_pixel(x.min(cw - 1), y);
+                for c in 0..3 {
+                    t[[b, c, y as usize, x as usize]] = f32::from(p[c]) / 127.5 - 1.0;
+                }
+            }
+        }
+    }
+    t
+}
+
+/// Greedy CTC decoding of `[T, C]` log-probabilities: argmax per frame, repeats collapsed,
+/// blank (class 0) dropped. Each character's confidence is the exp of the best log-prob among
+/// the frames that produced it. Returns NFC text and one confidence per character of it.
+pub(crate) fn ctc_greedy(log_probs: ArrayView2<'_, f32>, vocab: &[String]) -> (String, Vec<f32>) {
+    let mut tokens: Vec<(usize, f32)> = Vec::new();
+    let mut prev = usize::MAX;
+    for frame in log_probs.rows() {
+        let (best, lp) = frame
+            .iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc });
+        if best != 0 && best == prev {
+            if let Some(last) = tokens.last_mut() {
+                last.1 = last.1.max(lp);
+            }
+        } else if best != 0 {
+            tokens.push((best, lp));
+        }
+        prev = best;
+    }
+    let mut raw = String::new();
+    let mut confs = Vec::new();
+    for (k, lp) in tokens {
+        let s = vocab.get(k).map(String::as_str).unwrap_or("");
+        for ch in s.chars() {
+            raw.push(ch);
+            confs.push(lp.exp());
+        }
+    }
+    nfc_with_confidences(&raw, &confs)
+}
+
+/// NFC-normalizes `text`, keeping one confidence per output character: where composition
+/// merges characters, the merged character gets the lowest confidence of its parts.
+pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f32>) {
+    let nfc: String = text.nfc().collect();
+    if nfc.chars().count() == confs.len() {
+        return (nfc, confs.to_vec());
+    }
+    // Normalize per segment: a starter and the combining marks after it.
+    let mut out = String::new();
+    let mut out_confs = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i + 1;
+        while j < chars.len() && unicode_normalization::char::canonical_combining_class(chars[j]) != 0 {
+            j += 1;
+        }
+        let seg: String = chars[i..j].iter().collect::<String>().nfc().collect();
+        let seg_min = confs[i..j].iter().copied().fold(1.0f32, f32::min);
+        let n = seg.chars().count();
+        out.push_str(&seg);
+        if n == j - i {
+            out_confs.extend_from_slice(&confs[i..j]);
+        } else {
+            out_confs.extend(std::iter::repeat_n(seg_min, n));
+        }
+        i = j;
+    }
+    (out, out_confs)
+}
+
+/// Mean of the character confidences; 1 for an empty line.
+pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
+    if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn vocab() -> Vec<String> {
+        ["<blank>", "a", "b", "ệ"].iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Log-probs where frame t puts probability `p` on class `seq[t]`.
+    fn frames(seq: &[usize], p: f32) -> Array2<f32> {
+        let mut a = Array2::from_elem((seq.len(), 4), ((1.0 - p) / 3.0).ln());
+        for (t, &k) in seq.iter().enumerate() {
+            a[[t, k]] = p.ln();
+        }
+        a
+    }
+
+    #[test]
+    fn ctc_collapses_repeats_and_drops_blanks() {
+        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab());
+        assert_eq!(text, "aabệ");
+        assert_eq!(confs.len(), 4);
+        assert!(confs.iter().all(|c| (c - 0.9).abs() < 1e-5));
+        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab());
+        assert_eq!((empty.as_str(), none.len()), ("", 0));
+        assert_eq!(line_confidence(&none), 1.0);
+    }
+
+    #[test]
+    fn a_character_takes_the_best_frame_of_its_run() {
+        let mut lp = frames(&[1, 1], 0.6);
+        lp[[1, 1]] = 0.8f32.ln();
+        let (_, confs) = ctc_greedy(lp.view(), &vocab());
+        assert!((confs[0] - 0.8).abs() < 1e-5);
+    }
+
+    #[test]
+    fn decomposed_output_is_composed_to_nfc_with_aligned_confidences() {
+        let (text, confs) = nfc_with_confidences("e\u{323}\u{302}x", &[0.9, 0.5, 0.7, 0.8]);
+        assert_eq!(text, "ệx");
+        assert_eq!(confs, vec![0.5, 0.8]);
+    }
+
+    #[test]
+    fn line_width_keeps_aspect_in_multiples_of_four() {
+        assert_eq!(line_width(100.0, 20.0), 160);
+        assert_eq!(line_width(101.0, 20.0), 164);
+        assert_eq!(line_width(5.0, 20.0), 32);
+        assert_eq!(line_width(100_000.0, 5.0), MAX_LINE_WIDTH);
+    }
+
+    #[test]
+    fn buckets_keep_similar_widths_together() {
+        let b = buckets(&[100, 400, 104, 120, 800, 410], 16);
+        assert_eq!(b, vec![vec![0, 2, 3], vec![1, 5], vec![4]]);
+        let b = buckets(&[100; 5], 2);
+        assert_eq!(b.len(), 3);
+    }
+
+    #[test]
+    fn crops_are_32_high_and_straightened() {
+        // A dark bar on white, read through a quad that exactly covers it.
+        let mut page = RgbImage::from_pixel(200, 100, Rgb([255, 255, 255]));
+        for y in 40..60 {
+            for x in 20..120 {
+                page.put_pixel(x, y, Rgb([0, 0, 0]));
+            }
+        }
+        let crop = crop_line(&page, &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]]);
+        assert_eq!(crop.dimensions(), (160, 32));
+        assert!(crop.get_pixel(80, 16)[0] < 10);
+    }
+}
