@@ -24,7 +24,10 @@ impl box_filter::Guest for Plugin {
         // Tenant configuration is read-only strings; `None` when the key is not set.
         if get_config("verbose").as_deref() == Some("true") {
             // Logs are returned with the job (capped per call).
-            log(LogLevel::Info, &format!("page {}: {} boxes", page.page_index, boxes.len()));
+            log(
+                LogLevel::Info,
+                &format!("page {}: {} boxes", page.page_index, boxes.len()),
+            );
         }
         // An expected failure is a `PluginError`: the job fails with `plugin_failed` and this
         // message. A panic fails it too, with a less helpful message.

@@ -21,8 +21,10 @@ impl Guest for MinBoxFilter {
         let min_score = config_f32("min_score", DEFAULT_MIN_SCORE)?;
         let min_height = config_f32("min_height", DEFAULT_MIN_HEIGHT)?;
         let total = boxes.len();
-        let kept: Vec<TextBox> =
-            boxes.into_iter().filter(|b| b.score >= min_score && height(&b.quad) >= min_height).collect();
+        let kept: Vec<TextBox> = boxes
+            .into_iter()
+            .filter(|b| b.score >= min_score && height(&b.quad) >= min_height)
+            .collect();
         log(
             LogLevel::Info,
             &format!(
@@ -40,14 +42,25 @@ impl Guest for MinBoxFilter {
 fn config_f32(key: &str, default: f32) -> Result<f32, PluginError> {
     match get_config(key) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| PluginError { message: format!("config {key} must be a number, got {v:?}") }),
+        Some(v) => v.trim().parse().map_err(|_| PluginError {
+            message: format!("config {key} must be a number, got {v:?}"),
+        }),
     }
 }
 
 /// Height of the box's axis-aligned bounds.
 fn height(q: &Quad) -> f32 {
-    let ys = [q.top_left.y, q.top_right.y, q.bottom_right.y, q.bottom_left.y];
-    let (lo, hi) = ys.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &y| (lo.min(y), hi.max(y)));
+    let ys = [
+        q.top_left.y,
+        q.top_right.y,
+        q.bottom_right.y,
+        q.bottom_left.y,
+    ];
+    let (lo, hi) = ys
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &y| {
+            (lo.min(y), hi.max(y))
+        });
     hi - lo
 }
 

@@ -26,7 +26,9 @@ impl Guest for TextNormalizer {
             None | Some("false") => false,
             Some("true") => true,
             Some(other) => {
-                return Err(PluginError { message: format!("config mask_digits must be true or false, got {other:?}") });
+                return Err(PluginError {
+                    message: format!("config mask_digits must be true or false, got {other:?}"),
+                });
             }
         };
         let mut changed = 0;
@@ -38,7 +40,14 @@ impl Guest for TextNormalizer {
                 new
             })
             .collect();
-        log(LogLevel::Info, &format!("page {}: changed {changed} of {} lines", page.page_index, out.len()));
+        log(
+            LogLevel::Info,
+            &format!(
+                "page {}: changed {changed} of {} lines",
+                page.page_index,
+                out.len()
+            ),
+        );
         Ok(out)
     }
 }
@@ -46,7 +55,11 @@ impl Guest for TextNormalizer {
 fn normalize(mut line: TextLine, mask: bool) -> TextLine {
     let nfc: String = line.text.nfc().collect();
     let n = nfc.chars().count();
-    let confs = if line.char_confidences.len() == n { line.char_confidences } else { vec![line.confidence; n] };
+    let confs = if line.char_confidences.len() == n {
+        line.char_confidences
+    } else {
+        vec![line.confidence; n]
+    };
 
     // Trim and collapse whitespace, keeping each character's confidence beside it.
     let mut chars: Vec<(char, f32)> = Vec::with_capacity(n);
@@ -66,7 +79,10 @@ fn normalize(mut line: TextLine, mask: bool) -> TextLine {
     if mask {
         let mut i = 0;
         while i < chars.len() {
-            let run = chars[i..].iter().take_while(|(c, _)| c.is_ascii_digit()).count();
+            let run = chars[i..]
+                .iter()
+                .take_while(|(c, _)| c.is_ascii_digit())
+                .count();
             if run >= MASK_MIN_RUN {
                 chars[i..i + run].iter_mut().for_each(|(c, _)| *c = '*');
             }

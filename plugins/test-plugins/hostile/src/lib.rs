@@ -22,17 +22,24 @@ fn common(mode: &str) -> Result<(), PluginError> {
             }
         }
         "alloc" => {
-            let mut v: Vec<u8> = Vec::with_capacity(1 << 30);
-            v.resize(1 << 30, 1);
-            log(LogLevel::Info, &format!("allocated {}", v.len()));
+            // black_box keeps the optimizer from eliding an allocation it can see is unused.
+            let v = std::hint::black_box(vec![1u8; 1 << 30]);
+            log(LogLevel::Info, &format!("allocated {}", v[v.len() - 1]));
         }
         "panic" => panic!("the hostile plugin panics on purpose"),
         "recurse" => {
-            log(LogLevel::Info, &format!("{}", recurse(std::hint::black_box(1))));
+            log(
+                LogLevel::Info,
+                &format!("{}", recurse(std::hint::black_box(1))),
+            );
         }
-        "error" => return Err(PluginError { message: "the hostile plugin refuses".into() }),
+        "error" => {
+            return Err(PluginError {
+                message: "the hostile plugin refuses".into(),
+            });
+        }
         "log-flood" => {
-            for i in 0..100_000 {
+            for i in 0..2_000 {
                 log(LogLevel::Debug, &format!("line {i}: {}", "x".repeat(100)));
             }
         }
@@ -42,7 +49,11 @@ fn common(mode: &str) -> Result<(), PluginError> {
 }
 
 fn recurse(n: u64) -> u64 {
-    if n == 0 { 0 } else { 1 + recurse(std::hint::black_box(n + 1)) }
+    if n == 0 {
+        0
+    } else {
+        1 + recurse(std::hint::black_box(n + 1))
+    }
 }
 
 impl box_filter::Guest for Hostile {
@@ -52,7 +63,10 @@ impl box_filter::Guest for Hostile {
         match mode.as_str() {
             "outside" => {
                 if let Some(b) = boxes.first_mut() {
-                    b.quad.top_right = Point { x: page.width as f32 + 10.0, y: 0.0 };
+                    b.quad.top_right = Point {
+                        x: page.width as f32 + 10.0,
+                        y: 0.0,
+                    };
                 }
             }
             "nan" => {
@@ -71,7 +85,10 @@ impl box_filter::Guest for Hostile {
 }
 
 impl text_normalizer::Guest for Hostile {
-    fn normalize_text(_page: PageInfo, mut lines: Vec<TextLine>) -> Result<Vec<TextLine>, PluginError> {
+    fn normalize_text(
+        _page: PageInfo,
+        mut lines: Vec<TextLine>,
+    ) -> Result<Vec<TextLine>, PluginError> {
         let mode = get_config("mode").unwrap_or_default();
         common(&mode)?;
         match mode.as_str() {

@@ -1,0 +1,212 @@
+//! Conversions between `ocr-core` types and the WIT types, and the checks on what a plugin
+//! returns.
+
+use ocr_core::{OcrLine, Quad, TextBox, geometry};
+
+use crate::Limits;
+use crate::bindings::ocr::plugin::types as wit;
+
+pub(crate) fn page_info(page_index: u32, width: u32, height: u32) -> wit::PageInfo {
+    wit::PageInfo {
+        page_index,
+        width,
+        height,
+    }
+}
+
+fn point(p: [f32; 2]) -> wit::Point {
+    wit::Point { x: p[0], y: p[1] }
+}
+
+fn quad(q: &Quad) -> wit::Quad {
+    wit::Quad {
+        top_left: point(q[0]),
+        top_right: point(q[1]),
+        bottom_right: point(q[2]),
+        bottom_left: point(q[3]),
+    }
+}
+
+fn core_quad(q: &wit::Quad) -> Quad {
+    [q.top_left, q.top_right, q.bottom_right, q.bottom_left].map(|p| [p.x, p.y])
+}
+
+pub(crate) fn text_box(b: &TextBox) -> wit::TextBox {
+    wit::TextBox {
+        quad: quad(&b.points),
+        score: b.score,
+    }
+}
+
+pub(crate) fn text_line(l: &OcrLine) -> wit::TextLine {
+    wit::TextLine {
+        text: l.text.clone(),
+        confidence: l.confidence,
+        quad: quad(&l.points),
+        char_confidences: l.char_confidences.clone(),
+    }
+}
+
+fn unit(x: f32) -> bool {
+    (0.0..=1.0).contains(&x)
+}
+
+fn check_quad(what: &str, q: &Quad, page: &wit::PageInfo) -> Result<(), String> {
+    if geometry::inside(q, page.width, page.height) {
+        return Ok(());
+    }
+    let bad = q
+        .iter()
+        .find(|p| !geometry::inside(&[**p; 4], page.width, page.height))
+        .copied()
+        .unwrap_or(q[0]);
+    Err(format!(
+        "{what} has the corner ({}, {}) outside the {}x{} page",
+        bad[0], bad[1], page.width, page.height
+    ))
+}
+
+/// Checks and converts what `filter-boxes` returned for `given` input boxes.
+pub(crate) fn filtered_boxes(
+    out: Vec<wit::TextBox>,
+    given: usize,
+    page: &wit::PageInfo,
+    limits: &Limits,
+) -> Result<Vec<TextBox>, String> {
+    let max = given.min(limits.max_output_boxes);
+    if out.len() > max {
+        return Err(format!(
+            "returned {} boxes, at most {max} allowed (it was given {given})",
+            out.len()
+        ));
+    }
+    out.iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let points = core_quad(&b.quad);
+            check_quad(&format!("box {i}"), &points, page)?;
+            if !unit(b.score) {
+                return Err(format!("box {i} has the score {}, outside [0, 1]", b.score));
+            }
+            Ok(TextBox {
+                points,
+                score: b.score,
+            })
+        })
+        .collect()
+}
+
+/// Checks and converts what `normalize-text` returned for `given` input lines.
+pub(crate) fn normalized_lines(
+    out: Vec<wit::TextLine>,
+    given: usize,
+    page: &wit::PageInfo,
+    limits: &Limits,
+) -> Result<Vec<OcrLine>, String> {
+    if out.len() != given {
+        return Err(format!(
+            "returned {} lines for {given}: normalize-text must return one line per line",
+            out.len()
+        ));
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let points = core_quad(&l.quad);
+            check_quad(&format!("line {i}"), &points, page)?;
+            if l.text.len() > limits.max_text_len {
+                return Err(format!(
+                    "line {i} is {} bytes long, at most {} allowed",
+                    l.text.len(),
+                    limits.max_text_len
+                ));
+            }
+            if !unit(l.confidence) {
+                return Err(format!(
+                    "line {i} has the confidence {}, outside [0, 1]",
+                    l.confidence
+                ));
+            }
+            let chars = l.text.chars().count();
+            let char_confidences = match l.char_confidences.len() {
+                0 => vec![l.confidence; chars],
+                n if n == chars => l.char_confidences,
+                n => {
+                    return Err(format!(
+                        "line {i} has {chars} characters but {n} character confidences"
+                    ));
+                }
+            };
+            if let Some(c) = char_confidences.iter().find(|c| !unit(**c)) {
+                return Err(format!(
+                    "line {i} has a character confidence {c}, outside [0, 1]"
+                ));
+            }
+            Ok(OcrLine {
+                text: l.text,
+                confidence: l.confidence,
+                points,
+                char_confidences,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> wit::PageInfo {
+        page_info(0, 100, 50)
+    }
+
+    fn tb(x1: f32, score: f32) -> TextBox {
+        TextBox {
+            points: [[1.0, 1.0], [x1, 1.0], [x1, 10.0], [1.0, 10.0]],
+            score,
+        }
+    }
+
+    #[test]
+    fn boxes_round_trip_through_the_wit_types() {
+        let b = tb(20.0, 0.7);
+        let out = filtered_boxes(vec![text_box(&b)], 1, &page(), &Limits::default()).unwrap();
+        assert_eq!(out, vec![b]);
+    }
+
+    #[test]
+    fn filtered_boxes_must_stay_inside_the_page_and_not_multiply() {
+        let limits = Limits::default();
+        let outside =
+            filtered_boxes(vec![text_box(&tb(120.0, 0.7))], 1, &page(), &limits).unwrap_err();
+        assert!(
+            outside.contains("(120, 1) outside the 100x50 page"),
+            "{outside}"
+        );
+        let more =
+            filtered_boxes(vec![text_box(&tb(20.0, 0.7)); 2], 1, &page(), &limits).unwrap_err();
+        assert!(more.contains("at most 1"), "{more}");
+        let nan =
+            filtered_boxes(vec![text_box(&tb(20.0, f32::NAN))], 1, &page(), &limits).unwrap_err();
+        assert!(nan.contains("score"), "{nan}");
+    }
+
+    #[test]
+    fn normalized_lines_keep_their_count_and_get_char_confidences() {
+        let limits = Limits::default();
+        let line = OcrLine {
+            text: "héllo".into(),
+            confidence: 0.5,
+            points: tb(20.0, 1.0).points,
+            char_confidences: vec![],
+        };
+        let out = normalized_lines(vec![text_line(&line)], 1, &page(), &limits).unwrap();
+        assert_eq!(out[0].char_confidences, vec![0.5; 5]);
+        let err = normalized_lines(vec![], 1, &page(), &limits).unwrap_err();
+        assert!(err.contains("returned 0 lines for 1"), "{err}");
+        let mut wrong = text_line(&line);
+        wrong.char_confidences = vec![0.5; 2];
+        let err = normalized_lines(vec![wrong], 1, &page(), &limits).unwrap_err();
+        assert!(err.contains("5 characters but 2"), "{err}");
+    }
+}

@@ -1,0 +1,582 @@
+//! The plugin host against real components: the built-in plugins, the template, and hostile
+//! test plugins. The components come from `scripts/build-plugins.sh`, which this binary runs
+//! once (cargo makes it a no-op when nothing changed); set `OCR_PLUGIN_DIST` to a folder laid
+//! out like `plugins/dist` to skip the build.
+//!
+//! Compiling a component takes ~0.7 s with a debug wasmtime, so each is loaded once into one
+//! shared host ([`shared`]) and reused by every test.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use ocr_core::{DetectPage, ErrorCode, OcrLine, OcrPage, TextBox};
+use ocr_plugin_host::{Limits, LogLevel, Plugin, PluginError, PluginHost};
+
+/// The shared host's deadline: short, so the endless-loop test is quick.
+const DEADLINE: Duration = Duration::from_millis(300);
+
+fn dist() -> &'static Path {
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("OCR_PLUGIN_DIST") {
+            return PathBuf::from(dir);
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let status = std::process::Command::new("bash")
+            .arg(root.join("scripts/build-plugins.sh"))
+            .env(
+                "CARGO_BUILD_JOBS",
+                std::env::var("CARGO_BUILD_JOBS").unwrap_or_else(|_| "1".into()),
+            )
+            .status()
+            .expect("run scripts/build-plugins.sh");
+        assert!(status.success(), "scripts/build-plugins.sh failed");
+        root.join("plugins/dist")
+    })
+}
+
+fn wasm(name: &str) -> Vec<u8> {
+    let path = dist().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A fresh folder for precompiled artefacts, shared by the hosts of this test binary.
+fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("plugin-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    })
+}
+
+struct Shared {
+    host: PluginHost,
+    filter: Arc<Plugin>,
+    normalizer: Arc<Plugin>,
+    hostile: Arc<Plugin>,
+    template: Arc<Plugin>,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        // Fuel plentiful so that the endless loop meets the deadline first; `out_of_fuel` uses
+        // a host of its own.
+        let limits = Limits {
+            deadline: DEADLINE,
+            fuel: 1 << 40,
+            ..Limits::default()
+        };
+        let host = PluginHost::new(limits, Some(cache_dir().to_path_buf())).expect("host");
+        let load = |name: &str| {
+            let started = Instant::now();
+            let plugin = host
+                .load(&wasm(name))
+                .unwrap_or_else(|e| panic!("load {name}: {e}"));
+            eprintln!("loaded {name} in {:?}", started.elapsed());
+            plugin
+        };
+        Shared {
+            filter: load("min-box-filter.wasm"),
+            normalizer: load("text-normalizer.wasm"),
+            hostile: load("test/test-plugin-hostile.wasm"),
+            template: load("test/plugin-template.wasm"),
+            host,
+        }
+    })
+}
+
+fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn rect(x: f32, y: f32, w: f32, h: f32) -> [[f32; 2]; 4] {
+    [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+}
+
+/// Three boxes on a 200x100 page: a good one, a low-score one, a 3 px high one.
+fn detect_page() -> DetectPage {
+    DetectPage {
+        page_index: 2,
+        width: 200,
+        height: 100,
+        boxes: vec![
+            TextBox {
+                points: rect(10.0, 10.0, 100.0, 20.0),
+                score: 0.9,
+            },
+            TextBox {
+                points: rect(10.0, 40.0, 100.0, 20.0),
+                score: 0.3,
+            },
+            TextBox {
+                points: rect(10.0, 70.0, 100.0, 3.0),
+                score: 0.9,
+            },
+        ],
+    }
+}
+
+fn line(text: &str) -> OcrLine {
+    let n = text.chars().count();
+    OcrLine {
+        text: text.into(),
+        confidence: 0.8,
+        points: rect(10.0, 10.0, 100.0, 20.0),
+        char_confidences: (0..n).map(|i| i as f32 / n as f32).collect(),
+    }
+}
+
+fn ocr_page(texts: &[&str]) -> OcrPage {
+    let lines: Vec<OcrLine> = texts.iter().map(|t| line(t)).collect();
+    OcrPage {
+        page_index: 0,
+        width: 200,
+        height: 100,
+        text: texts.join("\n"),
+        lines,
+    }
+}
+
+fn hostile_filter(mode: &str) -> Result<Vec<TextBox>, PluginError> {
+    let s = shared();
+    s.host
+        .filter_boxes(&s.hostile, &config(&[("mode", mode)]), &detect_page())
+        .map(|r| r.output)
+}
+
+fn hostile_normalize(mode: &str) -> Result<Vec<OcrLine>, PluginError> {
+    let s = shared();
+    s.host
+        .normalize_text(
+            &s.hostile,
+            &config(&[("mode", mode)]),
+            &ocr_page(&["a", "b"]),
+        )
+        .map(|r| r.output)
+}
+
+/// The good plugin still works after a hostile one misbehaved.
+fn good_plugin_still_serves() {
+    let s = shared();
+    let report = s
+        .host
+        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
+        .expect("good plugin");
+    assert_eq!(report.output.len(), 1);
+}
+
+#[test]
+fn min_box_filter_drops_low_score_and_tiny_boxes_and_logs_it() {
+    let s = shared();
+    assert!(s.filter.hooks.filter_boxes && !s.filter.hooks.normalize_text);
+    let report = s
+        .host
+        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
+        .unwrap();
+    assert_eq!(report.output, vec![detect_page().boxes[0].clone()]);
+    assert_eq!(report.logs.len(), 1);
+    assert_eq!(report.logs[0].level, LogLevel::Info);
+    assert!(
+        report.logs[0]
+            .message
+            .contains("page 2: dropped 2 of 3 boxes"),
+        "{:?}",
+        report.logs
+    );
+    assert!(report.fuel_used > 0);
+    assert!(report.memory_peak > 0);
+}
+
+#[test]
+fn min_box_filter_reads_its_thresholds_from_the_tenant_config() {
+    let s = shared();
+    let lenient = config(&[("min_score", "0.2"), ("min_height", "2")]);
+    let report = s
+        .host
+        .filter_boxes(&s.filter, &lenient, &detect_page())
+        .unwrap();
+    assert_eq!(report.output.len(), 3);
+
+    let err = s
+        .host
+        .filter_boxes(&s.filter, &config(&[("min_score", "high")]), &detect_page())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        PluginError::Failed("config min_score must be a number, got \"high\"".into())
+    );
+    assert_eq!(err.code(), ErrorCode::PluginFailed);
+}
+
+#[test]
+fn text_normalizer_composes_trims_and_collapses_whitespace() {
+    let s = shared();
+    assert!(s.normalizer.hooks.normalize_text && !s.normalizer.hooks.filter_boxes);
+    // "o" + combining diaeresis composes to "ö" (NFC).
+    let page = ocr_page(&["  Hello \t  wo\u{308}rld  ", "plain"]);
+    let report = s
+        .host
+        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
+        .unwrap();
+    let texts: Vec<&str> = report.output.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts, ["Hello wörld", "plain"]);
+    // NFC changed the character count: confidences fall back to the line's.
+    assert_eq!(report.output[0].char_confidences, vec![0.8; 11]);
+    // Unchanged lines keep their own.
+    assert_eq!(report.output[1], page.lines[1]);
+    assert!(
+        report.logs[0].message.contains("changed 1 of 2 lines"),
+        "{:?}",
+        report.logs
+    );
+}
+
+#[test]
+fn text_normalizer_keeps_confidences_beside_their_characters() {
+    let s = shared();
+    let page = ocr_page(&[" a  b "]);
+    let report = s
+        .host
+        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
+        .unwrap();
+    let c = &page.lines[0].char_confidences;
+    assert_eq!(report.output[0].text, "a b");
+    assert_eq!(report.output[0].char_confidences, vec![c[1], c[2], c[4]]);
+}
+
+#[test]
+fn text_normalizer_masks_long_digit_runs_when_configured() {
+    let s = shared();
+    let page = ocr_page(&["card 4111111111111111 exp 12/29", "call 12345678"]);
+    let masked = s
+        .host
+        .normalize_text(&s.normalizer, &config(&[("mask_digits", "true")]), &page)
+        .unwrap();
+    assert_eq!(masked.output[0].text, "card **************** exp 12/29");
+    assert_eq!(
+        masked.output[1].text, "call 12345678",
+        "runs under 9 digits stay"
+    );
+    let plain = s
+        .host
+        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
+        .unwrap();
+    assert_eq!(plain.output[0].text, "card 4111111111111111 exp 12/29");
+}
+
+#[test]
+fn the_template_passes_both_hooks_through() {
+    let s = shared();
+    assert!(s.template.hooks.filter_boxes && s.template.hooks.normalize_text);
+    let boxes = s
+        .host
+        .filter_boxes(&s.template, &config(&[("verbose", "true")]), &detect_page())
+        .unwrap();
+    assert_eq!(boxes.output, detect_page().boxes);
+    assert_eq!(boxes.logs.len(), 1);
+    let page = ocr_page(&["x", "y"]);
+    let lines = s
+        .host
+        .normalize_text(&s.template, &BTreeMap::new(), &page)
+        .unwrap();
+    assert_eq!(lines.output, page.lines);
+}
+
+#[test]
+fn calling_a_hook_the_plugin_lacks_is_refused() {
+    let s = shared();
+    let err = s
+        .host
+        .normalize_text(&s.filter, &BTreeMap::new(), &ocr_page(&["a"]))
+        .unwrap_err();
+    assert_eq!(err, PluginError::HookMissing("normalize-text"));
+    assert_eq!(err.code(), ErrorCode::PluginInvalid);
+}
+
+#[test]
+fn an_endless_loop_is_stopped_at_the_deadline() {
+    let started = Instant::now();
+    let err = hostile_filter("loop").unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(err, PluginError::Timeout);
+    assert_eq!(err.code(), ErrorCode::PluginTimeout);
+    assert!(elapsed >= DEADLINE, "stopped after {elapsed:?}");
+    assert!(
+        elapsed < DEADLINE + Duration::from_secs(2),
+        "stopped after {elapsed:?}"
+    );
+    good_plugin_still_serves();
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_fuel_on_a_small_budget() {
+    let limits = Limits {
+        fuel: 20_000_000,
+        deadline: Duration::from_secs(30),
+        ..Limits::default()
+    };
+    let host = PluginHost::new(limits, Some(cache_dir().to_path_buf())).unwrap();
+    let hostile = host.load(&wasm("test/test-plugin-hostile.wasm")).unwrap();
+    let err = host
+        .filter_boxes(&hostile, &config(&[("mode", "loop")]), &detect_page())
+        .unwrap_err();
+    assert_eq!(err, PluginError::OutOfFuel);
+    assert_eq!(err.code(), ErrorCode::PluginOutOfFuel);
+    // The same instance kind serves a normal call on the same budget.
+    let ok = host
+        .filter_boxes(&hostile, &BTreeMap::new(), &detect_page())
+        .unwrap();
+    assert_eq!(ok.output.len(), 3);
+}
+
+#[test]
+fn a_huge_allocation_hits_the_memory_cap() {
+    let err = hostile_filter("alloc").unwrap_err();
+    assert_eq!(err, PluginError::MemoryExceeded);
+    assert_eq!(err.code(), ErrorCode::PluginMemoryExceeded);
+    assert_eq!(
+        hostile_normalize("alloc").unwrap_err(),
+        PluginError::MemoryExceeded
+    );
+    good_plugin_still_serves();
+}
+
+#[test]
+fn a_panic_fails_the_call() {
+    let err = hostile_filter("panic").unwrap_err();
+    assert!(
+        matches!(&err, PluginError::Failed(m) if m.contains("panic")),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), ErrorCode::PluginFailed);
+    good_plugin_still_serves();
+}
+
+#[test]
+fn unbounded_recursion_fails_the_call() {
+    let err = hostile_filter("recurse").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginFailed, "{err:?}");
+    good_plugin_still_serves();
+}
+
+#[test]
+fn a_plugin_error_carries_the_plugins_message() {
+    assert_eq!(
+        hostile_filter("error").unwrap_err(),
+        PluginError::Failed("the hostile plugin refuses".into())
+    );
+    assert_eq!(
+        hostile_normalize("error").unwrap_err(),
+        PluginError::Failed("the hostile plugin refuses".into())
+    );
+}
+
+#[test]
+fn boxes_outside_the_page_or_more_boxes_than_given_are_invalid_output() {
+    for (mode, expected) in [
+        ("outside", "corner (210, 0) outside the 200x100 page"),
+        ("nan", "outside the 200x100 page"),
+        ("extra", "at most 3"),
+    ] {
+        match hostile_filter(mode) {
+            Err(PluginError::InvalidOutput(m)) => assert!(m.contains(expected), "{mode}: {m}"),
+            other => panic!("{mode}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        hostile_filter("extra").unwrap_err().code(),
+        ErrorCode::PluginInvalidOutput
+    );
+    good_plugin_still_serves();
+}
+
+#[test]
+fn lines_dropped_or_out_of_bounds_are_invalid_output() {
+    for (mode, expected) in [
+        ("drop-line", "returned 1 lines for 2"),
+        ("nan", "confidence NaN"),
+        ("long-text", "at most 4096 allowed"),
+    ] {
+        match hostile_normalize(mode) {
+            Err(PluginError::InvalidOutput(m)) => assert!(m.contains(expected), "{mode}: {m}"),
+            other => panic!("{mode}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_log_flood_is_cut_at_the_cap() {
+    let s = shared();
+    let report = s
+        .host
+        .filter_boxes(
+            &s.hostile,
+            &config(&[("mode", "log-flood")]),
+            &detect_page(),
+        )
+        .unwrap();
+    let bytes: usize = report.logs.iter().map(|l| l.message.len() + 1).sum();
+    let last = report.logs.last().unwrap();
+    assert!(
+        last.message.contains("more log line(s) dropped"),
+        "{last:?}"
+    );
+    assert!(bytes <= s.host.limits().max_log_bytes + last.message.len() + 1);
+    assert_eq!(report.output.len(), 3);
+}
+
+#[test]
+fn random_bytes_and_core_modules_are_not_plugins() {
+    let s = shared();
+    for (bytes, expected) in [
+        (
+            b"definitely not wasm".to_vec(),
+            "not a WebAssembly component",
+        ),
+        (b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module"),
+        (b"\0asm\x0d\0\x01\0garbage".to_vec(), "does not compile"),
+    ] {
+        match s.host.load(&bytes) {
+            Err(e @ PluginError::Invalid(_)) => {
+                assert_eq!(e.code(), ErrorCode::PluginInvalid);
+                assert!(e.to_string().contains(expected), "{e}");
+            }
+            other => panic!("{expected}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn oversized_components_are_refused_before_compiling() {
+    let limits = Limits {
+        max_component_bytes: 1000,
+        ..Limits::default()
+    };
+    let host = PluginHost::new(limits, None).unwrap();
+    let err = host.load(&wasm("min-box-filter.wasm")).unwrap_err();
+    assert!(
+        matches!(&err, PluginError::Invalid(m) if m.contains("at most 1000")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_component_that_imports_the_file_system_is_refused() {
+    let s = shared();
+    let err = s
+        .host
+        .load(&wasm("test/test-plugin-fs-reader.wasm"))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PluginInvalid);
+    assert!(err.to_string().contains("wasi:filesystem"), "{err}");
+}
+
+#[test]
+fn loading_the_same_bytes_twice_returns_the_cached_plugin() {
+    let s = shared();
+    let again = s.host.load(&wasm("min-box-filter.wasm")).unwrap();
+    assert!(Arc::ptr_eq(&again, &s.filter));
+    assert_eq!(again.sha256.len(), 64);
+}
+
+#[test]
+fn precompiled_artefacts_are_reused_by_a_second_host() {
+    let first = shared();
+    let second = PluginHost::new(Limits::default(), Some(cache_dir().to_path_buf())).unwrap();
+    let started = Instant::now();
+    let filter = second.load(&wasm("min-box-filter.wasm")).unwrap();
+    eprintln!(
+        "loaded precompiled min-box-filter in {:?}",
+        started.elapsed()
+    );
+    assert!(second.disk_cache_hits() >= 1);
+    assert_eq!(filter.sha256, first.filter.sha256);
+    let report = second
+        .filter_boxes(&filter, &BTreeMap::new(), &detect_page())
+        .unwrap();
+    assert_eq!(report.output.len(), 1);
+}
+
+#[test]
+fn a_plugin_from_another_host_is_refused() {
+    let s = shared();
+    let other = PluginHost::new(Limits::default(), Some(cache_dir().to_path_buf())).unwrap();
+    let err = other
+        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
+        .unwrap_err();
+    assert!(matches!(err, PluginError::Internal(_)), "{err:?}");
+}
+
+#[test]
+fn pages_over_the_input_limit_are_refused_before_the_call() {
+    let s = shared();
+    let mut page = detect_page();
+    page.boxes = vec![page.boxes[0].clone(); s.host.limits().max_input_items + 1];
+    let err = s
+        .host
+        .filter_boxes(&s.filter, &BTreeMap::new(), &page)
+        .unwrap_err();
+    assert!(matches!(err, PluginError::TooManyItems { .. }), "{err:?}");
+}
+
+#[test]
+fn many_threads_call_one_plugin_at_once() {
+    shared();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    good_plugin_still_serves();
+                }
+            });
+        }
+    });
+}
+
+/// Prints warm call times; run with `--ignored --nocapture` (in release for real numbers).
+#[test]
+#[ignore]
+fn measure_warm_calls() {
+    let s = shared();
+    let boxes: Vec<TextBox> = (0..500)
+        .map(|i| TextBox {
+            points: rect((i % 10) as f32 * 19.0, (i / 10) as f32 * 2.0, 18.0, 1.5),
+            score: 0.6,
+        })
+        .collect();
+    let page = DetectPage {
+        page_index: 0,
+        width: 200,
+        height: 100,
+        boxes,
+    };
+    let lines = ocr_page(&["  Some   recognized text 4111111111111111  "; 200]);
+    let cfg = config(&[("mask_digits", "true")]);
+    measure("filter-boxes, 500 boxes", || {
+        drop(s.host.filter_boxes(&s.filter, &cfg, &page).unwrap())
+    });
+    measure("normalize-text, 200 lines", || {
+        drop(s.host.normalize_text(&s.normalizer, &cfg, &lines).unwrap())
+    });
+}
+
+fn measure(name: &str, run: impl Fn()) {
+    run();
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            run();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    eprintln!("{name}: median {:?}, p99 {:?}", times[100], times[198]);
+}
