@@ -1,0 +1,148 @@
+//! The REST API: routes, tenant scoping, the OpenAPI document and its offline viewer.
+
+pub mod error;
+pub mod jobs;
+pub mod types;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ocr_core::{ErrorCode, TenantId};
+use ocr_worker::{Backends, Ocr};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use self::error::ApiError;
+use self::types::Readiness;
+
+/// Request-level limits.
+#[derive(Debug, Clone)]
+pub struct ApiLimits {
+    /// Upload size cap, counted while the body streams in (stops disk/memory exhaustion).
+    pub max_upload_bytes: usize,
+    /// Boxes per page in an edit (bounds the work recognition does per page).
+    pub max_boxes_per_page: usize,
+    /// JSON body cap (create options, box edits).
+    pub max_json_bytes: usize,
+}
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub backends: Backends,
+    /// Present when this process runs a worker: `/ready` then checks the models too.
+    pub ocr: Option<Arc<dyn Ocr>>,
+    pub limits: ApiLimits,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OCR Platform API", description = "Multi-tenant OCR: create a job, upload a file, review the detected boxes, run recognition, read the text. Every /v1 call is scoped by the X-Tenant-Id header."),
+    paths(
+        health, ready,
+        jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
+        jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result,
+    ),
+    components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
+    tags((name = "jobs", description = "The OCR job flow"), (name = "ops", description = "Health and readiness"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/ocr/jobs", get(jobs::list_jobs).post(jobs::create_job))
+        .route("/v1/ocr/jobs/{id}", get(jobs::get_job).delete(jobs::delete_job))
+        .route("/v1/ocr/jobs/{id}/upload", axum::routing::post(jobs::upload))
+        .route("/v1/ocr/jobs/{id}/file", get(jobs::get_file))
+        .route("/v1/ocr/jobs/{id}/detect", get(jobs::get_detect).patch(jobs::patch_detect))
+        .route("/v1/ocr/jobs/{id}/run-ocr", axum::routing::post(jobs::run_ocr))
+        .route("/v1/ocr/jobs/{id}/result", get(jobs::get_result))
+        // The upload route reads its body as a stream and counts; everything else is small JSON.
+        .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_upload_bytes.saturating_add(64 * 1024)));
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .merge(v1)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
+        .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route") })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The tenant of a request, from `X-Tenant-Id`.
+pub struct Tenant(pub TenantId);
+
+impl<S: Send + Sync> FromRequestParts<S> for Tenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts
+            .headers
+            .get("x-tenant-id")
+            .ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?;
+        let id = raw
+            .to_str()
+            .ok()
+            .and_then(|s| TenantId::parse(s.trim()))
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenant, "X-Tenant-Id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))?;
+        Ok(Tenant(id))
+    }
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "ops", responses((status = 200, description = "Alive", example = json!({"ok": true}))))]
+pub async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"ok": true}))
+}
+
+/// Readiness: 200 only when the database, queue, object storage (and, in processes that run a
+/// worker, the models) answer; 503 naming what is down.
+#[utoipa::path(get, path = "/ready", tag = "ops", responses(
+    (status = 200, body = Readiness), (status = 503, body = Readiness, description = "Something is down")))]
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let b = &state.backends;
+    let timeout = std::time::Duration::from_secs(3);
+    let check = |r: Result<Result<(), ocr_store::Error>, tokio::time::error::Elapsed>, name: &str| match r {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "{name} is not ready");
+            "unavailable".to_string()
+        }
+        Err(_) => "timed out".to_string(),
+    };
+    let (db, queue, objects) = tokio::join!(
+        tokio::time::timeout(timeout, b.db.ping()),
+        tokio::time::timeout(timeout, b.queue.ping()),
+        tokio::time::timeout(timeout, b.objects.ping()),
+    );
+    let mut checks = std::collections::BTreeMap::new();
+    checks.insert("database".to_string(), check(db, "database"));
+    checks.insert("queue".to_string(), check(queue, "queue"));
+    checks.insert("objects".to_string(), check(objects, "object storage"));
+    if let Some(ocr) = state.ocr.clone() {
+        let models = tokio::task::spawn_blocking(move || ocr.ready()).await;
+        checks.insert(
+            "models".to_string(),
+            match models {
+                Ok(Ok(())) => "ok".into(),
+                Ok(Err(e)) => format!("missing: {}", e.message),
+                Err(_) => "unavailable".into(),
+            },
+        );
+    }
+    let ready = checks.values().all(|v| v == "ok");
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(Readiness { ready, checks })).into_response()
+}

@@ -1,0 +1,296 @@
+//! The `ocr-server` binary: REST API, worker, migrations and local OCR.
+//!
+//! Owns: reading settings (flags, environment, `.env`), choosing backends (embedded SQLite +
+//! local folder + in-process queue, or PostgreSQL + S3-compatible storage + Redis Streams),
+//! wiring the API, workers and the sweeper together, logging, and graceful shutdown.
+//! Everything below it takes typed settings. Async on a multi-threaded tokio runtime; OCR runs
+//! on the blocking pool.
+
+pub mod api;
+pub mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use ocr_store::{Db, MemoryQueue, Objects, Queue, RedisQueue};
+use ocr_worker::{Backends, NativeOcr, Ocr, Worker};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::settings::{Cli, Command, LogFormat, ModelsCommand, OutputFormat, Resolved, ServeArgs, StorageArgs, WorkerArgs};
+
+/// The model fetch script, embedded so `ocr-server models fetch` works from any folder.
+const FETCH_MODELS_SCRIPT: &str = include_str!("../../../scripts/fetch-models.sh");
+
+pub fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: .env could not be read: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(args, true).await,
+        Command::Api(args) => serve(args, false).await,
+        Command::Worker(args) => worker(args).await,
+        Command::Migrate(args) => {
+            init_logging(LogFormat::Text);
+            let resolved = resolve(&args)?;
+            let db = connect_db(&resolved, &args).await?;
+            db.migrate().await.context("applying migrations")?;
+            println!("migrations applied to {}", redact_url(&resolved.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ocr(args) => local_ocr(args).await,
+        Command::Models { command } => models(command).await,
+    }
+}
+
+fn resolve(args: &StorageArgs) -> anyhow::Result<Resolved> {
+    args.resolve().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))
+}
+
+async fn connect_db(resolved: &Resolved, args: &StorageArgs) -> anyhow::Result<Db> {
+    if resolved.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&resolved.data_dir).with_context(|| format!("creating the data folder {}", resolved.data_dir.display()))?;
+    }
+    Db::connect(&resolved.database_url, args.db_max_connections)
+        .await
+        .with_context(|| format!("connecting to the database {} (DATABASE_URL)", redact_url(&resolved.database_url)))
+}
+
+/// Connects every backend. `in_process_worker` allows the in-process queue.
+async fn connect(args: &StorageArgs, in_process_worker: bool, auto_migrate: bool) -> anyhow::Result<(Backends, Resolved)> {
+    let resolved = resolve(args)?;
+    let db = connect_db(&resolved, args).await?;
+    if auto_migrate || resolved.database_url.starts_with("sqlite:") {
+        db.migrate().await.context("applying migrations")?;
+    }
+    let queue: Arc<dyn Queue> = match &resolved.redis_url {
+        Some(url) => Arc::new(
+            RedisQueue::connect(url, "ocr:tasks", Duration::from_secs(300))
+                .await
+                .with_context(|| format!("connecting to Redis {} (REDIS_URL)", redact_url(url)))?,
+        ),
+        None if in_process_worker => Arc::new(MemoryQueue::default()),
+        None => bail!("invalid configuration: REDIS_URL must be set for the api and worker roles (the in-process queue only works with `serve`)"),
+    };
+    let objects = match &resolved.s3 {
+        Some(s3) => Objects::s3(s3).context("configuring S3 storage (S3_ENDPOINT)")?,
+        None => Objects::local(&resolved.data_dir.join("objects")).context("creating the local object folder")?,
+    };
+    Ok((Backends { db, objects, queue }, resolved))
+}
+
+/// `user:password@` removed from URLs before they reach logs or errors.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,hyper=warn,object_store=warn,reqwest=warn,ort=warn,tower_http=warn")
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        info!("shutting down");
+        t.cancel();
+    });
+    token
+}
+
+fn spawn_workers(backends: &Backends, ocr: &Arc<dyn Ocr>, args: &settings::WorkerTuning, shutdown: &CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..args.concurrency)
+        .map(|i| {
+            let worker = Arc::new(Worker::new(backends.clone(), ocr.clone(), args.worker_settings(i)));
+            tokio::spawn(worker.run(shutdown.clone()))
+        })
+        .collect()
+}
+
+async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
+    init_logging(args.log.log_format);
+    args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    let (backends, resolved) = connect(&args.storage, with_worker, with_worker).await?;
+    let shutdown = shutdown_signal();
+    let mut tasks = Vec::new();
+    let ocr: Option<Arc<dyn Ocr>> = if with_worker {
+        let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
+        tasks.extend(spawn_workers(&backends, &ocr, &args.worker, &shutdown));
+        Some(ocr)
+    } else {
+        None
+    };
+    tasks.push(tokio::spawn(args.worker.sweeper().run(backends.clone(), shutdown.clone())));
+    let state = api::AppState {
+        backends: backends.clone(),
+        ocr,
+        limits: api::ApiLimits {
+            max_upload_bytes: args.limits.max_upload_bytes,
+            max_boxes_per_page: args.limits.max_boxes_per_page,
+            max_json_bytes: 8 * 1024 * 1024,
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {} (OCR_BIND)", args.bind))?;
+    let local = listener.local_addr()?;
+    info!(
+        addr = %local,
+        mode = if resolved.is_embedded() { "embedded" } else { "production" },
+        database = %redact_url(&resolved.database_url),
+        queue = %backends.queue.describe(),
+        objects = %backends.objects.description(),
+        "listening on http://{local} (API docs at /docs)"
+    );
+    let stop = shutdown.clone();
+    axum::serve(listener, api::router(state)).with_graceful_shutdown(async move { stop.cancelled().await }).await?;
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log.log_format);
+    args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    let (backends, _) = connect(&args.storage, false, false).await?;
+    let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
+    let shutdown = shutdown_signal();
+    let mut tasks = spawn_workers(&backends, &ocr, &args.worker, &shutdown);
+    tasks.push(tokio::spawn(args.worker.sweeper().run(backends, shutdown.clone())));
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
+    init_logging(LogFormat::Text);
+    let ocr = NativeOcr::new(args.models.inference_config(), args.limits.decode_limits());
+    ocr.ready().map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let mut options = ocr_core::JobOptions { lang: args.lang, ..Default::default() };
+    options.detect.canvas_size = args.canvas;
+    options.detect.validate().map_err(|m| anyhow::anyhow!("{m}"))?;
+    let mut failed = false;
+    let mut outputs = Vec::new();
+    for file in &args.files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let result = tokio::task::block_in_place(|| ocr.detect(&bytes, &options).and_then(|boxes| ocr.recognize(&bytes, &boxes, &options)));
+        match result {
+            Ok(result) => outputs.push((file.display().to_string(), result)),
+            Err(e) => {
+                eprintln!("{}: {} ({})", file.display(), e.message, e.code);
+                failed = true;
+            }
+        }
+    }
+    match args.format {
+        OutputFormat::Text => {
+            for (i, (name, result)) in outputs.iter().enumerate() {
+                if args.files.len() > 1 {
+                    println!("{}==> {name} <==", if i > 0 { "\n" } else { "" });
+                }
+                println!("{}", result.text);
+            }
+        }
+        OutputFormat::Json => {
+            let docs: Vec<_> = outputs.iter().map(|(name, r)| serde_json::json!({"file": name, "result": r})).collect();
+            println!("{}", serde_json::to_string_pretty(&docs)?);
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ModelsCommand::Status(models) => {
+            let cfg = models.inference_config();
+            println!("models folder: {}", cfg.models_dir.display());
+            let missing = cfg.missing_files();
+            if missing.is_empty() {
+                println!("all model files are present");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for m in &missing {
+                    println!("missing: {}", m.display());
+                }
+                println!("run `ocr-server models fetch` to download them");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        ModelsCommand::Fetch { gpu, models } => {
+            let cfg = models.inference_config();
+            let mut cmd = std::process::Command::new("bash");
+            cmd.arg("-s").arg("--");
+            if gpu {
+                cmd.arg("--gpu");
+            }
+            cmd.env("OCR_MODELS_DIR", &cfg.models_dir).stdin(std::process::Stdio::piped());
+            let mut child = cmd.spawn().context("starting bash to run the model fetch script")?;
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write;
+                stdin.write_all(FETCH_MODELS_SCRIPT.as_bytes())?;
+            }
+            let status = child.wait()?;
+            Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials_in_logs() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://***@h:5432/db");
+        assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

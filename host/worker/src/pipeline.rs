@@ -1,0 +1,315 @@
+//! One worker: pops tasks, claims jobs, runs detection or recognition, persists, acknowledges.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ocr_core::{DetectPage, DetectResult, ErrorCode, JobError, JobOptions, JobStatus, OcrPage, OcrResult, TaskKind};
+use ocr_inference::{DecodeLimits, Engine, InferenceConfig};
+use ocr_store::objects::keys;
+use ocr_store::{Delivery, JobRow, Task, now_ms};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::{Backends, WorkerSettings};
+
+/// The OCR the worker runs: the interface between the job pipeline and the models.
+/// Synchronous and CPU-bound; called from `spawn_blocking`.
+pub trait Ocr: Send + Sync + 'static {
+    /// Text boxes (lines) of every page of the document.
+    fn detect(&self, document: &[u8], options: &JobOptions) -> Result<DetectResult, JobError>;
+    /// Text of the given boxes.
+    fn recognize(&self, document: &[u8], boxes: &DetectResult, options: &JobOptions) -> Result<OcrResult, JobError>;
+    /// Whether the models are loaded (or loadable); the reason when not.
+    fn ready(&self) -> Result<(), JobError>;
+}
+
+/// CRAFT + the line recognizer through ONNX Runtime. Models load once per process; when they
+/// are missing, jobs fail with `models_missing` and loading is tried again on the next job, so
+/// fetching the models fixes a running server without a restart.
+pub struct NativeOcr {
+    config: InferenceConfig,
+    limits: DecodeLimits,
+    engine: Mutex<Option<Arc<Engine>>>,
+}
+
+impl NativeOcr {
+    pub fn new(config: InferenceConfig, limits: DecodeLimits) -> Self {
+        let ocr = Self { config, limits, engine: Mutex::new(None) };
+        if let Err(e) = ocr.engine() {
+            warn!(error = %e.message, "OCR models are not loaded; jobs will fail with models_missing until they are");
+        }
+        ocr
+    }
+
+    pub fn limits(&self) -> &DecodeLimits {
+        &self.limits
+    }
+
+    fn engine(&self) -> Result<Arc<Engine>, JobError> {
+        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(engine) = slot.as_ref() {
+            return Ok(engine.clone());
+        }
+        let engine = Arc::new(Engine::load(&self.config).map_err(inference_error)?);
+        *slot = Some(engine.clone());
+        Ok(engine)
+    }
+}
+
+fn inference_error(e: ocr_inference::Error) -> JobError {
+    JobError::new(e.code(), e.to_string())
+}
+
+impl Ocr for NativeOcr {
+    fn detect(&self, document: &[u8], options: &JobOptions) -> Result<DetectResult, JobError> {
+        let engine = self.engine()?;
+        let pages = ocr_inference::decode_pages(document, &self.limits).map_err(inference_error)?;
+        let mut out = Vec::with_capacity(pages.len());
+        for (index, page) in pages.iter().enumerate() {
+            let detection = engine.detect(page, &options.detect).map_err(inference_error)?;
+            out.push(DetectPage { page_index: index as u32, width: page.width(), height: page.height(), boxes: detection.boxes });
+        }
+        Ok(DetectResult { pages: out })
+    }
+
+    fn recognize(&self, document: &[u8], boxes: &DetectResult, options: &JobOptions) -> Result<OcrResult, JobError> {
+        let engine = self.engine()?;
+        let pages = ocr_inference::decode_pages(document, &self.limits).map_err(inference_error)?;
+        let mut out = Vec::with_capacity(boxes.pages.len());
+        for detected in &boxes.pages {
+            let page = pages.get(detected.page_index as usize).ok_or_else(|| {
+                JobError::new(ErrorCode::InvalidBoxes, format!("page {} is not in the document", detected.page_index))
+            })?;
+            let lines = engine.recognize(page, &detected.boxes, options.lang).map_err(inference_error)?.lines;
+            let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+            out.push(OcrPage { page_index: detected.page_index, width: detected.width, height: detected.height, lines, text });
+        }
+        Ok(OcrResult::new(out, engine.model_name(options.lang)))
+    }
+
+    fn ready(&self) -> Result<(), JobError> {
+        self.engine().map(|_| ())
+    }
+}
+
+/// What became of one delivery.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The job was not waiting for this task (a duplicate or stale message): nothing done.
+    Skipped,
+    Completed(JobStatus),
+    /// Failed, will be retried after a backoff.
+    Retrying,
+    Failed(ErrorCode),
+    /// Lost the lease while working (another worker took over); the result was discarded.
+    LostLease,
+}
+
+/// A worker bound to its backends and OCR.
+pub struct Worker {
+    backends: Backends,
+    ocr: Arc<dyn Ocr>,
+    settings: WorkerSettings,
+    /// The task this worker has claimed, if any.
+    running: Mutex<Option<Task>>,
+}
+
+impl Worker {
+    pub fn new(backends: Backends, ocr: Arc<dyn Ocr>, settings: WorkerSettings) -> Self {
+        Self { backends, ocr, settings, running: Mutex::new(None) }
+    }
+
+    /// Pops and processes tasks until `shutdown` fires. A task running then gets
+    /// `shutdown_grace` to finish; after that its lease is released for another worker.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        info!(worker = %self.settings.id, queue = %self.backends.queue.describe(), "worker started");
+        while !shutdown.is_cancelled() {
+            let popped = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                popped = self.backends.queue.pop(&self.settings.id, self.settings.poll_wait) => popped,
+            };
+            let delivery = match popped {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => {
+                    warn!(error = %e, "queue read failed; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let this = self.clone();
+            let mut handle = tokio::spawn(async move { this.process(&delivery).await });
+            tokio::select! {
+                res = &mut handle => { if let Err(e) = res { warn!(error = %e, "task panicked"); } }
+                _ = shutdown.cancelled() => {
+                    if tokio::time::timeout(self.settings.shutdown_grace, &mut handle).await.is_err() {
+                        warn!("shutdown grace ran out; releasing the running task");
+                        handle.abort();
+                        self.release_all().await;
+                    }
+                    break;
+                }
+            }
+        }
+        info!(worker = %self.settings.id, "worker stopped");
+    }
+
+    /// Gives back the task this worker holds (at shutdown) and re-sends it for another worker.
+    async fn release_all(&self) {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(task) = running else { return };
+        match self.backends.db.release(task.job_id, task.kind, &self.settings.id).await {
+            Ok(true) => {
+                if let Err(e) = self.backends.queue.push(task).await {
+                    warn!(error = %e, "could not re-send the released task; the sweeper will");
+                }
+                info!(job_id = %task.job_id, "released the running task");
+            }
+            Ok(false) => {}
+            Err(e) => warn!(error = %e, "could not release the running task; its lease will expire"),
+        }
+    }
+
+    /// Processes one delivery end to end and acknowledges it. Errors of the backends leave
+    /// the message unacknowledged: it is delivered again, or the sweeper re-sends the job.
+    pub async fn process(&self, delivery: &Delivery) -> Outcome {
+        let Task { kind, job_id } = delivery.task;
+        let span = info_span!("job", %job_id, task = kind.as_str(), tenant_id = tracing::field::Empty);
+        async move {
+            let outcome = match self.try_process(kind, job_id).await {
+                Ok(o) => o,
+                Err(e) => {
+                    warn!(error = %e, "backend error while processing; the job will be retried");
+                    return Outcome::Retrying;
+                }
+            };
+            if let Err(e) = self.backends.queue.ack(delivery).await {
+                warn!(error = %e, "could not acknowledge the message; a duplicate delivery will be skipped");
+            }
+            info!(?outcome, "task processed");
+            outcome
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn try_process(&self, kind: TaskKind, job_id: ocr_core::JobId) -> ocr_store::Result<Outcome> {
+        let s = &self.settings;
+        let Some(job) = self.backends.db.claim(job_id, kind, &s.id, s.lease).await? else {
+            return Ok(Outcome::Skipped);
+        };
+        tracing::Span::current().record("tenant_id", job.tenant_id.as_str());
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Task { kind, job_id });
+
+        let heartbeat = CancellationToken::new();
+        let hb = tokio::spawn(heartbeat_loop(self.backends.db.clone(), job_id, kind, s.id.clone(), s.lease, s.heartbeat, heartbeat.clone()));
+        let result = self.execute(kind, &job).await;
+        heartbeat.cancel();
+        let _ = hb.await;
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
+
+        let db = &self.backends.db;
+        match result {
+            Ok(Stored::Detect(result)) => {
+                let then_recognize = job.options.auto_ocr;
+                if !db.complete_detection(job_id, &s.id, &result, then_recognize).await? {
+                    return Ok(Outcome::LostLease);
+                }
+                if then_recognize {
+                    self.backends.queue.push(Task { kind: TaskKind::Recognize, job_id }).await?;
+                    return Ok(Outcome::Completed(JobStatus::OcrQueued));
+                }
+                Ok(Outcome::Completed(JobStatus::DetectDone))
+            }
+            Ok(Stored::Recognize(result)) => {
+                if !db.complete_recognition(job_id, &s.id, &result).await? {
+                    return Ok(Outcome::LostLease);
+                }
+                Ok(Outcome::Completed(JobStatus::Done))
+            }
+            Err(error) => {
+                let retry = error.code.is_transient() && job.attempts < s.max_attempts;
+                let retry_at = retry.then(|| {
+                    let factor = 1u32 << (job.attempts.clamp(1, 10) - 1);
+                    now_ms() + (s.retry_backoff * factor).as_millis() as i64
+                });
+                warn!(code = %error.code, message = %error.message, attempt = job.attempts, retry, "task failed");
+                if !db.fail_task(job_id, kind, &s.id, &error, retry_at).await? {
+                    return Ok(Outcome::LostLease);
+                }
+                Ok(if retry { Outcome::Retrying } else { Outcome::Failed(error.code) })
+            }
+        }
+    }
+
+    /// Reads the original, runs the model off the runtime, writes the result object.
+    async fn execute(&self, kind: TaskKind, job: &JobRow) -> Result<Stored, JobError> {
+        let unavailable = |what: &str, e: ocr_store::Error| {
+            warn!(error = %e, "{what}");
+            JobError::new(ErrorCode::ServiceUnavailable, format!("{what}; will retry"))
+        };
+        let key = job.file_key.clone().ok_or_else(|| JobError::new(ErrorCode::MissingFile, "the job has no uploaded file"))?;
+        let document: Bytes = self.backends.objects.get(&key).await.map_err(|e| unavailable("could not read the original", e))?;
+        let ocr = self.ocr.clone();
+        let options = job.options.clone();
+        let span = tracing::Span::current();
+        match kind {
+            TaskKind::Detect => {
+                let result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.detect(&document, &options)))
+                    .await
+                    .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("detection crashed: {e}")))??;
+                let json = serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
+                self.backends
+                    .objects
+                    .put(&keys::detect(&job.tenant_id, job.id), json.into())
+                    .await
+                    .map_err(|e| unavailable("could not store the detect result", e))?;
+                Ok(Stored::Detect(result))
+            }
+            TaskKind::Recognize => {
+                let boxes = job.detect_result.clone().ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
+                let result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.recognize(&document, &boxes, &options)))
+                    .await
+                    .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}")))??;
+                let json = serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
+                self.backends
+                    .objects
+                    .put(&keys::result(&job.tenant_id, job.id), json.into())
+                    .await
+                    .map_err(|e| unavailable("could not store the result", e))?;
+                Ok(Stored::Recognize(result))
+            }
+        }
+    }
+}
+
+enum Stored {
+    Detect(DetectResult),
+    Recognize(OcrResult),
+}
+
+async fn heartbeat_loop(
+    db: ocr_store::Db,
+    job: ocr_core::JobId,
+    kind: TaskKind,
+    worker: String,
+    lease: Duration,
+    every: Duration,
+    stop: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        match db.heartbeat(job, kind, &worker, lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                warn!(%job, "lease lost while working; the result will be discarded");
+                return;
+            }
+            Err(e) => warn!(%job, error = %e, "heartbeat failed"),
+        }
+    }
+}
