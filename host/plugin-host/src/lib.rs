@@ -61,6 +61,9 @@ const MEMORY_CACHE_ENTRIES: usize = 256;
 /// Bounds the virtual memory reserved up front (one memory slot each).
 const POOL_INSTANCES: u32 = 256;
 
+/// Bytes of a panic message kept in [`PluginError::Failed`].
+const PANIC_MESSAGE_BYTES: usize = 1024;
+
 /// The interface names a component exports for each hook.
 const BOX_FILTER_EXPORT: &str = "ocr:plugin/box-filter@0.1.0";
 const TEXT_NORMALIZER_EXPORT: &str = "ocr:plugin/text-normalizer@0.1.0";
@@ -356,7 +359,12 @@ impl PluginHost {
         let fuel_used = self.limits.fuel - store.get_fuel().unwrap_or(0);
         let state = store.into_data();
         let memory_peak = state.memory.peak;
-        let logs = state.log.finish();
+        let stderr = state.stderr.text();
+        let mut log = state.log;
+        if !stderr.is_empty() {
+            log.push(LogLevel::Warn, format!("stderr: {stderr}"));
+        }
+        let logs = log.finish();
         tracing::debug!(
             sha256 = p.sha256,
             ?elapsed,
@@ -572,9 +580,22 @@ fn classify_trap(e: wasmtime::Error, state: &CallState) -> PluginError {
     match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PluginError::Timeout,
         Some(Trap::OutOfFuel) => PluginError::OutOfFuel,
-        Some(Trap::UnreachableCodeReached) => PluginError::Failed(
-            "the plugin crashed (a panic or an `unreachable` instruction)".into(),
-        ),
+        Some(Trap::UnreachableCodeReached) => {
+            // A Rust panic prints its message to stderr before aborting.
+            let stderr = state.stderr.text();
+            let message: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("note: "))
+                .collect();
+            PluginError::Failed(if message.is_empty() {
+                "the plugin crashed (a panic or an `unreachable` instruction)".into()
+            } else {
+                truncate(
+                    format!("the plugin panicked: {}", message.join(" ")),
+                    PANIC_MESSAGE_BYTES,
+                )
+            })
+        }
         Some(Trap::StackOverflow) => PluginError::Failed("the plugin overflowed its stack".into()),
         Some(trap) => PluginError::Failed(format!("the plugin trapped: {trap}")),
         None => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {

@@ -2,10 +2,14 @@
 //! memory limiter that tells a memory-limit trap apart from other traps.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::ocr::plugin::{host, types};
@@ -45,7 +49,7 @@ impl LogSink {
         }
     }
 
-    fn push(&mut self, level: LogLevel, message: String) {
+    pub(crate) fn push(&mut self, level: LogLevel, message: String) {
         let cost = message.len() + 1;
         if self.dropped > 0 || self.used + cost > self.max_bytes {
             self.dropped += 1;
@@ -111,6 +115,71 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
+/// Bytes of guest stderr kept per call: enough for a panic message, small beside the log cap.
+const STDERR_BYTES: usize = 4096;
+
+/// The guest's stderr, kept up to a cap so that a panic message can be reported. Writes past
+/// the cap are dropped, never refused (a refused write makes Rust's `eprintln!` panic).
+#[derive(Clone)]
+pub(crate) struct StderrCapture {
+    buf: Arc<Mutex<Vec<u8>>>,
+    cap: usize,
+}
+
+impl StderrCapture {
+    fn new(cap: usize) -> Self {
+        Self {
+            buf: Arc::default(),
+            cap,
+        }
+    }
+
+    /// What the guest wrote, lossily decoded and trimmed.
+    pub(crate) fn text(&self) -> String {
+        let buf = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&buf).trim().to_string()
+    }
+}
+
+impl IsTerminal for StderrCapture {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for StderrCapture {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        // Only WASI 0.3 asks for this, and the host does not link 0.3.
+        Box::new(MemoryOutputPipe::new(0))
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for StderrCapture {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for StderrCapture {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        let mut buf = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        let room = self.cap.saturating_sub(buf.len());
+        buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(64 << 10)
+    }
+}
+
 /// Everything one call's `Store` holds. Built fresh for every call.
 pub(crate) struct CallState {
     wasi: WasiCtx,
@@ -118,6 +187,7 @@ pub(crate) struct CallState {
     config: BTreeMap<String, String>,
     pub(crate) log: LogSink,
     pub(crate) memory: MemoryLimiter,
+    pub(crate) stderr: StderrCapture,
 }
 
 impl CallState {
@@ -126,10 +196,12 @@ impl CallState {
         max_log_bytes: usize,
         memory_bytes: usize,
     ) -> Self {
+        let stderr = StderrCapture::new(STDERR_BYTES.min(max_log_bytes));
         Self {
-            // Nothing preopened, no environment, no arguments, stdin empty, stdout and stderr
-            // discarded: it only satisfies the `wasi:io`/`wasi:cli` imports Rust's std adds.
-            wasi: WasiCtx::builder().build(),
+            // Nothing preopened, no environment, no arguments, stdin empty, stdout discarded,
+            // stderr kept for panic messages: it only satisfies the `wasi:io`/`wasi:cli`
+            // imports Rust's std adds.
+            wasi: WasiCtx::builder().stderr(stderr.clone()).build(),
             table: ResourceTable::new(),
             config: config.clone(),
             log: LogSink::new(max_log_bytes),
@@ -138,6 +210,7 @@ impl CallState {
                 peak: 0,
                 exceeded: false,
             },
+            stderr,
         }
     }
 }

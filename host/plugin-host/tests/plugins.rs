@@ -46,10 +46,18 @@ fn wasm(name: &str) -> Vec<u8> {
 fn cache_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("plugin-cache-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Folders of earlier runs.
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("plugin-cache-")
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        tmp.join(format!("plugin-cache-{}", std::process::id()))
     })
 }
 
@@ -358,6 +366,24 @@ fn a_panic_fails_the_call() {
     );
     assert_eq!(err.code(), ErrorCode::PluginFailed);
     good_plugin_still_serves();
+}
+
+#[test]
+fn stderr_reaches_the_log_and_a_flood_of_it_is_harmless() {
+    let s = shared();
+    let report = s
+        .host
+        .filter_boxes(&s.hostile, &config(&[("mode", "stderr")]), &detect_page())
+        .unwrap();
+    assert_eq!(report.output.len(), 3);
+    let last = report.logs.last().unwrap();
+    assert_eq!(last.level, LogLevel::Warn);
+    assert!(last.message.starts_with("stderr: "), "{last:?}");
+    assert!(
+        last.message.len() <= 4096 + "stderr: ".len(),
+        "{}",
+        last.message.len()
+    );
 }
 
 #[test]

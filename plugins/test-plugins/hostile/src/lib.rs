@@ -33,6 +33,12 @@ fn common(mode: &str) -> Result<(), PluginError> {
                 &format!("{}", recurse(std::hint::black_box(1))),
             );
         }
+        "stderr" => {
+            // Far more than the host keeps: writes past its cap must not fail.
+            for i in 0..2_000 {
+                eprintln!("stderr line {i}: {}", "y".repeat(100));
+            }
+        }
         "error" => {
             return Err(PluginError {
                 message: "the hostile plugin refuses".into(),
