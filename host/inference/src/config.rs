@@ -40,7 +40,11 @@ pub struct InferenceConfig {
 
 impl Default for InferenceConfig {
     fn default() -> Self {
-        let aster = |lang| RecognizerSpec { lang, model: "asternet.onnx".into(), vocab: "vocab.json".into() };
+        let aster = |lang| RecognizerSpec {
+            lang,
+            model: "asternet.onnx".into(),
+            vocab: "vocab.json".into(),
+        };
         Self {
             models_dir: Self::default_models_dir(),
             intra_threads: 0,
@@ -55,7 +59,11 @@ impl InferenceConfig {
     /// `$OCR_MODELS_DIR`, else `${XDG_CACHE_HOME:-$HOME/.cache}/ocr-platform/models`: the same
     /// rule as `scripts/fetch-models.sh`.
     pub fn default_models_dir() -> PathBuf {
-        let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let non_empty = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         if let Some(dir) = non_empty("OCR_MODELS_DIR") {
             return dir;
         }
@@ -77,7 +85,10 @@ impl InferenceConfig {
 
     /// Every file the engine needs that is not there (empty when all are).
     pub fn missing_files(&self) -> Vec<PathBuf> {
-        let mut files = vec![self.ort_library(), self.models_dir.join(&self.detector_model)];
+        let mut files = vec![
+            self.ort_library(),
+            self.models_dir.join(&self.detector_model),
+        ];
         for r in &self.recognizers {
             files.push(self.models_dir.join(&r.model));
             files.push(self.models_dir.join(&r.vocab));
@@ -102,7 +113,10 @@ mod tests {
 
     #[test]
     fn missing_files_names_each_absent_file_once() {
-        let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
+        let cfg = InferenceConfig {
+            models_dir: PathBuf::from("/nonexistent-ocr-models"),
+            ..Default::default()
+        };
         let missing = cfg.missing_files();
         // Library, detector, and the one recognizer + vocab both languages share.
         assert_eq!(missing.len(), 4, "{missing:?}");

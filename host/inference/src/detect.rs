@@ -32,7 +32,13 @@ pub(crate) fn resize_plan(width: u32, height: u32, canvas: u32, mag_ratio: f32) 
     let ratio = target / long;
     let w = ((width as f32 * ratio) as u32).max(1);
     let h = ((height as f32 * ratio) as u32).max(1);
-    ResizePlan { ratio, width: w, height: h, padded_width: w.div_ceil(32) * 32, padded_height: h.div_ceil(32) * 32 }
+    ResizePlan {
+        ratio,
+        width: w,
+        height: h,
+        padded_width: w.div_ceil(32) * 32,
+        padded_height: h.div_ceil(32) * 32,
+    }
 }
 
 /// The normalized NCHW input tensor for a page (padding is zero before normalization, like the reference).
@@ -80,7 +86,11 @@ struct Component {
 pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, f32)> {
     let (w, h) = (maps.width as u32, maps.height as u32);
     let is_text: Vec<bool> = maps.text.iter().map(|&s| s > params.low_text).collect();
-    let is_link: Vec<bool> = maps.link.iter().map(|&s| s > params.link_threshold).collect();
+    let is_link: Vec<bool> = maps
+        .link
+        .iter()
+        .map(|&s| s > params.link_threshold)
+        .collect();
     let combined = GrayImage::from_fn(w, h, |x, y| {
         let i = (y * w + x) as usize;
         Luma([if is_text[i] || is_link[i] { 255 } else { 0 }])
@@ -88,7 +98,14 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
     let labels = connected_components(&combined, Connectivity::Four, Luma([0u8]));
 
     let n_labels = labels.pixels().map(|p| p[0]).max().unwrap_or(0) as usize;
-    let mut comps = vec![Component { x0: u32::MAX, y0: u32::MAX, ..Default::default() }; n_labels + 1];
+    let mut comps = vec![
+        Component {
+            x0: u32::MAX,
+            y0: u32::MAX,
+            ..Default::default()
+        };
+        n_labels + 1
+    ];
     for (x, y, l) in labels.enumerate_pixels() {
         let l = l[0] as usize;
         if l == 0 {
@@ -114,7 +131,8 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
             continue;
         }
         let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
-        let niter = ((c.area as f64 * cw.min(ch) as f64 / (cw as f64 * ch as f64)).sqrt() * 2.0) as u32;
+        let niter =
+            ((c.area as f64 * cw.min(ch) as f64 / (cw as f64 * ch as f64)).sqrt() * 2.0) as u32;
         let sx = c.x0.saturating_sub(niter);
         let sy = c.y0.saturating_sub(niter);
         let ex = (c.x1 + niter + 2).min(w);
@@ -123,15 +141,26 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
         let mut seg = GrayImage::from_fn(ex - sx, ey - sy, |x, y| {
             let (gx, gy) = (x + sx, y + sy);
             let i = (gy * w + gx) as usize;
-            let mine = labels.get_pixel(gx, gy)[0] as usize == k;
-            Luma([if mine && !(is_link[i] && !is_text[i]) { 255 } else { 0 }])
+            // Link-only pixels are not part of the word.
+            let mine = labels.get_pixel(gx, gy)[0] as usize == k && (is_text[i] || !is_link[i]);
+            Luma([if mine { 255 } else { 0 }])
         });
         if niter > 0 {
             // cv2.dilate with a (1 + niter)^2 square kernel = Chebyshev distance <= niter / 2.
-            imageproc::morphology::dilate_mut(&mut seg, Norm::LInf, niter.div_ceil(2).min(255) as u8);
+            imageproc::morphology::dilate_mut(
+                &mut seg,
+                Norm::LInf,
+                niter.div_ceil(2).min(255) as u8,
+            );
         }
-        let Some(quad) = min_area_quad(&seg, sx, sy) else { continue };
-        let score = if c.text_count > 0 { c.text_sum / c.text_count as f32 } else { c.max_text };
+        let Some(quad) = min_area_quad(&seg, sx, sy) else {
+            continue;
+        };
+        let score = if c.text_count > 0 {
+            c.text_sum / c.text_count as f32
+        } else {
+            c.max_text
+        };
         out.push((quad, score));
     }
     out
@@ -146,7 +175,9 @@ fn min_area_quad(seg: &GrayImage, ox: u32, oy: u32) -> Option<Quad> {
     let mut pts = Vec::new();
     let (mut l, mut r, mut t, mut b) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
     for y in 0..seg.height() {
-        let row: Vec<u32> = (0..seg.width()).filter(|&x| seg.get_pixel(x, y)[0] != 0).collect();
+        let row: Vec<u32> = (0..seg.width())
+            .filter(|&x| seg.get_pixel(x, y)[0] != 0)
+            .collect();
         if let (Some(&first), Some(&last)) = (row.first(), row.last()) {
             let (gy, gx0, gx1) = ((y + oy) as i32, (first + ox) as i32, (last + ox) as i32);
             pts.push(Point::new(gx0 * SUB, gy * SUB));
@@ -174,7 +205,9 @@ fn min_area_quad(seg: &GrayImage, ox: u32, oy: u32) -> Option<Quad> {
 /// Puts corners clockwise on screen (y down), starting at the one with the smallest x+y.
 pub(crate) fn order_quad(mut q: Quad) -> Quad {
     // Shoelace sum: positive means clockwise when y points down.
-    let area2: f32 = (0..4).map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1]).sum();
+    let area2: f32 = (0..4)
+        .map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1])
+        .sum();
     if area2 < 0.0 {
         q.swap(1, 3);
     }
@@ -202,7 +235,13 @@ pub(crate) struct GroupParams {
 
 impl Default for GroupParams {
     fn default() -> Self {
-        Self { slope_ths: 0.1, ycenter_ths: 0.5, height_ths: 0.5, width_ths: 0.5, add_margin: 0.1 }
+        Self {
+            slope_ths: 0.1,
+            ycenter_ths: 0.5,
+            height_ths: 0.5,
+            width_ths: 0.5,
+            add_margin: 0.1,
+        }
     }
 }
 
@@ -231,7 +270,12 @@ fn mean(v: &[f32]) -> f32 {
 /// Groups word boxes (page coordinates) into text lines in reading order: horizontal boxes are
 /// merged into axis-aligned lines; rotated ones stay quads (with a margin). Corners are clamped
 /// to the page.
-pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, page_h: u32) -> Vec<TextBox> {
+pub(crate) fn group_lines(
+    words: &[(Quad, f32)],
+    gp: &GroupParams,
+    page_w: u32,
+    page_h: u32,
+) -> Vec<TextBox> {
     let mut horizontal = Vec::new();
     let mut free: Vec<(Quad, f32)> = Vec::new();
     for &(p, score) in words {
@@ -239,14 +283,24 @@ pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, 
         let slope_down = (p[2][1] - p[3][1]) / (p[2][0] - p[3][0]).max(10.0);
         if slope_up.abs().max(slope_down.abs()) < gp.slope_ths {
             let (x0, y0, x1, y1) = ocr_core::geometry::bounds(&p);
-            horizontal.push(HBox { x0, x1, y0, y1, score });
+            horizontal.push(HBox {
+                x0,
+                x1,
+                y0,
+                y1,
+                score,
+            });
         } else {
             let norm = |a: [f32; 2]| (a[0] * a[0] + a[1] * a[1]).sqrt();
             let height = norm([p[3][0] - p[0][0], p[3][1] - p[0][1]]);
             let width = norm([p[1][0] - p[0][0], p[1][1] - p[0][1]]);
             let margin = (1.44 * gp.add_margin * width.min(height)).trunc();
-            let t13 = ((p[0][1] - p[2][1]) / (p[0][0] - p[2][0]).max(10.0)).atan().abs();
-            let t24 = ((p[1][1] - p[3][1]) / (p[1][0] - p[3][0]).max(10.0)).atan().abs();
+            let t13 = ((p[0][1] - p[2][1]) / (p[0][0] - p[2][0]).max(10.0))
+                .atan()
+                .abs();
+            let t24 = ((p[1][1] - p[3][1]) / (p[1][0] - p[3][0]).max(10.0))
+                .atan()
+                .abs();
             let q = [
                 [p[0][0] - t13.cos() * margin, p[0][1] - t13.sin() * margin],
                 [p[1][0] + t24.cos() * margin, p[1][1] - t24.sin() * margin],
@@ -306,14 +360,20 @@ pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, 
             let y1 = g.iter().map(|b| b.y1).fold(f32::NEG_INFINITY, f32::max);
             let margin = (gp.add_margin * (x1 - x0).min(y1 - y0)).trunc();
             let score = mean(&g.iter().map(|b| b.score).collect::<Vec<_>>());
-            lines.push((rect(x0 - margin, x1 + margin, y0 - margin, y1 + margin), score));
+            lines.push((
+                rect(x0 - margin, x1 + margin, y0 - margin, y1 + margin),
+                score,
+            ));
         }
     }
 
     // Rotated lines join the reading order by their centre.
     for (q, score) in free {
         let yc = ocr_core::geometry::centre(&q)[1];
-        let at = lines.iter().position(|(l, _)| ocr_core::geometry::centre(l)[1] > yc).unwrap_or(lines.len());
+        let at = lines
+            .iter()
+            .position(|(l, _)| ocr_core::geometry::centre(l)[1] > yc)
+            .unwrap_or(lines.len());
         lines.insert(at, (q, score));
     }
 
@@ -344,7 +404,10 @@ mod tests {
 
         // mag_ratio upsamples small pages, still capped by the canvas.
         let p = resize_plan(300, 100, 1280, 2.0);
-        assert_eq!((p.width, p.height, p.padded_width, p.padded_height), (600, 200, 608, 224));
+        assert_eq!(
+            (p.width, p.height, p.padded_width, p.padded_height),
+            (600, 200, 608, 224)
+        );
         let p = resize_plan(1000, 10, 1280, 4.0);
         assert_eq!((p.width, p.height), (1280, 12));
     }
@@ -363,8 +426,14 @@ mod tests {
     fn quads_are_ordered_clockwise_from_the_top_left() {
         let cw = [[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]];
         // Counter-clockwise, starting elsewhere.
-        assert_eq!(order_quad([[10.0, 5.0], [10.0, 0.0], [0.0, 0.0], [0.0, 5.0]]), cw);
-        assert_eq!(order_quad([[0.0, 5.0], [0.0, 0.0], [10.0, 0.0], [10.0, 5.0]]), cw);
+        assert_eq!(
+            order_quad([[10.0, 5.0], [10.0, 0.0], [0.0, 0.0], [0.0, 5.0]]),
+            cw
+        );
+        assert_eq!(
+            order_quad([[0.0, 5.0], [0.0, 0.0], [10.0, 0.0], [10.0, 5.0]]),
+            cw
+        );
         assert_eq!(order_quad(cw), cw);
     }
 
@@ -381,11 +450,20 @@ mod tests {
                 text[y * w + x] = 0.5;
             }
         }
-        let maps = ScoreMaps { width: w, height: h, text, link: vec![0.0; w * h] };
+        let maps = ScoreMaps {
+            width: w,
+            height: h,
+            text,
+            link: vec![0.0; w * h],
+        };
         let boxes = word_boxes(&maps, &DetectParams::default());
         assert_eq!(boxes.len(), 1);
         let (x0, y0, x1, y1) = ocr_core::geometry::bounds(&boxes[0].0);
-        assert!(x0 <= 2.0 && x1 >= 14.0 && y0 <= 5.0 && y1 >= 9.0, "{:?}", boxes[0]);
+        assert!(
+            x0 <= 2.0 && x1 >= 14.0 && y0 <= 5.0 && y1 >= 9.0,
+            "{:?}",
+            boxes[0]
+        );
         assert!((boxes[0].1 - 0.9).abs() < 1e-6);
     }
 
@@ -403,7 +481,10 @@ mod tests {
             word(10.0, 100.0, 192.0, 120.0),  // second line, first word (gap 8 < 0.5 * 20)
         ];
         let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
-        let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
+        let b: Vec<_> = lines
+            .iter()
+            .map(|l| ocr_core::geometry::bounds(&l.points))
+            .collect();
         assert_eq!(lines.len(), 3, "{b:?}");
         // Margin = 0.1 * min(w, h) = 2 px on each line.
         assert_eq!(b[0], (8.0, 8.0, 122.0, 33.0));

@@ -13,14 +13,21 @@ pub(crate) const LINE_HEIGHT: u32 = 32;
 pub(crate) const MAX_LINE_WIDTH: u32 = 1600;
 /// Lines per recognizer call.
 pub(crate) const MAX_BATCH: usize = 16;
-/// Lines batch together while the widest is at most this much wider than the narrowest: the
-/// narrow ones are padded, and too much padding costs time (and can change what the model reads).
-pub(crate) const BUCKET_SLACK: f32 = 1.25;
+/// Crops are padded on the right to a multiple of this width, and only crops of equal padded
+/// width share a batch. The recognizer's sequence layers see the whole row, so any padding a
+/// batch added would change what it reads; padding every crop the same way whether it is
+/// batched or not keeps batched output identical to one-at-a-time output.
+pub(crate) const WIDTH_STEP: u32 = 32;
 
 /// Input width for a crop of `w` x `h`: height 32, aspect kept, at least 32, a multiple of 4.
 pub(crate) fn line_width(w: f32, h: f32) -> u32 {
     let w = (w * LINE_HEIGHT as f32 / h.max(1.0)).max(0.0) as u32;
     (w.max(32).div_ceil(4) * 4).min(MAX_LINE_WIDTH)
+}
+
+/// Width a crop is padded to before it goes to the model.
+pub(crate) fn padded_width(w: u32) -> u32 {
+    w.div_ceil(WIDTH_STEP) * WIDTH_STEP
 }
 
 fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
@@ -29,43 +36,68 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
 
 /// The line under `quad`, straightened by a perspective warp and scaled to height 32.
 pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
-    let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
-    let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
+    let w = dist(quad[0], quad[1])
+        .max(dist(quad[3], quad[2]))
+        .round()
+        .max(1.0);
+    let h = dist(quad[0], quad[3])
+        .max(dist(quad[1], quad[2]))
+        .round()
+        .max(1.0);
     let target_w = line_width(w, h);
     // Warp at (at most) native resolution, then resize with a proper filter: bilinear sampling
     // alone would alias when a tall line shrinks to 32 px.
     let scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h).max(1.0);
     let (nw, nh) = ((w * scale) as u32, (h * scale) as u32);
-    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 4 * MAX_LINE_WIDTH));
+    let (nw, nh) = (
+        nw.clamp(1, 4 * MAX_LINE_WIDTH),
+        nh.clamp(1, 4 * MAX_LINE_WIDTH),
+    );
     let from = quad.map(|[x, y]| (x, y));
-    let to = [(0.0, 0.0), (nw as f32, 0.0), (nw as f32, nh as f32), (0.0, nh as f32)];
+    let to = [
+        (0.0, 0.0),
+        (nw as f32, 0.0),
+        (nw as f32, nh as f32),
+        (0.0, nh as f32),
+    ];
     let mut native = RgbImage::new(nw, nh);
     match Projection::from_control_points(from, to) {
-        Some(p) => warp_into(page, &p, Interpolation::Bilinear, Rgb([255, 255, 255]), &mut native),
+        Some(p) => warp_into(
+            page,
+            &p,
+            Interpolation::Bilinear,
+            Rgb([255, 255, 255]),
+            &mut native,
+        ),
         // Degenerate quad (zero area): nothing to read.
         None => native.fill(255),
     }
     image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle)
 }
 
-/// Groups line indices (sorted by width) into batches of similar width.
+/// Groups line indices into batches of equal padded width, at most `max_batch` each.
 pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..widths.len()).collect();
-    order.sort_by_key(|&i| widths[i]);
+    order.sort_by_key(|&i| (padded_width(widths[i]), i));
     let mut out: Vec<Vec<usize>> = Vec::new();
     for i in order {
         match out.last_mut() {
-            Some(b) if b.len() < max_batch && widths[i] as f32 <= widths[b[0]] as f32 * BUCKET_SLACK => b.push(i),
+            Some(b)
+                if b.len() < max_batch && padded_width(widths[i]) == padded_width(widths[b[0]]) =>
+            {
+                b.push(i)
+            }
             _ => out.push(vec![i]),
         }
     }
     out
 }
 
-/// Batch tensor `[B, 3, 32, W_max]`, `(p/255 - 0.5) / 0.5`; narrower crops are padded on the
-/// right by repeating their last column (no artificial edge for the model to read).
+/// Batch tensor `[B, 3, 32, W]`, `(p/255 - 0.5) / 0.5`, W = the padded width of the widest
+/// crop; crops are padded on the right by repeating their last column (no artificial edge for
+/// the model to read).
 pub(crate) fn batch_tensor(crops: &[&RgbImage]) -> Array4<f32> {
-    let wmax = crops.iter().map(|c| c.width()).max().unwrap_or(32) as usize;
+    let wmax = padded_width(crops.iter().map(|c| c.width()).max().unwrap_or(32)) as usize;
     let mut t = Array4::<f32>::zeros((crops.len(), 3, LINE_HEIGHT as usize, wmax));
     for (b, crop) in crops.iter().enumerate() {
         let cw = crop.width();
@@ -91,7 +123,10 @@ pub(crate) fn ctc_greedy(log_probs: ArrayView2<'_, f32>, vocab: &[String]) -> (S
         let (best, lp) = frame
             .iter()
             .enumerate()
-            .fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc });
+            .fold(
+                (0, f32::NEG_INFINITY),
+                |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc },
+            );
         if best != 0 && best == prev {
             if let Some(last) = tokens.last_mut() {
                 last.1 = last.1.max(lp);
@@ -127,7 +162,9 @@ pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f3
     let mut i = 0;
     while i < chars.len() {
         let mut j = i + 1;
-        while j < chars.len() && unicode_normalization::char::canonical_combining_class(chars[j]) != 0 {
+        while j < chars.len()
+            && unicode_normalization::char::canonical_combining_class(chars[j]) != 0
+        {
             j += 1;
         }
         let seg: String = chars[i..j].iter().collect::<String>().nfc().collect();
@@ -146,7 +183,11 @@ pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f3
 
 /// Mean of the character confidences; 1 for an empty line.
 pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
-    if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
+    if confs.is_empty() {
+        1.0
+    } else {
+        confs.iter().sum::<f32>() / confs.len() as f32
+    }
 }
 
 #[cfg(test)]
@@ -155,7 +196,10 @@ mod tests {
     use ndarray::Array2;
 
     fn vocab() -> Vec<String> {
-        ["<blank>", "a", "b", "ệ"].iter().map(|s| s.to_string()).collect()
+        ["<blank>", "a", "b", "ệ"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     /// Log-probs where frame t puts probability `p` on class `seq[t]`.
@@ -203,8 +247,8 @@ mod tests {
 
     #[test]
     fn buckets_keep_similar_widths_together() {
-        let b = buckets(&[100, 400, 104, 120, 800, 410], 16);
-        assert_eq!(b, vec![vec![0, 2, 3], vec![1, 5], vec![4]]);
+        let b = buckets(&[100, 400, 104, 120, 800, 410, 128], 16);
+        assert_eq!(b, vec![vec![0, 2, 3, 6], vec![1, 5], vec![4]]);
         let b = buckets(&[100; 5], 2);
         assert_eq!(b.len(), 3);
     }
@@ -218,7 +262,10 @@ mod tests {
                 page.put_pixel(x, y, Rgb([0, 0, 0]));
             }
         }
-        let crop = crop_line(&page, &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]]);
+        let crop = crop_line(
+            &page,
+            &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]],
+        );
         assert_eq!(crop.dimensions(), (160, 32));
         assert!(crop.get_pixel(80, 16)[0] < 10);
     }
