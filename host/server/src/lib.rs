@@ -90,7 +90,7 @@ async fn connect(args: &StorageArgs, in_process_worker: bool, auto_migrate: bool
     }
     let queue: Arc<dyn Queue> = match &resolved.redis_url {
         Some(url) => Arc::new(
-            RedisQueue::connect(url, "ocr:tasks", Duration::from_secs(300))
+            RedisQueue::connect(url, &args.queue_stream, Duration::from_secs(300))
                 .await
                 .with_context(|| format!("connecting to Redis {} (REDIS_URL)", redact_url(url)))?,
         ),

@@ -68,6 +68,9 @@ pub struct StorageArgs {
     /// Redis URL for the job queue (alias CELERY_BROKER_URL)  [default: in-process queue]
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Redis stream the tasks go through (one per deployment; all its workers share it).
+    #[arg(long, env = "OCR_QUEUE_STREAM", default_value = "ocr:tasks")]
+    pub queue_stream: String,
     /// S3-compatible endpoint, e.g. http://127.0.0.1:9000  [default: local folder under --data-dir]
     #[arg(long, env = "S3_ENDPOINT")]
     pub s3_endpoint: Option<String>,

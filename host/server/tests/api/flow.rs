@@ -1,0 +1,106 @@
+//! The whole job flow: create → upload → DETECT_DONE → PATCH → run-ocr → DONE, on both backends.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::{Api, Deployment, PRODUCTION, quick_options, tenant};
+
+/// Runs the review flow on `vi_paragraph.png` and checks every step.
+async fn review_flow(api: &Api, deployment: &Deployment) {
+    let t = tenant();
+    let job = api.create_job(&t, quick_options(false)).await;
+    let r = api.upload(&t, &job, "vi_paragraph.png").await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "UPLOADED");
+
+    let done = api.wait_for(&t, &job, "DETECT_DONE").await;
+    assert_eq!(done["page_count"], 1);
+    assert_eq!(done["file"]["content_type"], "image/png");
+
+    let r = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/detect"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let detect: Value = r.json().await.unwrap();
+    let page = &detect["pages"][0];
+    assert_eq!((page["width"].as_u64(), page["height"].as_u64()), (Some(900), Some(390)));
+    let boxes = page["boxes"].as_array().unwrap().clone();
+    assert!(boxes.len() >= 8, "the 8 rendered lines give at least 8 boxes, got {}", boxes.len());
+
+    // A reviewer deletes the last box and nudges the first one down by 1 px.
+    let mut edited = boxes.clone();
+    edited.pop();
+    for p in edited[0]["points"].as_array_mut().unwrap() {
+        p[1] = json!(p[1].as_f64().unwrap() + 1.0);
+    }
+    let patch = json!({"job_id": job, "pages": [{"page_index": 0, "width": 900, "height": 390, "boxes": edited}]});
+    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).header("If-Match", &etag).json(&patch).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let new_etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+
+    // A second reviewer who loaded the old revision is refused, and nothing changes.
+    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).header("If-Match", &etag).json(&patch).send().await.unwrap();
+    assert_eq!(r.status(), 412);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "precondition_failed");
+
+    let r = api.req(Method::POST, &format!("/v1/ocr/jobs/{job}/run-ocr"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    // Boxes are frozen while recognition is queued or running.
+    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).json(&patch).send().await.unwrap();
+    assert!(r.status() == 409 || r.status() == 200, "{}", r.status());
+
+    let done = api.wait_for(&t, &job, "DONE").await;
+    let lines = done["ocr_result"]["pages"][0]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), boxes.len() - 1, "recognition ran on the edited boxes");
+    let text = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/result?format=text"), &t).send().await.unwrap().text().await.unwrap();
+    for word in ["chợ", "thổ cẩm", "Du khách"] {
+        assert!(text.contains(word), "{word:?} missing from the recognized text:\n{text}");
+    }
+
+    // One terminal transition, recorded once.
+    let events = deployment.db().await.events(job.parse().unwrap()).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.1 == "DONE").count(), 1, "{events:?}");
+
+    // The original comes back byte for byte; delete removes the job.
+    let original = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/file"), &t).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(original.as_ref(), std::fs::read(crate::harness::fixture("vi_paragraph.png")).unwrap().as_slice());
+    let r = api.req(Method::DELETE, &format!("/v1/ocr/jobs/{job}"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let r = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn embedded_backends_run_the_review_flow_from_upload_to_text() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let ready: Value = api.http.get(api.url("/ready")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+    review_flow(&api, &d).await;
+}
+
+#[tokio::test]
+async fn production_backends_run_the_review_flow_from_upload_to_text() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let api = d.start_api("api", &[]).await;
+    let _worker = d.spawn("worker", &["worker"], &[]);
+    let ready: Value = api.http.get(api.url("/ready")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+    review_flow(&api, &d).await;
+}
+
+#[tokio::test]
+async fn auto_ocr_goes_from_upload_to_done_without_review() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let t = tenant();
+    let job = api.create_job(&t, quick_options(true)).await;
+    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let done = api.wait_for(&t, &job, "DONE").await;
+    let text = done["ocr_result"]["text"].as_str().unwrap().to_lowercase();
+    // The sample reads "Shipment 58213 leaves Da Nang port on 12 June 2024", rotated by 15°.
+    for word in ["shipment", "58213", "june"] {
+        assert!(text.contains(word), "{word:?} missing from {text:?}");
+    }
+}

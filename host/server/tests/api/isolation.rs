@@ -1,0 +1,44 @@
+//! Tenant isolation: another tenant's job answers exactly like a missing one, on every route
+//! with an id in it. Routes come from the OpenAPI document, so a new route cannot escape.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::harness::{Deployment, tenant};
+
+#[tokio::test]
+async fn another_tenants_job_is_indistinguishable_from_a_missing_one_on_every_route() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let owner = tenant();
+    let job = api.create_job(&owner, serde_json::json!({})).await;
+
+    let spec: Value = api.http.get(api.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.contains("{id}") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let call = |id: &str, t: &str| {
+                let req = api.req(method.clone(), &path.replace("{id}", id), t);
+                // A body that would be valid for the route, so the id check is what answers.
+                if method == Method::PATCH { req.json(&serde_json::json!({"pages": []})) } else { req }
+            };
+            let missing = call(&uuid::Uuid::now_v7().to_string(), &owner).send().await.unwrap();
+            let (ms, mb) = (missing.status(), missing.text().await.unwrap());
+            let foreign = call(&job, &tenant()).send().await.unwrap();
+            let (fs, fb) = (foreign.status(), foreign.text().await.unwrap());
+            let malformed = call("not-a-job-id", &owner).send().await.unwrap();
+            let (xs, xb) = (malformed.status(), malformed.text().await.unwrap());
+            assert_eq!(ms, 404, "{method} {path}: a missing job gives 404, got {ms} {mb}");
+            assert_eq!((fs, &fb), (ms, &mb), "{method} {path}: another tenant's job must look missing");
+            assert_eq!((xs, &xb), (ms, &mb), "{method} {path}: a malformed id must look missing");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "expected every job route to be checked, got {checked}");
+    // The owner still sees the job, untouched.
+    assert_eq!(api.job(&owner, &job).await["status"], "PENDING_UPLOAD");
+}

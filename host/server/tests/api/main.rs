@@ -1,0 +1,11 @@
+//! Integration tests through HTTP against the real `ocr-server` binary, on both backends:
+//! embedded (SQLite, local folder, in-process queue) and production (PostgreSQL, Redis Streams,
+//! the S3-compatible server from `scripts/s3-server.sh`). Real models, real services: a missing
+//! service fails the test with a message saying how to start it.
+
+mod harness;
+
+mod flow;
+mod isolation;
+mod recovery;
+mod requests;

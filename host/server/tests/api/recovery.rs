@@ -1,0 +1,86 @@
+//! No accepted job is lost: a worker killed mid-job, Redis emptied, the API crashing between
+//! commit and enqueue. Production backends (PostgreSQL, Redis Streams, S3-compatible server).
+
+use std::time::{Duration, Instant};
+
+use ocr_core::JobId;
+
+use crate::harness::{Deployment, PRODUCTION, TIMEOUT, quick_options, tenant};
+
+/// Transitions into `status` recorded for the job.
+async fn transitions_into(d: &Deployment, job: &str, status: &str) -> usize {
+    let events = d.db().await.events(job.parse::<JobId>().unwrap()).await.unwrap();
+    events.iter().filter(|e| e.1 == status).count()
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_job_leaves_the_job_to_finish_exactly_once() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let api = d.start_api("api", &[]).await;
+    let mut doomed = d.spawn("worker-doomed", &["worker"], &[("OCR_WORKER_ID", "doomed")]);
+    let t = tenant();
+    let job = api.create_job(&t, quick_options(true)).await;
+    assert_eq!(api.upload(&t, &job, "en_invoice.png").await.unwrap().status(), 202);
+
+    // Kill the worker with SIGKILL while it holds the job.
+    let start = Instant::now();
+    loop {
+        let j = api.job(&t, &job).await;
+        if j["status"] == "DETECTING" || j["status"] == "RECOGNIZING" {
+            break;
+        }
+        assert!(start.elapsed() < TIMEOUT, "never started: {j}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    doomed.kill();
+
+    let _survivor = d.spawn("worker-survivor", &["worker"], &[("OCR_WORKER_ID", "survivor")]);
+    let done = api.wait_for(&t, &job, "DONE").await;
+    assert!(!done["ocr_result"]["text"].as_str().unwrap().is_empty());
+    assert_eq!(transitions_into(&d, &job, "DONE").await, 1);
+    assert_eq!(transitions_into(&d, &job, "FAILED").await, 0);
+    let events = d.db().await.events(job.parse().unwrap()).await.unwrap();
+    assert!(events.iter().any(|e| e.2 == "sweeper"), "the dead worker's lease was taken back: {events:?}");
+    assert!(events.iter().all(|e| e.2 != "doomed" || e.1 != "DONE"), "{events:?}");
+}
+
+#[tokio::test]
+async fn emptying_redis_while_jobs_wait_loses_no_job() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let api = d.start_api("api", &[]).await;
+    let t = tenant();
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        let job = api.create_job(&t, quick_options(true)).await;
+        assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+        jobs.push(job);
+    }
+    // Every message is gone: stream, group, everything.
+    let mut redis = crate::harness::redis_client(d.redis_url.as_deref().unwrap()).await;
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut redis).await.unwrap();
+
+    let _worker = d.spawn("worker", &["worker"], &[]);
+    for job in &jobs {
+        api.wait_for(&t, job, "DONE").await;
+        assert_eq!(transitions_into(&d, job, "DONE").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_api_crash_between_commit_and_enqueue_still_runs_the_job() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let crashing = d.start_api("api", &[("OCR_TEST_FAILPOINT", "upload-after-commit")]).await;
+    let t = tenant();
+    let job = crashing.create_job(&t, quick_options(true)).await;
+    assert!(crashing.upload(&t, &job, "en_rotated_15deg.png").await.is_err(), "the fail point aborts the request");
+    drop(crashing);
+
+    let api = d.start_api("api", &[]).await;
+    assert_eq!(api.job(&t, &job).await["status"], "UPLOADED", "the upload was committed");
+    let _worker = d.spawn("worker", &["worker"], &[]);
+    api.wait_for(&t, &job, "DONE").await;
+    assert_eq!(transitions_into(&d, &job, "DONE").await, 1);
+}
