@@ -11,6 +11,11 @@
 //! tenant config and pages; plugins get no file system, network, clock, environment or
 //! arguments, only `log`, `get-config` and the parts of WASI that Rust's std links.
 //!
+//! Resources: each [`PluginHost`] owns an engine whose pooling allocator reserves address space
+//! for 256 concurrent instances up front (about 256 × (`memory_bytes` + 32 MiB guard), ~24 GiB
+//! of virtual memory with the defaults, committed only as used) and one ticker thread. Make one
+//! per process; tests that need several should keep them few.
+//!
 //! Threading: the API is synchronous and CPU-bound. [`PluginHost`] is `Send + Sync`; share one
 //! per process (e.g. in an `Arc`) and call it from many threads at once. From async code, call
 //! it inside `tokio::task::spawn_blocking` (the WASI streams block on a runtime internally and
@@ -512,7 +517,12 @@ fn build_engine(limits: &Limits) -> Result<Engine> {
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
-        .consume_fuel(true);
+        .consume_fuel(true)
+        // Reserve only what a memory may grow to (not wasmtime's default 4 GiB per memory):
+        // each pool slot then costs ~memory_bytes of address space instead of 4 GiB, so tests
+        // and small containers can hold several hosts. The price is explicit bounds checks.
+        .memory_reservation(limits.memory_bytes as u64)
+        .memory_reservation_for_growth(0);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(POOL_INSTANCES)
         .total_memories(POOL_INSTANCES)

@@ -35,8 +35,8 @@ fn common(mode: &str) -> Result<(), PluginError> {
         }
         "stderr" => {
             // Far more than the host keeps: writes past its cap must not fail.
-            for i in 0..2_000 {
-                eprintln!("stderr line {i}: {}", "y".repeat(100));
+            for i in 0..100 {
+                eprintln!("stderr line {i}: {}", "y".repeat(1000));
             }
         }
         "error" => {
@@ -45,8 +45,8 @@ fn common(mode: &str) -> Result<(), PluginError> {
             });
         }
         "log-flood" => {
-            for i in 0..2_000 {
-                log(LogLevel::Debug, &format!("line {i}: {}", "x".repeat(100)));
+            for i in 0..200 {
+                log(LogLevel::Debug, &format!("line {i}: {}", "x".repeat(1000)));
             }
         }
         _ => {}
