@@ -27,10 +27,6 @@ fn dist() -> &'static Path {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let status = std::process::Command::new("bash")
             .arg(root.join("scripts/build-plugins.sh"))
-            .env(
-                "CARGO_BUILD_JOBS",
-                std::env::var("CARGO_BUILD_JOBS").unwrap_or_else(|_| "1".into()),
-            )
             .status()
             .expect("run scripts/build-plugins.sh");
         assert!(status.success(), "scripts/build-plugins.sh failed");
