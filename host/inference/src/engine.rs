@@ -114,7 +114,7 @@ fn with_cuda(
 ) -> Result<ort::session::builder::SessionBuilder> {
     use ort::ep::{CUDA, ExecutionProvider};
     let cuda = CUDA::default();
-    if !cuda.is_available().unwrap_or(false) {
+    if !CUDA::is_available().unwrap_or(false) {
         tracing::warn!(
             "the CUDA execution provider is not available in this ONNX Runtime build; running on the CPU"
         );
