@@ -8,10 +8,9 @@ pub type Quad = [Point; 4];
 
 /// Axis-aligned bounds `(min_x, min_y, max_x, max_y)` of a quad.
 pub fn bounds(q: &Quad) -> (f32, f32, f32, f32) {
-    q.iter().fold(
-        (f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY),
-        |(x0, y0, x1, y1), p| (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])),
-    )
+    q.iter().fold((f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY), |(x0, y0, x1, y1), p| {
+        (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1]))
+    })
 }
 
 /// True when every corner is a finite number inside `[0, width] x [0, height]`.

@@ -197,9 +197,11 @@ impl DetectParams {
 
     /// Checks ranges; returns a sentence naming the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, v) in
-            [("text_threshold", self.text_threshold), ("link_threshold", self.link_threshold), ("low_text", self.low_text)]
-        {
+        for (name, v) in [
+            ("text_threshold", self.text_threshold),
+            ("link_threshold", self.link_threshold),
+            ("low_text", self.low_text),
+        ] {
             if !(v > 0.0 && v < 1.0) {
                 return Err(format!("{name} must be between 0 and 1 (exclusive), got {v}"));
             }

@@ -7,9 +7,11 @@
 pub mod error;
 pub mod geometry;
 pub mod job;
+pub mod plugin;
 pub mod result;
 
 pub use error::{ErrorCode, JobError};
 pub use geometry::{Point, Quad};
 pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, TenantId};
+pub use plugin::{FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginLogLine};
 pub use result::{DetectPage, DetectResult, OcrLine, OcrPage, OcrResult, TextBox};

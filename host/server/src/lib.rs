@@ -16,11 +16,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use ocr_store::{Db, MemoryQueue, Objects, Queue, RedisQueue};
-use ocr_worker::{Backends, NativeOcr, Ocr, Worker};
+use ocr_worker::{Backends, NativeOcr, Ocr, Plugins, Worker};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::settings::{Cli, Command, LogFormat, ModelsCommand, OutputFormat, Resolved, ServeArgs, StorageArgs, WorkerArgs};
+use crate::settings::{
+    Cli, Command, LogFormat, ModelsCommand, OutputFormat, Resolved, ServeArgs, StorageArgs, WorkerArgs,
+};
 
 /// The model fetch script, embedded so `ocr-server models fetch` works from any folder.
 const FETCH_MODELS_SCRIPT: &str = include_str!("../../../scripts/fetch-models.sh");
@@ -74,7 +76,8 @@ fn resolve(args: &StorageArgs) -> anyhow::Result<Resolved> {
 
 async fn connect_db(resolved: &Resolved, args: &StorageArgs) -> anyhow::Result<Db> {
     if resolved.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&resolved.data_dir).with_context(|| format!("creating the data folder {}", resolved.data_dir.display()))?;
+        std::fs::create_dir_all(&resolved.data_dir)
+            .with_context(|| format!("creating the data folder {}", resolved.data_dir.display()))?;
     }
     Db::connect(&resolved.database_url, args.db_max_connections)
         .await
@@ -82,7 +85,11 @@ async fn connect_db(resolved: &Resolved, args: &StorageArgs) -> anyhow::Result<D
 }
 
 /// Connects every backend. `in_process_worker` allows the in-process queue.
-async fn connect(args: &StorageArgs, in_process_worker: bool, auto_migrate: bool) -> anyhow::Result<(Backends, Resolved)> {
+async fn connect(
+    args: &StorageArgs,
+    in_process_worker: bool,
+    auto_migrate: bool,
+) -> anyhow::Result<(Backends, Resolved)> {
     let resolved = resolve(args)?;
     let db = connect_db(&resolved, args).await?;
     if auto_migrate || resolved.database_url.starts_with("sqlite:") {
@@ -95,7 +102,9 @@ async fn connect(args: &StorageArgs, in_process_worker: bool, auto_migrate: bool
                 .with_context(|| format!("connecting to Redis {} (REDIS_URL)", redact_url(url)))?,
         ),
         None if in_process_worker => Arc::new(MemoryQueue::default()),
-        None => bail!("invalid configuration: REDIS_URL must be set for the api and worker roles (the in-process queue only works with `serve`)"),
+        None => bail!(
+            "invalid configuration: REDIS_URL must be set for the api and worker roles (the in-process queue only works with `serve`)"
+        ),
     };
     let objects = match &resolved.s3 {
         Some(s3) => Objects::s3(s3).context("configuring S3 storage (S3_ENDPOINT)")?,
@@ -147,10 +156,24 @@ fn shutdown_signal() -> CancellationToken {
     token
 }
 
-fn spawn_workers(backends: &Backends, ocr: &Arc<dyn Ocr>, args: &settings::WorkerTuning, shutdown: &CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+/// The plugin host of the process with the built-in plugins loaded.
+fn plugins(args: &settings::PluginArgs, resolved: &Resolved) -> anyhow::Result<Arc<Plugins>> {
+    let cache = args.plugin_cache_dir.clone().unwrap_or_else(|| resolved.data_dir.join("plugin-cache"));
+    let host = ocr_plugin_host::PluginHost::new(args.limits(), Some(cache)).context("starting the plugin host")?;
+    Ok(Arc::new(Plugins::new(Arc::new(host), Some(&args.builtin_plugins_dir))))
+}
+
+fn spawn_workers(
+    backends: &Backends,
+    ocr: &Arc<dyn Ocr>,
+    plugins: &Arc<Plugins>,
+    args: &settings::WorkerTuning,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
     (0..args.concurrency)
         .map(|i| {
-            let worker = Arc::new(Worker::new(backends.clone(), ocr.clone(), args.worker_settings(i)));
+            let worker =
+                Arc::new(Worker::new(backends.clone(), ocr.clone(), Some(plugins.clone()), args.worker_settings(i)));
             tokio::spawn(worker.run(shutdown.clone()))
         })
         .collect()
@@ -160,11 +183,12 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     init_logging(args.log.log_format);
     args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
     let (backends, resolved) = connect(&args.storage, with_worker, with_worker).await?;
+    let plugins = plugins(&args.plugins, &resolved)?;
     let shutdown = shutdown_signal();
     let mut tasks = Vec::new();
     let ocr: Option<Arc<dyn Ocr>> = if with_worker {
         let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
-        tasks.extend(spawn_workers(&backends, &ocr, &args.worker, &shutdown));
+        tasks.extend(spawn_workers(&backends, &ocr, &plugins, &args.worker, &shutdown));
         Some(ocr)
     } else {
         None
@@ -173,13 +197,15 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     let state = api::AppState {
         backends: backends.clone(),
         ocr,
+        plugins,
         limits: api::ApiLimits {
             max_upload_bytes: args.limits.max_upload_bytes,
             max_boxes_per_page: args.limits.max_boxes_per_page,
             max_json_bytes: 8 * 1024 * 1024,
         },
     };
-    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {} (OCR_BIND)", args.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {} (OCR_BIND)", args.bind))?;
     let local = listener.local_addr()?;
     info!(
         addr = %local,
@@ -200,10 +226,11 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
 async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log.log_format);
     args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
-    let (backends, _) = connect(&args.storage, false, false).await?;
+    let (backends, resolved) = connect(&args.storage, false, false).await?;
     let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
+    let plugins = plugins(&args.plugins, &resolved)?;
     let shutdown = shutdown_signal();
-    let mut tasks = spawn_workers(&backends, &ocr, &args.worker, &shutdown);
+    let mut tasks = spawn_workers(&backends, &ocr, &plugins, &args.worker, &shutdown);
     tasks.push(tokio::spawn(args.worker.sweeper().run(backends, shutdown.clone())));
     for t in tasks {
         let _ = t.await;
@@ -222,7 +249,9 @@ async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
     let mut outputs = Vec::new();
     for file in &args.files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let result = tokio::task::block_in_place(|| ocr.detect(&bytes, &options).and_then(|boxes| ocr.recognize(&bytes, &boxes, &options)));
+        let result = tokio::task::block_in_place(|| {
+            ocr.detect(&bytes, &options).and_then(|boxes| ocr.recognize(&bytes, &boxes, &options))
+        });
         match result {
             Ok(result) => outputs.push((file.display().to_string(), result)),
             Err(e) => {

@@ -154,6 +154,37 @@ pub struct WorkerTuning {
     pub concurrency: usize,
 }
 
+/// Tenant plugins: where the built-ins are, the compile cache, and the sandbox limits of a call.
+#[derive(Debug, Clone, Args)]
+pub struct PluginArgs {
+    /// Folder of built-in plugin components (`*.wasm`, offered to every tenant as `builtin.<name>`).
+    #[arg(long, env = "OCR_BUILTIN_PLUGINS_DIR", default_value = "plugins/dist")]
+    pub builtin_plugins_dir: PathBuf,
+    /// Folder for compiled plugins (loaded as native code: keep it writable by this service only)  [default: <data-dir>/plugin-cache]
+    #[arg(long, env = "OCR_PLUGIN_CACHE_DIR")]
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// Wall-clock deadline of one plugin call, in milliseconds.
+    #[arg(long, env = "OCR_PLUGIN_DEADLINE_MS", default_value_t = 2000)]
+    pub plugin_deadline_ms: u64,
+    /// Instruction budget (wasmtime fuel) of one plugin call.
+    #[arg(long, env = "OCR_PLUGIN_FUEL", default_value_t = 2_000_000_000)]
+    pub plugin_fuel: u64,
+    /// Memory cap of one plugin instance, in MiB.
+    #[arg(long, env = "OCR_PLUGIN_MEMORY_MIB", default_value_t = 64)]
+    pub plugin_memory_mib: usize,
+}
+
+impl PluginArgs {
+    pub fn limits(&self) -> ocr_plugin_host::Limits {
+        ocr_plugin_host::Limits {
+            deadline: Duration::from_millis(self.plugin_deadline_ms.max(1)),
+            fuel: self.plugin_fuel,
+            memory_bytes: self.plugin_memory_mib.max(1) * 1024 * 1024,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Log format.
@@ -181,6 +212,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub worker: WorkerTuning,
     #[command(flatten)]
+    pub plugins: PluginArgs,
+    #[command(flatten)]
     pub log: LogArgs,
 }
 
@@ -194,6 +227,8 @@ pub struct WorkerArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub worker: WorkerTuning,
+    #[command(flatten)]
+    pub plugins: PluginArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -254,11 +289,8 @@ impl StorageArgs {
             None => format!("sqlite://{}", self.data_dir.join("ocr.db").display()),
             Some(url) => normalize_database_url(url)?,
         };
-        let redis_url = self
-            .redis_url
-            .clone()
-            .or_else(|| std::env::var("CELERY_BROKER_URL").ok())
-            .filter(|s| !s.trim().is_empty());
+        let redis_url =
+            self.redis_url.clone().or_else(|| std::env::var("CELERY_BROKER_URL").ok()).filter(|s| !s.trim().is_empty());
         if let Some(url) = &redis_url
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
         {
@@ -272,7 +304,10 @@ impl StorageArgs {
         let endpoint = match (self.s3_endpoint.clone(), env("MINIO_ENDPOINT")) {
             (Some(e), _) => e,
             (None, Some(host)) => {
-                let secure = matches!(env("MINIO_SECURE").as_deref().map(str::to_ascii_lowercase).as_deref(), Some("1" | "true" | "yes"));
+                let secure = matches!(
+                    env("MINIO_SECURE").as_deref().map(str::to_ascii_lowercase).as_deref(),
+                    Some("1" | "true" | "yes")
+                );
                 format!("{}://{host}", if secure { "https" } else { "http" })
             }
             (None, None) => return Ok(None),
@@ -280,18 +315,33 @@ impl StorageArgs {
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
             return Err(format!("S3_ENDPOINT must be an http:// or https:// URL, got {endpoint:?}"));
         }
-        let access_key = self.s3_access_key.clone().or_else(|| env("MINIO_ACCESS_KEY")).ok_or("S3_ACCESS_KEY (or MINIO_ACCESS_KEY) must be set when S3_ENDPOINT is")?;
-        let secret_key = self.s3_secret_key.clone().or_else(|| env("MINIO_SECRET_KEY")).ok_or("S3_SECRET_KEY (or MINIO_SECRET_KEY) must be set when S3_ENDPOINT is")?;
+        let access_key = self
+            .s3_access_key
+            .clone()
+            .or_else(|| env("MINIO_ACCESS_KEY"))
+            .ok_or("S3_ACCESS_KEY (or MINIO_ACCESS_KEY) must be set when S3_ENDPOINT is")?;
+        let secret_key = self
+            .s3_secret_key
+            .clone()
+            .or_else(|| env("MINIO_SECRET_KEY"))
+            .ok_or("S3_SECRET_KEY (or MINIO_SECRET_KEY) must be set when S3_ENDPOINT is")?;
         if self.s3_bucket.trim().is_empty() {
             return Err("S3_BUCKET must not be empty".into());
         }
-        Ok(Some(S3Settings { endpoint, access_key, secret_key, bucket: self.s3_bucket.clone(), region: self.s3_region.clone() }))
+        Ok(Some(S3Settings {
+            endpoint,
+            access_key,
+            secret_key,
+            bucket: self.s3_bucket.clone(),
+            region: self.s3_region.clone(),
+        }))
     }
 }
 
 /// Accepts the SQLAlchemy driver forms (`postgresql+psycopg://`, `postgresql+asyncpg://`, …).
 pub fn normalize_database_url(url: &str) -> Result<String, String> {
-    let (scheme, rest) = url.split_once("://").ok_or("DATABASE_URL must look like postgres://user@host/db or sqlite://path")?;
+    let (scheme, rest) =
+        url.split_once("://").ok_or("DATABASE_URL must look like postgres://user@host/db or sqlite://path")?;
     let base = scheme.split('+').next().unwrap_or(scheme);
     match base {
         "postgres" | "postgresql" => Ok(format!("postgres://{rest}")),
@@ -317,7 +367,12 @@ impl ModelArgs {
 
 impl LimitArgs {
     pub fn decode_limits(&self) -> ocr_inference::DecodeLimits {
-        ocr_inference::DecodeLimits { max_pixels: self.max_pixels, max_pages: self.max_pages, pdf_dpi: self.pdf_dpi, ..Default::default() }
+        ocr_inference::DecodeLimits {
+            max_pixels: self.max_pixels,
+            max_pages: self.max_pages,
+            pdf_dpi: self.pdf_dpi,
+            ..Default::default()
+        }
     }
 }
 

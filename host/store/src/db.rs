@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use ocr_core::{DetectResult, ErrorCode, JobError, JobId, JobOptions, JobStatus, OcrResult, TaskKind, TenantId};
+use ocr_core::{
+    DetectResult, ErrorCode, JobError, JobId, JobNotes, JobOptions, JobStatus, OcrResult, TaskKind, TenantId,
+};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
@@ -13,7 +15,10 @@ use sqlx::{AnyPool, Row};
 use crate::{Error, Result, now_ms};
 
 /// Migrations compiled into the binary, in order. Never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "jobs", include_str!("../../../migrations/0001_jobs.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "jobs", include_str!("../../../migrations/0001_jobs.sql")),
+    (2, "plugins", include_str!("../../../migrations/0002_plugins.sql")),
+];
 
 /// A job as stored.
 #[derive(Debug, Clone)]
@@ -41,6 +46,8 @@ pub struct JobRow {
     pub uploaded_at: Option<i64>,
     pub detect_done_at: Option<i64>,
     pub done_at: Option<i64>,
+    /// Warnings and plugin logs; only loaded by single-job reads.
+    pub notes: JobNotes,
 }
 
 /// Metadata of an uploaded original.
@@ -55,9 +62,13 @@ pub struct FileMeta {
 /// What happened to a box edit.
 #[derive(Debug)]
 pub enum EditOutcome {
-    Stored { revision: i64 },
+    Stored {
+        revision: i64,
+    },
     /// The stored revision is not the one the reviewer edited.
-    RevisionMismatch { current: i64 },
+    RevisionMismatch {
+        current: i64,
+    },
     /// The job is not in a state that allows editing.
     WrongState(JobStatus),
     NotFound,
@@ -68,7 +79,7 @@ const SUMMARY_COLUMNS: &str = "id, tenant_id, status, options, file_key, file_na
      created_at, updated_at, uploaded_at, detect_done_at, done_at";
 
 fn full_columns() -> String {
-    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result")
+    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs")
 }
 
 /// Handle to the database; cheap to clone.
@@ -78,6 +89,10 @@ pub struct Db {
 }
 
 impl Db {
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Connects to `postgres://…` or `sqlite://…` (a SQLite file is created if missing).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
@@ -100,7 +115,15 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         let migrations = MIGRATIONS
             .iter()
-            .map(|(v, desc, sql)| Migration::new(*v, Cow::Borrowed(desc), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false))
+            .map(|(v, desc, sql)| {
+                Migration::new(
+                    *v,
+                    Cow::Borrowed(desc),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(*sql),
+                    false,
+                )
+            })
             .collect();
         Migrator::with_migrations(migrations).run(&self.pool).await?;
         Ok(())
@@ -113,7 +136,12 @@ impl Db {
 
     /// Creates a job, or returns the existing one for the same idempotency key.
     /// The flag says whether a new job was created.
-    pub async fn create_job(&self, tenant: &TenantId, options: &JobOptions, idempotency_key: Option<&str>) -> Result<(JobRow, bool)> {
+    pub async fn create_job(
+        &self,
+        tenant: &TenantId,
+        options: &JobOptions,
+        idempotency_key: Option<&str>,
+    ) -> Result<(JobRow, bool)> {
         let id = JobId::now_v7();
         let now = now_ms();
         let options = serde_json::to_string(options).map_err(|e| Error::Corrupt(e.to_string()))?;
@@ -162,11 +190,22 @@ impl Db {
     /// A job by id alone: only for workers, which got the id from the queue.
     pub async fn job_by_id(&self, id: JobId) -> Result<Option<JobRow>> {
         let sql = format!("SELECT {} FROM jobs WHERE id = $1", full_columns());
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(&self.pool).await?.map(|r| parse_row(&r)).transpose()
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| parse_row(&r))
+            .transpose()
     }
 
     /// A tenant's jobs, newest first, after the cursor (the last id of the previous page).
-    pub async fn list_jobs(&self, tenant: &TenantId, status: Option<JobStatus>, before: Option<JobId>, limit: u32) -> Result<Vec<JobRow>> {
+    pub async fn list_jobs(
+        &self,
+        tenant: &TenantId,
+        status: Option<JobStatus>,
+        before: Option<JobId>,
+        limit: u32,
+    ) -> Result<Vec<JobRow>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM jobs WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) \
              AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
@@ -222,25 +261,33 @@ impl Db {
     /// Extends a running task's lease. False when the worker no longer holds it.
     pub async fn heartbeat(&self, id: JobId, kind: TaskKind, worker: &str, lease: Duration) -> Result<bool> {
         let now = now_ms();
-        let res = sqlx::query("UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND status = $3 AND lease_owner = $4")
-            .bind(now + lease.as_millis() as i64)
-            .bind(id.to_string())
-            .bind(kind.states().1.as_str())
-            .bind(worker)
-            .execute(&self.pool)
-            .await?;
+        let res =
+            sqlx::query("UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND status = $3 AND lease_owner = $4")
+                .bind(now + lease.as_millis() as i64)
+                .bind(id.to_string())
+                .bind(kind.states().1.as_str())
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
         Ok(res.rows_affected() == 1)
     }
 
     /// Stores the detect result: `DETECTING` → `DETECT_DONE`, or `OCR_QUEUED` with `auto_ocr`.
-    pub async fn complete_detection(&self, id: JobId, worker: &str, result: &DetectResult, then_recognize: bool) -> Result<bool> {
+    pub async fn complete_detection(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &DetectResult,
+        notes: &JobNotes,
+        then_recognize: bool,
+    ) -> Result<bool> {
         let now = now_ms();
         let to = if then_recognize { JobStatus::OcrQueued } else { JobStatus::DetectDone };
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, detect_result = $2, detect_revision = detect_revision + 1, page_count = $3, \
              attempts = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error_code = NULL, \
-             error_message = NULL, detect_done_at = $4, updated_at = $4, enqueued_at = $4 \
+             error_message = NULL, detect_done_at = $4, updated_at = $4, enqueued_at = $4, warnings = $8, plugin_logs = $9 \
              WHERE id = $5 AND status = $6 AND lease_owner = $7",
         )
         .bind(to.as_str())
@@ -249,31 +296,48 @@ impl Db {
         .bind(now)
         .bind(id.to_string())
         .bind(JobStatus::Detecting.as_str())
-        .bind(worker);
+        .bind(worker)
+        .bind(to_json(&notes.warnings)?)
+        .bind(to_json(&notes.plugin_logs)?);
         self.transition(q, id, JobStatus::Detecting, to, worker).await
     }
 
     /// Stores the recognition result: `RECOGNIZING` → `DONE`.
-    pub async fn complete_recognition(&self, id: JobId, worker: &str, result: &OcrResult) -> Result<bool> {
+    pub async fn complete_recognition(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &OcrResult,
+        notes: &JobNotes,
+    ) -> Result<bool> {
         let now = now_ms();
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, ocr_result = $2, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
-             not_before = NULL, error_code = NULL, error_message = NULL, done_at = $3, updated_at = $3 \
-             WHERE id = $4 AND status = $5 AND lease_owner = $6",
+             not_before = NULL, error_code = NULL, error_message = NULL, done_at = $3, updated_at = $3, \
+             warnings = $7, plugin_logs = $8 WHERE id = $4 AND status = $5 AND lease_owner = $6",
         )
         .bind(JobStatus::Done.as_str())
         .bind(json)
         .bind(now)
         .bind(id.to_string())
         .bind(JobStatus::Recognizing.as_str())
-        .bind(worker);
+        .bind(worker)
+        .bind(to_json(&notes.warnings)?)
+        .bind(to_json(&notes.plugin_logs)?);
         self.transition(q, id, JobStatus::Recognizing, JobStatus::Done, worker).await
     }
 
     /// Ends a running task that failed: back to its waiting state with a `not_before` when
     /// `retry_at` is given, else `FAILED` with the error.
-    pub async fn fail_task(&self, id: JobId, kind: TaskKind, worker: &str, error: &JobError, retry_at: Option<i64>) -> Result<bool> {
+    pub async fn fail_task(
+        &self,
+        id: JobId,
+        kind: TaskKind,
+        worker: &str,
+        error: &JobError,
+        retry_at: Option<i64>,
+    ) -> Result<bool> {
         let (waiting, running) = kind.states();
         let now = now_ms();
         let to = if retry_at.is_some() { waiting } else { JobStatus::Failed };
@@ -308,7 +372,13 @@ impl Db {
     }
 
     /// Replaces the boxes if the reviewer edited the current revision and the state allows it.
-    pub async fn edit_boxes(&self, tenant: &TenantId, id: JobId, expected_revision: i64, result: &DetectResult) -> Result<EditOutcome> {
+    pub async fn edit_boxes(
+        &self,
+        tenant: &TenantId,
+        id: JobId,
+        expected_revision: i64,
+        result: &DetectResult,
+    ) -> Result<EditOutcome> {
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
         let res = sqlx::query(
             "UPDATE jobs SET detect_result = $1, detect_revision = detect_revision + 1, updated_at = $2 \
@@ -404,12 +474,14 @@ impl Db {
     /// `FAILED` after `max_attempts`. Returns how many were recovered and how many failed.
     pub async fn expire_leases(&self, max_attempts: i64) -> Result<(usize, usize)> {
         let now = now_ms();
-        let rows = sqlx::query("SELECT id, status, attempts, lease_owner FROM jobs WHERE status IN ($1, $2) AND lease_expires_at < $3")
-            .bind(JobStatus::Detecting.as_str())
-            .bind(JobStatus::Recognizing.as_str())
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, status, attempts, lease_owner FROM jobs WHERE status IN ($1, $2) AND lease_expires_at < $3",
+        )
+        .bind(JobStatus::Detecting.as_str())
+        .bind(JobStatus::Recognizing.as_str())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
         let (mut requeued, mut failed) = (0, 0);
         for r in rows {
             let id = parse_id(&r.try_get::<String, _>("id")?)?;
@@ -460,18 +532,24 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let changed = update.execute(&mut *tx).await?.rows_affected() == 1;
         if changed {
-            sqlx::query("INSERT INTO job_events (job_id, at, from_status, to_status, actor) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id.to_string())
-                .bind(now_ms())
-                .bind(from.as_str())
-                .bind(to.as_str())
-                .bind(actor)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO job_events (job_id, at, from_status, to_status, actor) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.to_string())
+            .bind(now_ms())
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(changed)
     }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
 fn parse_id(s: &str) -> Result<JobId> {
@@ -527,5 +605,9 @@ fn parse_row(r: &AnyRow) -> Result<JobRow> {
         uploaded_at: r.try_get("uploaded_at")?,
         detect_done_at: r.try_get("detect_done_at")?,
         done_at: r.try_get("done_at")?,
+        notes: JobNotes {
+            warnings: parse_json(optional_text("warnings")?, "warnings")?.unwrap_or_default(),
+            plugin_logs: parse_json(optional_text("plugin_logs")?, "plugin_logs")?.unwrap_or_default(),
+        },
     })
 }

@@ -11,10 +11,12 @@
 
 pub mod db;
 pub mod objects;
+pub mod plugins;
 pub mod queue;
 
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
 pub use objects::{Objects, S3Settings};
+pub use plugins::PluginRow;
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
 
 /// Errors of the storage layer. Their messages are for logs, not for clients.
@@ -43,8 +45,5 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Milliseconds since the Unix epoch: the time unit of every stored timestamp.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -43,7 +43,8 @@ pub struct Objects {
 impl Objects {
     /// A folder on local disk (embedded mode). Created if missing.
     pub fn local(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })?;
         let store = LocalFileSystem::new_with_prefix(dir)?;
         Ok(Self { store: Arc::new(store), description: format!("local folder {}", dir.display()) })
     }
@@ -121,6 +122,11 @@ pub mod keys {
 
     pub fn result(tenant: &TenantId, job: JobId) -> String {
         format!("{}/result.json", job_prefix(tenant, job))
+    }
+
+    /// A tenant plugin's component.
+    pub fn plugin(tenant: &TenantId, plugin_id: &str) -> String {
+        format!("tenants/{tenant}/plugins/{plugin_id}.wasm")
     }
 }
 

@@ -121,8 +121,7 @@ impl RedisQueue {
         let long = short.clone().set_response_timeout(Some(Duration::from_secs(30)));
         let commands = ConnectionManager::new_with_config(client.clone(), short).await?;
         let reader = ConnectionManager::new_with_config(client, long).await?;
-        let queue =
-            Self { stream: stream.to_owned(), group: "ocr-workers".into(), commands, reader, claim_idle };
+        let queue = Self { stream: stream.to_owned(), group: "ocr-workers".into(), commands, reader, claim_idle };
         queue.ensure_group().await?;
         Ok(queue)
     }
@@ -168,7 +167,8 @@ impl RedisQueue {
 
     async fn ack_id(&self, id: &str) -> Result<()> {
         let mut con = self.commands.clone();
-        let res: redis::RedisResult<i64> = redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(id).query_async(&mut con).await;
+        let res: redis::RedisResult<i64> =
+            redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(id).query_async(&mut con).await;
         match res {
             Ok(_) => Ok(()),
             // The group is gone (Redis restarted or was flushed): nothing left to acknowledge.

@@ -10,6 +10,7 @@
 //! Async (tokio); CPU-bound inference runs in `spawn_blocking` with the tracing span carried.
 
 pub mod pipeline;
+pub mod plugins;
 pub mod sweeper;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use ocr_store::{Db, Objects, Queue};
 
 pub use pipeline::{NativeOcr, Ocr, Worker};
+pub use plugins::{PluginInfo, Plugins};
 pub use sweeper::Sweeper;
 
 /// The backends a worker, the sweeper and the API share.
@@ -64,7 +66,10 @@ impl Default for WorkerSettings {
 
 /// `host-pid-random`: unique across processes and restarts.
 pub fn default_worker_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "worker".into());
-    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "worker".into());
+    let nonce =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{host}-{}-{:08x}", std::process::id(), nonce)
 }

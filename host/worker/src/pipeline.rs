@@ -4,14 +4,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ocr_core::{DetectPage, DetectResult, ErrorCode, JobError, JobOptions, JobStatus, OcrPage, OcrResult, TaskKind};
+use ocr_core::{
+    DetectPage, DetectResult, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult, TaskKind,
+};
 use ocr_inference::{DecodeLimits, Engine, InferenceConfig};
 use ocr_store::objects::keys;
 use ocr_store::{Delivery, JobRow, Task, now_ms};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::{Backends, WorkerSettings};
+use crate::{Backends, Plugins, WorkerSettings};
 
 /// The OCR the worker runs: the interface between the job pipeline and the models.
 /// Synchronous and CPU-bound; called from `spawn_blocking`.
@@ -68,7 +70,12 @@ impl Ocr for NativeOcr {
         let mut out = Vec::with_capacity(pages.len());
         for (index, page) in pages.iter().enumerate() {
             let detection = engine.detect(page, &options.detect).map_err(inference_error)?;
-            out.push(DetectPage { page_index: index as u32, width: page.width(), height: page.height(), boxes: detection.boxes });
+            out.push(DetectPage {
+                page_index: index as u32,
+                width: page.width(),
+                height: page.height(),
+                boxes: detection.boxes,
+            });
         }
         Ok(DetectResult { pages: out })
     }
@@ -83,7 +90,13 @@ impl Ocr for NativeOcr {
             })?;
             let lines = engine.recognize(page, &detected.boxes, options.lang).map_err(inference_error)?.lines;
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-            out.push(OcrPage { page_index: detected.page_index, width: detected.width, height: detected.height, lines, text });
+            out.push(OcrPage {
+                page_index: detected.page_index,
+                width: detected.width,
+                height: detected.height,
+                lines,
+                text,
+            });
         }
         Ok(OcrResult::new(out, engine.model_name(options.lang)))
     }
@@ -111,13 +124,15 @@ pub struct Worker {
     backends: Backends,
     ocr: Arc<dyn Ocr>,
     settings: WorkerSettings,
+    /// Tenant plugins; `None` runs no plugins.
+    plugins: Option<Arc<Plugins>>,
     /// The task this worker has claimed, if any.
     running: Mutex<Option<Task>>,
 }
 
 impl Worker {
-    pub fn new(backends: Backends, ocr: Arc<dyn Ocr>, settings: WorkerSettings) -> Self {
-        Self { backends, ocr, settings, running: Mutex::new(None) }
+    pub fn new(backends: Backends, ocr: Arc<dyn Ocr>, plugins: Option<Arc<Plugins>>, settings: WorkerSettings) -> Self {
+        Self { backends, ocr, settings, plugins, running: Mutex::new(None) }
     }
 
     /// Pops and processes tasks until `shutdown` fires. A task running then gets
@@ -203,7 +218,15 @@ impl Worker {
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Task { kind, job_id });
 
         let heartbeat = CancellationToken::new();
-        let hb = tokio::spawn(heartbeat_loop(self.backends.db.clone(), job_id, kind, s.id.clone(), s.lease, s.heartbeat, heartbeat.clone()));
+        let hb = tokio::spawn(heartbeat_loop(
+            self.backends.db.clone(),
+            job_id,
+            kind,
+            s.id.clone(),
+            s.lease,
+            s.heartbeat,
+            heartbeat.clone(),
+        ));
         let result = self.execute(kind, &job).await;
         heartbeat.cancel();
         let _ = hb.await;
@@ -211,9 +234,9 @@ impl Worker {
 
         let db = &self.backends.db;
         match result {
-            Ok(Stored::Detect(result)) => {
+            Ok(Stored::Detect(result, notes)) => {
                 let then_recognize = job.options.auto_ocr;
-                if !db.complete_detection(job_id, &s.id, &result, then_recognize).await? {
+                if !db.complete_detection(job_id, &s.id, &result, &notes, then_recognize).await? {
                     return Ok(Outcome::LostLease);
                 }
                 if then_recognize {
@@ -222,8 +245,8 @@ impl Worker {
                 }
                 Ok(Outcome::Completed(JobStatus::DetectDone))
             }
-            Ok(Stored::Recognize(result)) => {
-                if !db.complete_recognition(job_id, &s.id, &result).await? {
+            Ok(Stored::Recognize(result, notes)) => {
+                if !db.complete_recognition(job_id, &s.id, &result, &notes).await? {
                     return Ok(Outcome::LostLease);
                 }
                 Ok(Outcome::Completed(JobStatus::Done))
@@ -249,44 +272,86 @@ impl Worker {
             warn!(error = %e, "{what}");
             JobError::new(ErrorCode::ServiceUnavailable, format!("{what}; will retry"))
         };
-        let key = job.file_key.clone().ok_or_else(|| JobError::new(ErrorCode::MissingFile, "the job has no uploaded file"))?;
-        let document: Bytes = self.backends.objects.get(&key).await.map_err(|e| unavailable("could not read the original", e))?;
+        let key = job
+            .file_key
+            .clone()
+            .ok_or_else(|| JobError::new(ErrorCode::MissingFile, "the job has no uploaded file"))?;
+        let document: Bytes =
+            self.backends.objects.get(&key).await.map_err(|e| unavailable("could not read the original", e))?;
         let ocr = self.ocr.clone();
         let options = job.options.clone();
         let span = tracing::Span::current();
         match kind {
             TaskKind::Detect => {
-                let result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.detect(&document, &options)))
+                let mut result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.detect(&document, &options)))
                     .await
                     .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("detection crashed: {e}")))??;
-                let json = serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
+                let mut notes = JobNotes::default();
+                if let Some(plugins) = &self.plugins {
+                    let pipeline = self
+                        .backends
+                        .db
+                        .pipeline(&job.tenant_id)
+                        .await
+                        .map_err(|e| unavailable("could not read the pipeline", e))?;
+                    plugins
+                        .filter_boxes(&self.backends, &job.tenant_id, &pipeline.filter_boxes, &mut result, &mut notes)
+                        .await?;
+                }
+                let json =
+                    serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
                 self.backends
                     .objects
                     .put(&keys::detect(&job.tenant_id, job.id), json.into())
                     .await
                     .map_err(|e| unavailable("could not store the detect result", e))?;
-                Ok(Stored::Detect(result))
+                Ok(Stored::Detect(result, notes))
             }
             TaskKind::Recognize => {
-                let boxes = job.detect_result.clone().ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
-                let result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.recognize(&document, &boxes, &options)))
-                    .await
-                    .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}")))??;
-                let json = serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
+                let boxes = job
+                    .detect_result
+                    .clone()
+                    .ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
+                let mut result =
+                    tokio::task::spawn_blocking(move || span.in_scope(|| ocr.recognize(&document, &boxes, &options)))
+                        .await
+                        .map_err(|e| {
+                            JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}"))
+                        })??;
+                let mut notes = job.notes.clone();
+                if let Some(plugins) = &self.plugins {
+                    let pipeline = self
+                        .backends
+                        .db
+                        .pipeline(&job.tenant_id)
+                        .await
+                        .map_err(|e| unavailable("could not read the pipeline", e))?;
+                    plugins
+                        .normalize_text(
+                            &self.backends,
+                            &job.tenant_id,
+                            &pipeline.normalize_text,
+                            &mut result,
+                            &mut notes,
+                        )
+                        .await?;
+                }
+                let json =
+                    serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
                 self.backends
                     .objects
                     .put(&keys::result(&job.tenant_id, job.id), json.into())
                     .await
                     .map_err(|e| unavailable("could not store the result", e))?;
-                Ok(Stored::Recognize(result))
+                Ok(Stored::Recognize(result, notes))
             }
         }
     }
 }
 
 enum Stored {
-    Detect(DetectResult),
-    Recognize(OcrResult),
+    Detect(DetectResult, JobNotes),
+    Recognize(OcrResult, JobNotes),
 }
 
 async fn heartbeat_loop(

@@ -48,7 +48,9 @@ impl From<ocr_store::Error> for ApiError {
                 tracing::error!(error = %e, "stored data is corrupt");
                 Self::new(ErrorCode::Internal, "internal error")
             }
-            ocr_store::Error::Db(_) | ocr_store::Error::Migrate(_) => Self::unavailable("the database did not answer", &e),
+            ocr_store::Error::Db(_) | ocr_store::Error::Migrate(_) => {
+                Self::unavailable("the database did not answer", &e)
+            }
             ocr_store::Error::Objects(_) => Self::unavailable("object storage did not answer", &e),
             ocr_store::Error::Queue(_) => Self::unavailable("the queue did not answer", &e),
         }

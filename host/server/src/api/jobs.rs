@@ -27,7 +27,7 @@ async fn load(state: &AppState, tenant: &TenantId, raw_id: &str) -> ApiResult<Jo
     state.backends.db.job(tenant, id).await?.ok_or_else(ApiError::job_not_found)
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize) -> ApiResult<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize) -> ApiResult<T> {
     if body.len() > max {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("JSON bodies are limited to {max} bytes")));
     }
@@ -47,12 +47,18 @@ async fn enqueue(state: &AppState, task: Task) {
     request_body(content = Option<JobOptions>, content_type = "application/json"),
     responses((status = 201, body = JobAccepted), (status = 200, body = JobAccepted, description = "Existing job for this Idempotency-Key"),
         (status = 400, body = ErrorBody)))]
-pub async fn create_job(State(state): State<AppState>, Tenant(tenant): Tenant, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+pub async fn create_job(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let options: JobOptions = if body.iter().all(u8::is_ascii_whitespace) {
         JobOptions::default()
     } else {
-        parse_json(&body, state.limits.max_json_bytes)
-            .map_err(|e| if e.code == ErrorCode::InvalidJson { ApiError::new(ErrorCode::InvalidOptions, e.message) } else { e })?
+        parse_json(&body, state.limits.max_json_bytes).map_err(|e| {
+            if e.code == ErrorCode::InvalidJson { ApiError::new(ErrorCode::InvalidOptions, e.message) } else { e }
+        })?
     };
     options.detect.validate().map_err(|m| ApiError::new(ErrorCode::InvalidOptions, m))?;
     let key = match headers.get("idempotency-key") {
@@ -62,7 +68,9 @@ pub async fn create_job(State(state): State<AppState>, Tenant(tenant): Tenant, h
                 .ok()
                 .map(str::trim)
                 .filter(|k| !k.is_empty() && k.len() <= 255)
-                .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "Idempotency-Key must be 1-255 visible ASCII characters"))?
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::BadRequest, "Idempotency-Key must be 1-255 visible ASCII characters")
+                })?
                 .to_owned(),
         ),
     };
@@ -84,16 +92,24 @@ pub struct ListQuery {
 /// The tenant's jobs, newest first.
 #[utoipa::path(get, path = "/v1/ocr/jobs", tag = "jobs", params(("X-Tenant-Id" = String, Header), ListQuery),
     responses((status = 200, body = JobList), (status = 400, body = ErrorBody)))]
-pub async fn list_jobs(State(state): State<AppState>, Tenant(tenant): Tenant, Query(q): Query<ListQuery>) -> ApiResult<axum::Json<JobList>> {
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<JobList>> {
     let status = q
         .status
         .as_deref()
-        .map(|s| JobStatus::parse(s).ok_or_else(|| ApiError::new(ErrorCode::BadRequest, format!("unknown status {s:?}"))))
+        .map(|s| {
+            JobStatus::parse(s).ok_or_else(|| ApiError::new(ErrorCode::BadRequest, format!("unknown status {s:?}")))
+        })
         .transpose()?;
     let cursor = q
         .cursor
         .as_deref()
-        .map(|c| c.parse::<JobId>().map_err(|_| ApiError::new(ErrorCode::BadRequest, "cursor must be a next_cursor value")))
+        .map(|c| {
+            c.parse::<JobId>().map_err(|_| ApiError::new(ErrorCode::BadRequest, "cursor must be a next_cursor value"))
+        })
         .transpose()?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -109,17 +125,28 @@ pub async fn list_jobs(State(state): State<AppState>, Tenant(tenant): Tenant, Qu
 /// One job: status, timestamps, attempts, error, and its results when present.
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
-pub async fn get_job(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>) -> ApiResult<axum::Json<JobView>> {
+pub async fn get_job(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobView>> {
     Ok(axum::Json(JobView::from_row(load(&state, &tenant, &id).await?, true)))
 }
 
 /// Deletes a job and its stored objects. Refused (409) while a worker runs it.
 #[utoipa::path(delete, path = "/v1/ocr/jobs/{id}", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_job(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_job(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let job = load(&state, &tenant, &id).await?;
     if matches!(job.status, JobStatus::Detecting | JobStatus::Recognizing) {
-        return Err(ApiError::new(ErrorCode::InvalidState, format!("the job is {}; delete it when that finishes", job.status)));
+        return Err(ApiError::new(
+            ErrorCode::InvalidState,
+            format!("the job is {}; delete it when that finishes", job.status),
+        ));
     }
     state.backends.objects.delete_prefix(&keys::job_prefix(&tenant, job.id)).await?;
     if !state.backends.db.delete_job(&tenant, job.id).await? {
@@ -133,12 +160,21 @@ pub async fn delete_job(State(state): State<AppState>, Tenant(tenant): Tenant, P
     request_body(content_type = "multipart/form-data", description = "Field `file`"),
     responses((status = 202, body = JobAccepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Already uploaded"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
-pub async fn upload(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> ApiResult<(StatusCode, axum::Json<JobAccepted>)> {
+pub async fn upload(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<JobAccepted>)> {
     let job = load(&state, &tenant, &id).await?;
     if job.status != JobStatus::PendingUpload {
-        return Err(ApiError::new(ErrorCode::AlreadyUploaded, "this job already has a file; create a new job for another one"));
+        return Err(ApiError::new(
+            ErrorCode::AlreadyUploaded,
+            "this job already has a file; create a new job for another one",
+        ));
     }
-    let mut multipart = multipart.map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
+    let mut multipart = multipart
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
     let (name, data) = read_file_field(&mut multipart, state.limits.max_upload_bytes).await?;
     let content_type = ocr_inference::sniff(&data).ok_or_else(|| {
         ApiError::new(ErrorCode::UnsupportedMediaType, "unsupported file type; send PNG, JPEG, WebP, BMP, TIFF or PDF")
@@ -150,7 +186,10 @@ pub async fn upload(State(state): State<AppState>, Tenant(tenant): Tenant, Path(
     let meta = FileMeta { key: key.clone(), name, content_type: content_type.to_owned(), size };
     if !state.backends.db.record_upload(&tenant, job.id, &meta).await? {
         let _ = state.backends.objects.delete_prefix(&key).await;
-        return Err(ApiError::new(ErrorCode::AlreadyUploaded, "this job already has a file; create a new job for another one"));
+        return Err(ApiError::new(
+            ErrorCode::AlreadyUploaded,
+            "this job already has a file; create a new job for another one",
+        ));
     }
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("upload-after-commit") {
         tracing::error!("fail point upload-after-commit: aborting between commit and enqueue");
@@ -160,31 +199,38 @@ pub async fn upload(State(state): State<AppState>, Tenant(tenant): Tenant, Path(
     Ok((StatusCode::ACCEPTED, axum::Json(JobAccepted { job_id: job.id.to_string(), status: JobStatus::Uploaded })))
 }
 
-/// Reads the `file` field, counting bytes as they stream in: past `max` it stops with 413.
-async fn read_file_field(multipart: &mut Multipart, max: usize) -> ApiResult<(Option<String>, Bytes)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(max)
-        } else {
-            ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {}", e.body_text()))
+/// Maps a multipart error: a body over the limit is 413, anything else 400.
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError, max: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(max)
+    } else {
+        ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {}", e.body_text()))
+    }
+}
+
+/// Reads one field, counting bytes as they stream in: past `max` it stops with 413.
+pub(crate) async fn read_field(mut field: axum::extract::multipart::Field<'_>, max: usize) -> ApiResult<Bytes> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max))? {
+        if buf.len() + chunk.len() > max {
+            return Err(too_large(max));
         }
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        buf.extend_from_slice(&chunk);
+    }
+    if buf.is_empty() {
+        return Err(ApiError::new(ErrorCode::MissingFile, "the file field is empty"));
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads the `file` field of an upload and the name the client gave it.
+async fn read_file_field(multipart: &mut Multipart, max: usize) -> ApiResult<(Option<String>, Bytes)> {
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().map(|n| n.chars().filter(|c| !c.is_control()).take(255).collect());
-        let mut buf = bytes::BytesMut::new();
-        while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            if buf.len() + chunk.len() > max {
-                return Err(too_large(max));
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        if buf.is_empty() {
-            return Err(ApiError::new(ErrorCode::MissingFile, "the file field is empty"));
-        }
-        return Ok((name, buf.freeze()));
+        return Ok((name, read_field(field, max).await?));
     }
     Err(ApiError::new(ErrorCode::MissingFile, "send the document in a multipart field named `file`"))
 }
@@ -196,9 +242,14 @@ fn too_large(max: usize) -> ApiError {
 /// The original file as uploaded.
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}/file", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 200, description = "The original bytes"), (status = 404, body = ErrorBody)))]
-pub async fn get_file(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn get_file(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let job = load(&state, &tenant, &id).await?;
-    let key = job.file_key.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no file has been uploaded to this job yet"))?;
+    let key =
+        job.file_key.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no file has been uploaded to this job yet"))?;
     let data = state.backends.objects.get(&key).await?;
     let ct = job.content_type.unwrap_or_else(|| "application/octet-stream".into());
     let mut res = data.into_response();
@@ -227,10 +278,16 @@ async fn stored_detect(state: &AppState, job: &JobRow) -> ApiResult<DetectResult
 /// The detected boxes (database first, object storage as fallback). `ETag` carries the revision.
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}/detect", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 200, body = DetectView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Detection has not finished")))]
-pub async fn get_detect(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn get_detect(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let job = load(&state, &tenant, &id).await?;
     let result = stored_detect(&state, &job).await?;
-    let mut res = axum::Json(DetectView { job_id: job.id.to_string(), revision: job.detect_revision, pages: result.pages }).into_response();
+    let mut res =
+        axum::Json(DetectView { job_id: job.id.to_string(), revision: job.detect_revision, pages: result.pages })
+            .into_response();
     res.headers_mut().insert(header::ETAG, etag(job.detect_revision));
     Ok(res)
 }
@@ -243,7 +300,13 @@ pub async fn get_detect(State(state): State<AppState>, Tenant(tenant): Tenant, P
     request_body = DetectEdit,
     responses((status = 200, body = DetectView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Recognition queued or running"),
         (status = 412, body = ErrorBody), (status = 422, body = ErrorBody, description = "Boxes invalid")))]
-pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+pub async fn patch_detect(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let job = load(&state, &tenant, &id).await?;
     let edit: DetectEdit = parse_json(&body, state.limits.max_json_bytes)?;
     if let Some(jid) = &edit.job_id
@@ -252,7 +315,10 @@ pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant,
         return Err(ApiError::new(ErrorCode::InvalidBoxes, "job_id in the body does not match the URL"));
     }
     if !job.status.boxes_editable() {
-        return Err(ApiError::new(ErrorCode::InvalidState, format!("boxes cannot be edited while the job is {}", job.status)));
+        return Err(ApiError::new(
+            ErrorCode::InvalidState,
+            format!("boxes cannot be edited while the job is {}", job.status),
+        ));
     }
     let expected = match headers.get(header::IF_MATCH) {
         None => job.detect_revision,
@@ -261,11 +327,15 @@ pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant,
             .ok()
             .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
             .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| ApiError::new(ErrorCode::PreconditionFailed, "If-Match must be the ETag from GET …/detect"))?,
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::PreconditionFailed, "If-Match must be the ETag from GET …/detect")
+            })?,
     };
     let current = stored_detect(&state, &job).await?;
     let edited = DetectResult { pages: edit.pages };
-    current.validate_edit(&edited, state.limits.max_boxes_per_page).map_err(|m| ApiError::new(ErrorCode::InvalidBoxes, m))?;
+    current
+        .validate_edit(&edited, state.limits.max_boxes_per_page)
+        .map_err(|m| ApiError::new(ErrorCode::InvalidBoxes, m))?;
     let merged = current.apply_edit(edited);
     match state.backends.db.edit_boxes(&tenant, job.id, expected, &merged).await? {
         EditOutcome::Stored { revision } => {
@@ -274,7 +344,8 @@ pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant,
                 // The database holds the edit; the object copy is a convenience.
                 tracing::warn!(error = %e, "could not mirror the edited boxes to object storage");
             }
-            let mut res = axum::Json(DetectView { job_id: job.id.to_string(), revision, pages: merged.pages }).into_response();
+            let mut res =
+                axum::Json(DetectView { job_id: job.id.to_string(), revision, pages: merged.pages }).into_response();
             res.headers_mut().insert(header::ETAG, etag(revision));
             Ok(res)
         }
@@ -282,7 +353,9 @@ pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant,
             ErrorCode::PreconditionFailed,
             format!("the boxes changed since you loaded them (now revision {current}); reload and edit again"),
         )),
-        EditOutcome::WrongState(status) => Err(ApiError::new(ErrorCode::InvalidState, format!("boxes cannot be edited while the job is {status}"))),
+        EditOutcome::WrongState(status) => {
+            Err(ApiError::new(ErrorCode::InvalidState, format!("boxes cannot be edited while the job is {status}")))
+        }
         EditOutcome::NotFound => Err(ApiError::job_not_found()),
     }
 }
@@ -290,9 +363,18 @@ pub async fn patch_detect(State(state): State<AppState>, Tenant(tenant): Tenant,
 /// Queues recognition on the stored (possibly edited) boxes.
 #[utoipa::path(post, path = "/v1/ocr/jobs/{id}/run-ocr", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 202, body = JobAccepted), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not in DETECT_DONE or DONE")))]
-pub async fn run_ocr(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>) -> ApiResult<(StatusCode, axum::Json<JobAccepted>)> {
+pub async fn run_ocr(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<JobAccepted>)> {
     let job = load(&state, &tenant, &id).await?;
-    let refused = || ApiError::new(ErrorCode::InvalidState, format!("recognition can run after detection (DETECT_DONE or DONE); the job is {}", job.status));
+    let refused = || {
+        ApiError::new(
+            ErrorCode::InvalidState,
+            format!("recognition can run after detection (DETECT_DONE or DONE); the job is {}", job.status),
+        )
+    };
     if !job.status.recognition_allowed() {
         return Err(refused());
     }
@@ -312,10 +394,18 @@ pub struct ResultQuery {
 /// The recognized text: JSON (pages → lines with boxes and confidences) or plain text.
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}/result", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path), ResultQuery),
     responses((status = 200, body = OcrResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not DONE yet")))]
-pub async fn get_result(State(state): State<AppState>, Tenant(tenant): Tenant, Path(id): Path<String>, Query(q): Query<ResultQuery>) -> ApiResult<Response> {
+pub async fn get_result(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    Query(q): Query<ResultQuery>,
+) -> ApiResult<Response> {
     let job = load(&state, &tenant, &id).await?;
     if job.status != JobStatus::Done {
-        return Err(ApiError::new(ErrorCode::ResultNotReady, format!("the result is ready when the job is DONE; it is {}", job.status)));
+        return Err(ApiError::new(
+            ErrorCode::ResultNotReady,
+            format!("the result is ready when the job is DONE; it is {}", job.status),
+        ));
     }
     let result: OcrResult = match job.ocr_result {
         Some(r) => r,

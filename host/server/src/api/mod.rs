@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod jobs;
+pub mod plugins;
 pub mod types;
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ocr_core::{ErrorCode, TenantId};
-use ocr_worker::{Backends, Ocr};
+use ocr_worker::{Backends, Ocr, Plugins};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub backends: Backends,
     /// Present when this process runs a worker: `/ready` then checks the models too.
     pub ocr: Option<Arc<dyn Ocr>>,
+    /// The plugin host and built-in plugins (upload validation, test runs, listing).
+    pub plugins: Arc<Plugins>,
     pub limits: ApiLimits,
 }
 
@@ -48,9 +51,11 @@ pub struct AppState {
         health, ready,
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
         jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result,
+        plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
+        plugins::get_pipeline, plugins::put_pipeline,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
-    tags((name = "jobs", description = "The OCR job flow"), (name = "ops", description = "Health and readiness"))
+    tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"), (name = "ops", description = "Health and readiness"))
 )]
 pub struct ApiDoc;
 
@@ -68,6 +73,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ocr/jobs/{id}/detect", get(jobs::get_detect).patch(jobs::patch_detect))
         .route("/v1/ocr/jobs/{id}/run-ocr", axum::routing::post(jobs::run_ocr))
         .route("/v1/ocr/jobs/{id}/result", get(jobs::get_result))
+        .route("/v1/plugins", get(plugins::list_plugins).post(plugins::upload_plugin))
+        .route("/v1/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
+        .route("/v1/plugins/{id}/test", axum::routing::post(plugins::test_plugin))
+        .route("/v1/pipeline", get(plugins::get_pipeline).put(plugins::put_pipeline))
         // The upload route reads its body as a stream and counts; everything else is small JSON.
         .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_upload_bytes.saturating_add(64 * 1024)));
     Router::new()
@@ -76,7 +85,9 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
-        .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
+        })
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -92,11 +103,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Tenant {
             .headers
             .get("x-tenant-id")
             .ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?;
-        let id = raw
-            .to_str()
-            .ok()
-            .and_then(|s| TenantId::parse(s.trim()))
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenant, "X-Tenant-Id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"))?;
+        let id = raw.to_str().ok().and_then(|s| TenantId::parse(s.trim())).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidTenant,
+                "X-Tenant-Id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'",
+            )
+        })?;
         Ok(Tenant(id))
     }
 }

@@ -1,6 +1,6 @@
 //! Wire types of the REST API (requests and responses), with their OpenAPI schemas.
 
-use ocr_core::{DetectPage, DetectResult, JobError, JobOptions, JobStatus, OcrResult};
+use ocr_core::{DetectPage, DetectResult, JobError, JobOptions, JobStatus, OcrResult, PluginLogLine};
 use ocr_store::JobRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,6 +41,10 @@ pub struct JobView {
     pub page_count: Option<i64>,
     /// Revision of the boxes; the detect endpoint's ETag.
     pub detect_revision: i64,
+    /// E.g. tenant plugins skipped after a failure (policy `skip`).
+    pub warnings: Vec<String>,
+    /// What the tenant's plugins logged (at most 200 lines).
+    pub plugin_logs: Vec<PluginLogLine>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detect_result: Option<DetectResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,9 +105,15 @@ impl JobView {
             done_at: job.done_at.map(rfc3339),
             attempts: job.attempts,
             error: job.error,
-            file: job.file_key.is_some().then_some(FileInfo { name: job.file_name, content_type: job.content_type, size: job.file_size }),
+            file: job.file_key.is_some().then_some(FileInfo {
+                name: job.file_name,
+                content_type: job.content_type,
+                size: job.file_size,
+            }),
             page_count: job.page_count,
             detect_revision: job.detect_revision,
+            warnings: job.notes.warnings,
+            plugin_logs: job.notes.plugin_logs,
             detect_result: if with_results { job.detect_result } else { None },
             ocr_result: if with_results { job.ocr_result } else { None },
         }

@@ -33,13 +33,25 @@ async fn review_flow(api: &Api, deployment: &Deployment) {
         p[1] = json!(p[1].as_f64().unwrap() + 1.0);
     }
     let patch = json!({"job_id": job, "pages": [{"page_index": 0, "width": 900, "height": 390, "boxes": edited}]});
-    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).header("If-Match", &etag).json(&patch).send().await.unwrap();
+    let r = api
+        .req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t)
+        .header("If-Match", &etag)
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let new_etag = r.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
 
     // A second reviewer who loaded the old revision is refused, and nothing changes.
-    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).header("If-Match", &etag).json(&patch).send().await.unwrap();
+    let r = api
+        .req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t)
+        .header("If-Match", &etag)
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 412);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "precondition_failed");
 
@@ -52,7 +64,14 @@ async fn review_flow(api: &Api, deployment: &Deployment) {
     let done = api.wait_for(&t, &job, "DONE").await;
     let lines = done["ocr_result"]["pages"][0]["lines"].as_array().unwrap();
     assert_eq!(lines.len(), boxes.len() - 1, "recognition ran on the edited boxes");
-    let text = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/result?format=text"), &t).send().await.unwrap().text().await.unwrap();
+    let text = api
+        .req(Method::GET, &format!("/v1/ocr/jobs/{job}/result?format=text"), &t)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for word in ["chợ", "thổ cẩm", "Du khách"] {
         assert!(text.contains(word), "{word:?} missing from the recognized text:\n{text}");
     }
@@ -62,7 +81,8 @@ async fn review_flow(api: &Api, deployment: &Deployment) {
     assert_eq!(events.iter().filter(|e| e.1 == "DONE").count(), 1, "{events:?}");
 
     // The original comes back byte for byte; delete removes the job.
-    let original = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/file"), &t).send().await.unwrap().bytes().await.unwrap();
+    let original =
+        api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/file"), &t).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(original.as_ref(), std::fs::read(crate::harness::fixture("vi_paragraph.png")).unwrap().as_slice());
     let r = api.req(Method::DELETE, &format!("/v1/ocr/jobs/{job}"), &t).send().await.unwrap();
     assert_eq!(r.status(), 204);

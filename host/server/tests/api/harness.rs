@@ -8,6 +8,16 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ocr-server");
 
+/// Built plugin components (`scripts/build-plugins.sh`, run by `scripts/test.sh`).
+pub fn plugin_dist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/dist")
+}
+
+pub fn plugin_bytes(rel: &str) -> Vec<u8> {
+    let path = plugin_dist().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e}): run scripts/build-plugins.sh", path.display()))
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
 }
@@ -50,7 +60,10 @@ impl Deployment {
         let pool = sqlx::AnyPool::connect(&admin)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL is needed at {admin} (set OCR_TEST_POSTGRES_URL): {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create test database");
         let (base, _) = admin.rsplit_once('/').expect("database URL with a path");
         let database_url = format!("{base}/{name}");
         let redis_url = env_or("OCR_TEST_REDIS_URL", "redis://127.0.0.1:6379");
@@ -78,7 +91,15 @@ impl Deployment {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.args(args);
-        for k in ["DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "S3_ENDPOINT", "MINIO_ENDPOINT", "OCR_BIND", "OCR_TEST_FAILPOINT"] {
+        for k in [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "S3_ENDPOINT",
+            "MINIO_ENDPOINT",
+            "OCR_BIND",
+            "OCR_TEST_FAILPOINT",
+        ] {
             cmd.env_remove(k);
         }
         cmd.env("OCR_LEASE_SECS", "3")
@@ -86,6 +107,7 @@ impl Deployment {
             .env("OCR_REQUEUE_AFTER_SECS", "2")
             .env("OCR_SWEEP_INTERVAL_SECS", "1")
             .env("RUST_LOG", "info,ocr_server=debug")
+            .env("OCR_BUILTIN_PLUGINS_DIR", plugin_dist())
             .current_dir(self.dir.path());
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -190,8 +212,18 @@ impl Api {
 
     pub async fn upload(&self, tenant: &str, job: &str, file: &str) -> reqwest::Result<reqwest::Response> {
         let bytes = std::fs::read(fixture(file)).expect("fixture");
-        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(file.to_owned()));
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(file.to_owned()));
         self.req(reqwest::Method::POST, &format!("/v1/ocr/jobs/{job}/upload"), tenant).multipart(form).send().await
+    }
+
+    /// Uploads a plugin component; returns the response.
+    pub async fn upload_plugin(&self, tenant: &str, name: &str, version: &str, wasm: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_owned())
+            .text("version", version.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(wasm).file_name("plugin.wasm"));
+        self.req(reqwest::Method::POST, "/v1/plugins", tenant).multipart(form).send().await.expect("upload plugin")
     }
 
     pub async fn job(&self, tenant: &str, job: &str) -> Value {
@@ -208,8 +240,18 @@ impl Api {
             if j["status"] == status {
                 return j;
             }
-            assert!(j["status"] != "FAILED" || status == "FAILED", "job failed: {}\nlog:\n{}", j["error"], self.proc.log());
-            assert!(start.elapsed() < TIMEOUT, "job stuck in {} waiting for {status}\nlog:\n{}", j["status"], self.proc.log());
+            assert!(
+                j["status"] != "FAILED" || status == "FAILED",
+                "job failed: {}\nlog:\n{}",
+                j["error"],
+                self.proc.log()
+            );
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "job stuck in {} waiting for {status}\nlog:\n{}",
+                j["status"],
+                self.proc.log()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

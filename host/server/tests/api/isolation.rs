@@ -12,6 +12,9 @@ async fn another_tenants_job_is_indistinguishable_from_a_missing_one_on_every_ro
     let api = d.start_api("serve", &[]).await;
     let owner = tenant();
     let job = api.create_job(&owner, serde_json::json!({})).await;
+    let r = api.upload_plugin(&owner, "mine", "1.0.0", crate::harness::plugin_bytes("text-normalizer.wasm")).await;
+    assert_eq!(r.status(), 201);
+    let plugin = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
 
     let spec: Value = api.http.get(api.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     let mut checked = 0;
@@ -28,7 +31,9 @@ async fn another_tenants_job_is_indistinguishable_from_a_missing_one_on_every_ro
             };
             let missing = call(&uuid::Uuid::now_v7().to_string(), &owner).send().await.unwrap();
             let (ms, mb) = (missing.status(), missing.text().await.unwrap());
-            let foreign = call(&job, &tenant()).send().await.unwrap();
+            // The owner's object of the kind the route is about.
+            let own = if path.starts_with("/v1/plugins") { &plugin } else { &job };
+            let foreign = call(own, &tenant()).send().await.unwrap();
             let (fs, fb) = (foreign.status(), foreign.text().await.unwrap());
             let malformed = call("not-a-job-id", &owner).send().await.unwrap();
             let (xs, xb) = (malformed.status(), malformed.text().await.unwrap());
@@ -38,7 +43,9 @@ async fn another_tenants_job_is_indistinguishable_from_a_missing_one_on_every_ro
             checked += 1;
         }
     }
-    assert!(checked >= 8, "expected every job route to be checked, got {checked}");
-    // The owner still sees the job, untouched.
+    assert!(checked >= 11, "expected every route with an id to be checked, got {checked}");
+    // The owner still sees its objects, untouched.
     assert_eq!(api.job(&owner, &job).await["status"], "PENDING_UPLOAD");
+    let r = api.req(Method::GET, &format!("/v1/plugins/{plugin}"), &owner).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }

@@ -7,5 +7,6 @@ mod harness;
 
 mod flow;
 mod isolation;
+mod plugins;
 mod recovery;
 mod requests;

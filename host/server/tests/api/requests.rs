@@ -26,12 +26,18 @@ async fn bad_requests_get_clear_json_errors_and_lose_nothing() {
     // Unknown or out-of-range options.
     let r = api.req(Method::POST, "/v1/ocr/jobs", &t).json(&json!({"auto_orc": true})).send().await.unwrap();
     assert_eq!(code(r).await, (400, "invalid_options".into()));
-    let r = api.req(Method::POST, "/v1/ocr/jobs", &t).json(&json!({"detect": {"canvas_size": 100000}})).send().await.unwrap();
+    let r = api
+        .req(Method::POST, "/v1/ocr/jobs", &t)
+        .json(&json!({"detect": {"canvas_size": 100000}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(code(r).await, (400, "invalid_options".into()));
 
     let job = api.create_job(&t, json!({})).await;
     // Not an image: refused by its bytes, whatever its name says.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"%!PS-Adobe not an image".to_vec()).file_name("photo.png"));
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"%!PS-Adobe not an image".to_vec()).file_name("photo.png"));
     let r = api.req(Method::POST, &format!("/v1/ocr/jobs/{job}/upload"), &t).multipart(form).send().await.unwrap();
     assert_eq!(code(r).await, (415, "unsupported_media_type".into()));
     // Over the byte limit (en_invoice.png is ~60 kB, the limit 30 kB).
@@ -75,8 +81,13 @@ async fn boxes_outside_the_page_are_refused_with_the_reason() {
     let unknown_page = json!({"pages": [{"page_index": 7, "width": 894, "height": 320, "boxes": []}]});
     let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).json(&unknown_page).send().await.unwrap();
     assert_eq!(code(r).await, (422, "invalid_boxes".into()));
-    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).header("If-Match", "\"99\"")
-        .json(&json!({"pages": []})).send().await.unwrap();
+    let r = api
+        .req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t)
+        .header("If-Match", "\"99\"")
+        .json(&json!({"pages": []}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(code(r).await, (412, "precondition_failed".into()));
 }
 
@@ -92,7 +103,8 @@ async fn idempotency_keys_return_the_same_job_and_listing_pages_through_a_tenant
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap()["job_id"], first["job_id"]);
     // The same key from another tenant is another job.
-    let other = api.req(Method::POST, "/v1/ocr/jobs", &tenant()).header("Idempotency-Key", "order-17").send().await.unwrap();
+    let other =
+        api.req(Method::POST, "/v1/ocr/jobs", &tenant()).header("Idempotency-Key", "order-17").send().await.unwrap();
     assert_eq!(other.status(), 201);
 
     for _ in 0..4 {
@@ -119,7 +131,8 @@ async fn idempotency_keys_return_the_same_job_and_listing_pages_through_a_tenant
     sorted.sort();
     sorted.reverse();
     assert_eq!(seen, sorted, "newest first");
-    let filtered: Value = api.req(Method::GET, "/v1/ocr/jobs?status=DONE", &t).send().await.unwrap().json().await.unwrap();
+    let filtered: Value =
+        api.req(Method::GET, "/v1/ocr/jobs?status=DONE", &t).send().await.unwrap().json().await.unwrap();
     assert!(filtered["jobs"].as_array().unwrap().is_empty());
     let r = api.req(Method::GET, "/v1/ocr/jobs?status=done", &t).send().await.unwrap();
     assert_eq!(code(r).await, (400, "bad_request".into()));
@@ -150,7 +163,9 @@ async fn missing_models_make_ready_fail_and_jobs_fail_with_models_missing() {
 #[tokio::test]
 async fn invalid_configuration_stops_startup_with_one_sentence_naming_the_variable() {
     let d = Deployment::embedded();
-    for (var, value) in [("DATABASE_URL", "mysql://h/db"), ("REDIS_URL", "http://nope"), ("S3_ENDPOINT", "http://127.0.0.1:1")] {
+    for (var, value) in
+        [("DATABASE_URL", "mysql://h/db"), ("REDIS_URL", "http://nope"), ("S3_ENDPOINT", "http://127.0.0.1:1")]
+    {
         let out = d.command(&["serve"]).env(var, value).output().unwrap();
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);

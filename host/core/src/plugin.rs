@@ -1,0 +1,144 @@
+//! Tenant plugin pipeline and what plugins leave on a job.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What happens to a job when a plugin fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// The job fails with the plugin's error code.
+    #[default]
+    Fail,
+    /// The plugin is skipped; a warning is recorded on the job.
+    Skip,
+}
+
+/// One plugin in a hook's chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineStep {
+    /// Plugin id: one of the tenant's (`GET /v1/plugins`) or a built-in (`builtin.<name>`).
+    pub plugin: String,
+    /// Read by the plugin with `get-config(key)`.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    #[serde(default)]
+    pub on_failure: FailurePolicy,
+}
+
+/// A tenant's plugins, in order, per hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Run after detection, before the boxes are stored.
+    #[serde(default)]
+    pub filter_boxes: Vec<PipelineStep>,
+    /// Run after recognition, before the text is stored.
+    #[serde(default)]
+    pub normalize_text: Vec<PipelineStep>,
+}
+
+impl Pipeline {
+    /// Steps per hook, so one plugin chain cannot make a job arbitrarily slow.
+    pub const MAX_STEPS: usize = 8;
+    /// Config entries per step and bytes per key/value (plugins read them through the sandbox).
+    pub const MAX_CONFIG_ENTRIES: usize = 64;
+    pub const MAX_CONFIG_BYTES: usize = 4096;
+
+    pub fn validate(&self) -> Result<(), String> {
+        for (hook, steps) in [("filter_boxes", &self.filter_boxes), ("normalize_text", &self.normalize_text)] {
+            if steps.len() > Self::MAX_STEPS {
+                return Err(format!("{hook} has {} plugins, at most {} are allowed", steps.len(), Self::MAX_STEPS));
+            }
+            for step in steps {
+                if step.config.len() > Self::MAX_CONFIG_ENTRIES {
+                    return Err(format!(
+                        "{hook}: {} has more than {} config entries",
+                        step.plugin,
+                        Self::MAX_CONFIG_ENTRIES
+                    ));
+                }
+                if step.config.iter().any(|(k, v)| k.len() > Self::MAX_CONFIG_BYTES || v.len() > Self::MAX_CONFIG_BYTES)
+                {
+                    return Err(format!(
+                        "{hook}: a config key or value of {} is over {} bytes",
+                        step.plugin,
+                        Self::MAX_CONFIG_BYTES
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A line a plugin logged while working on a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PluginLogLine {
+    pub plugin: String,
+    /// `filter_boxes` or `normalize_text`.
+    pub hook: String,
+    pub page_index: u32,
+    pub level: String,
+    pub message: String,
+}
+
+/// Warnings and plugin logs kept on a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Default)]
+pub struct JobNotes {
+    /// E.g. a plugin that failed under the `skip` policy.
+    pub warnings: Vec<String>,
+    /// At most [`JobNotes::MAX_LOG_LINES`] lines; later ones are dropped with a warning.
+    pub plugin_logs: Vec<PluginLogLine>,
+}
+
+impl JobNotes {
+    /// Log lines kept per job, so a chatty plugin cannot bloat job rows.
+    pub const MAX_LOG_LINES: usize = 200;
+
+    pub fn log(&mut self, line: PluginLogLine) {
+        if self.plugin_logs.len() < Self::MAX_LOG_LINES {
+            self.plugin_logs.push(line);
+        } else if self.plugin_logs.len() == Self::MAX_LOG_LINES {
+            let note = format!("plugin logs truncated at {} lines", Self::MAX_LOG_LINES);
+            if !self.warnings.contains(&note) {
+                self.warnings.push(note);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipelines_parse_with_defaults_and_refuse_typos() {
+        let p: Pipeline = serde_json::from_str(r#"{"filter_boxes":[{"plugin":"builtin.min-box-filter"}]}"#).unwrap();
+        assert_eq!(p.filter_boxes[0].on_failure, FailurePolicy::Fail);
+        assert!(p.normalize_text.is_empty());
+        assert!(serde_json::from_str::<Pipeline>(r#"{"filter_box":[]}"#).is_err());
+        let long = Pipeline { filter_boxes: vec![p.filter_boxes[0].clone(); 9], ..Default::default() };
+        assert!(long.validate().unwrap_err().contains("at most 8"));
+    }
+
+    #[test]
+    fn job_logs_stop_at_the_cap_with_one_warning() {
+        let mut notes = JobNotes::default();
+        let line = PluginLogLine {
+            plugin: "p".into(),
+            hook: "filter_boxes".into(),
+            page_index: 0,
+            level: "info".into(),
+            message: "m".into(),
+        };
+        for _ in 0..JobNotes::MAX_LOG_LINES + 5 {
+            notes.log(line.clone());
+        }
+        assert_eq!(notes.plugin_logs.len(), JobNotes::MAX_LOG_LINES);
+        assert_eq!(notes.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,360 @@
+//! Tenant plugins through the API: upload, list, inspect, delete, test in the sandbox, and the
+//! tenant's pipeline. A tenant sees its own plugins plus the built-in ones.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ocr_core::{DetectPage, ErrorCode, OcrLine, OcrPage, Pipeline, TenantId, TextBox};
+use ocr_plugin_host::{CallReport, LogLine, PluginError};
+use ocr_store::PluginRow;
+use ocr_store::objects::keys;
+use ocr_worker::PluginInfo;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::types::rfc3339;
+use super::{AppState, Tenant};
+
+/// Largest plugin upload accepted by the route (the plugin host has its own, equal cap).
+const MAX_PLUGIN_UPLOAD: usize = 8 * 1024 * 1024;
+
+/// A plugin a tenant can use.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PluginView {
+    /// Use this in the pipeline. Built-ins are `builtin.<name>`.
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: i64,
+    /// Hooks it implements: `filter_boxes`, `normalize_text`.
+    pub hooks: Vec<String>,
+    pub builtin: bool,
+    pub created_at: Option<String>,
+}
+
+impl From<PluginInfo> for PluginView {
+    fn from(i: PluginInfo) -> Self {
+        let mut hooks = Vec::new();
+        if i.filter_boxes {
+            hooks.push("filter_boxes".into());
+        }
+        if i.normalize_text {
+            hooks.push("normalize_text".into());
+        }
+        Self {
+            id: i.id,
+            name: i.name,
+            version: i.version,
+            sha256: i.sha256,
+            size: i.size,
+            hooks,
+            builtin: i.builtin,
+            created_at: i.created_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PluginList {
+    pub plugins: Vec<PluginView>,
+}
+
+/// A sample input for `POST /v1/plugins/{id}/test`: exactly one of `boxes` (runs `filter_boxes`)
+/// or `lines` (runs `normalize_text`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginTest {
+    pub page_index: Option<u32>,
+    pub width: u32,
+    pub height: u32,
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    pub boxes: Option<Vec<TextBox>>,
+    pub lines: Option<Vec<OcrLine>>,
+}
+
+/// What a test run produced, measured in the production sandbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginTestReport {
+    pub hook: String,
+    /// Present when the call succeeded.
+    pub boxes: Option<Vec<TextBox>>,
+    pub lines: Option<Vec<OcrLine>>,
+    /// Present when it failed: the code a job would fail with, and why.
+    pub error: Option<ocr_core::JobError>,
+    #[schema(value_type = Vec<Object>)]
+    pub logs: Vec<LogLine>,
+    pub elapsed_ms: f64,
+    pub fuel_used: u64,
+    pub memory_peak_bytes: usize,
+}
+
+fn plugin_not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such plugin")
+}
+
+fn valid_label(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+async fn resolve(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+) -> ApiResult<(PluginInfo, Arc<ocr_plugin_host::Plugin>)> {
+    state.plugins.resolve(&state.backends, tenant, id).await.map_err(ApiError::from)?.ok_or_else(plugin_not_found)
+}
+
+/// Uploads a plugin (multipart fields `name`, `version`, `file` = the component). It is
+/// validated (a component targeting `ocr:plugin`, compiling within limits) before it is stored.
+#[utoipa::path(post, path = "/v1/plugins", tag = "plugins", params(("X-Tenant-Id" = String, Header)),
+    request_body(content_type = "multipart/form-data", description = "Fields `name`, `version`, `file`"),
+    responses((status = 201, body = PluginView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody, description = "Name and version exist"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody, description = "Not a valid plugin (plugin_invalid)")))]
+pub async fn upload_plugin(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let mut multipart = multipart
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
+    let (mut name, mut version, mut wasm) = (None, None, None);
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?
+    {
+        match field.name() {
+            Some("name") => {
+                name = Some(field.text().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?)
+            }
+            Some("version") => {
+                version = Some(field.text().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?)
+            }
+            Some("file") => wasm = Some(super::jobs::read_field(field, MAX_PLUGIN_UPLOAD).await?),
+            _ => {}
+        }
+    }
+    let name = name.map(|n| n.trim().to_owned()).filter(|n| valid_label(n, 64)).ok_or_else(|| {
+        ApiError::new(ErrorCode::BadRequest, "field `name` must be 1-64 characters of a-z, 0-9, '-', '_' or '.'")
+    })?;
+    let version = version.map(|v| v.trim().to_owned()).filter(|v| valid_label(v, 32)).ok_or_else(|| {
+        ApiError::new(ErrorCode::BadRequest, "field `version` must be 1-32 characters of a-z, 0-9, '-', '_' or '.'")
+    })?;
+    let wasm = wasm
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingFile, "send the component in a multipart field named `file`"))?;
+    let host = state.plugins.host().clone();
+    let bytes = wasm.clone();
+    let plugin = tokio::task::spawn_blocking(move || host.load(&bytes))
+        .await
+        .map_err(|e| ApiError::unavailable("plugin validation crashed", &e))?
+        .map_err(|e| match e {
+            PluginError::Internal(m) => ApiError::unavailable("the plugin host failed", &m),
+            other => ApiError::new(other.code(), other.to_string()),
+        })?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let row = PluginRow {
+        id: id.clone(),
+        tenant_id: tenant.clone(),
+        name,
+        version,
+        sha256: plugin.sha256.clone(),
+        object_key: keys::plugin(&tenant, &id),
+        size: wasm.len() as i64,
+        hooks: (plugin.hooks.filter_boxes, plugin.hooks.normalize_text),
+        created_at: ocr_store::now_ms(),
+    };
+    state.backends.objects.put(&row.object_key, wasm).await?;
+    if !state.backends.db.insert_plugin(&row).await? {
+        let _ = state.backends.objects.delete_prefix(&row.object_key).await;
+        return Err(ApiError::new(
+            ErrorCode::AlreadyUploaded,
+            format!("{} {} exists; upload it under a new version", row.name, row.version),
+        ));
+    }
+    let (info, _) = resolve(&state, &tenant, &id).await?;
+    Ok((StatusCode::CREATED, axum::Json(PluginView::from(info))).into_response())
+}
+
+/// The tenant's plugins and the built-in ones.
+#[utoipa::path(get, path = "/v1/plugins", tag = "plugins", params(("X-Tenant-Id" = String, Header)), responses((status = 200, body = PluginList)))]
+pub async fn list_plugins(State(state): State<AppState>, Tenant(tenant): Tenant) -> ApiResult<axum::Json<PluginList>> {
+    let mut plugins: Vec<PluginView> = state.plugins.builtins().cloned().map(PluginView::from).collect();
+    for row in state.backends.db.list_plugins(&tenant).await? {
+        plugins.push(PluginView {
+            hooks: [("filter_boxes", row.hooks.0), ("normalize_text", row.hooks.1)]
+                .iter()
+                .filter(|h| h.1)
+                .map(|h| h.0.to_owned())
+                .collect(),
+            id: row.id,
+            name: row.name,
+            version: row.version,
+            sha256: row.sha256,
+            size: row.size,
+            builtin: false,
+            created_at: Some(rfc3339(row.created_at)),
+        });
+    }
+    Ok(axum::Json(PluginList { plugins }))
+}
+
+/// One plugin.
+#[utoipa::path(get, path = "/v1/plugins/{id}", tag = "plugins", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
+    responses((status = 200, body = PluginView), (status = 404, body = ErrorBody)))]
+pub async fn get_plugin(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<PluginView>> {
+    Ok(axum::Json(resolve(&state, &tenant, &id).await?.0.into()))
+}
+
+/// Deletes one of the tenant's plugins (409 while the pipeline uses it; built-ins cannot be deleted).
+#[utoipa::path(delete, path = "/v1/plugins/{id}", tag = "plugins", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_plugin(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let (info, _) = resolve(&state, &tenant, &id).await?;
+    if info.builtin {
+        return Err(ApiError::new(
+            ErrorCode::InvalidState,
+            "built-in plugins cannot be deleted; remove them from the pipeline instead",
+        ));
+    }
+    let pipeline = state.backends.db.pipeline(&tenant).await?;
+    if pipeline.filter_boxes.iter().chain(&pipeline.normalize_text).any(|s| s.plugin == id) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidState,
+            "the pipeline uses this plugin; remove it from the pipeline first",
+        ));
+    }
+    if !state.backends.db.delete_plugin(&tenant, &id).await? {
+        return Err(plugin_not_found());
+    }
+    state.backends.objects.delete_prefix(&keys::plugin(&tenant, &id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Runs a plugin on a sample input in the production sandbox: its output (or the error a job
+/// would get), logs, time, fuel and memory.
+#[utoipa::path(post, path = "/v1/plugins/{id}/test", tag = "plugins", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
+    request_body = PluginTest, responses((status = 200, body = PluginTestReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn test_plugin(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<axum::Json<PluginTestReport>> {
+    let (_, plugin) = resolve(&state, &tenant, &id).await?;
+    let input: PluginTest = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let page_index = input.page_index.unwrap_or(0);
+    let host = state.plugins.host().clone();
+    let config = input.config;
+    fn report<T>(
+        hook: &str,
+        r: Result<CallReport<T>, PluginError>,
+        wrap: impl FnOnce(T) -> PluginTestReport,
+    ) -> PluginTestReport {
+        match r {
+            Ok(rep) => {
+                let (logs, elapsed, fuel, mem) = (rep.logs, rep.elapsed, rep.fuel_used, rep.memory_peak);
+                PluginTestReport {
+                    logs,
+                    elapsed_ms: elapsed.as_secs_f64() * 1e3,
+                    fuel_used: fuel,
+                    memory_peak_bytes: mem,
+                    ..wrap(rep.output)
+                }
+            }
+            Err(e) => PluginTestReport {
+                hook: hook.into(),
+                boxes: None,
+                lines: None,
+                error: Some(ocr_core::JobError::new(e.code(), e.to_string())),
+                logs: Vec::new(),
+                elapsed_ms: 0.0,
+                fuel_used: 0,
+                memory_peak_bytes: 0,
+            },
+        }
+    }
+    let empty = |hook: &str| PluginTestReport {
+        hook: hook.into(),
+        boxes: None,
+        lines: None,
+        error: None,
+        logs: Vec::new(),
+        elapsed_ms: 0.0,
+        fuel_used: 0,
+        memory_peak_bytes: 0,
+    };
+    let out = match (input.boxes, input.lines) {
+        (Some(boxes), None) => {
+            let page = DetectPage { page_index, width: input.width, height: input.height, boxes };
+            let r = tokio::task::spawn_blocking(move || host.filter_boxes(&plugin, &config, &page))
+                .await
+                .map_err(|e| ApiError::unavailable("plugin call crashed", &e))?;
+            report("filter_boxes", r, |b| PluginTestReport { boxes: Some(b), ..empty("filter_boxes") })
+        }
+        (None, Some(lines)) => {
+            let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+            let page = OcrPage { page_index, width: input.width, height: input.height, lines, text };
+            let r = tokio::task::spawn_blocking(move || host.normalize_text(&plugin, &config, &page))
+                .await
+                .map_err(|e| ApiError::unavailable("plugin call crashed", &e))?;
+            report("normalize_text", r, |l| PluginTestReport { lines: Some(l), ..empty("normalize_text") })
+        }
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "send exactly one of `boxes` (filter_boxes) or `lines` (normalize_text)",
+            ));
+        }
+    };
+    Ok(axum::Json(out))
+}
+
+/// The tenant's pipeline: ordered plugins per hook with their config and failure policy.
+#[utoipa::path(get, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)), responses((status = 200, body = Pipeline)))]
+pub async fn get_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant) -> ApiResult<axum::Json<Pipeline>> {
+    Ok(axum::Json(state.backends.db.pipeline(&tenant).await?))
+}
+
+/// Replaces the tenant's pipeline. Every plugin must exist for the tenant and implement its hook.
+#[utoipa::path(put, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = Pipeline,
+    responses((status = 200, body = Pipeline), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_pipeline(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    body: Bytes,
+) -> ApiResult<axum::Json<Pipeline>> {
+    let pipeline: Pipeline = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    pipeline.validate().map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+    for (hook, steps) in [("filter_boxes", &pipeline.filter_boxes), ("normalize_text", &pipeline.normalize_text)] {
+        for step in steps {
+            let Some((info, _)) = state.plugins.resolve(&state.backends, &tenant, &step.plugin).await? else {
+                return Err(ApiError::new(
+                    ErrorCode::PluginInvalid,
+                    format!("{hook}: no plugin {:?} (see GET /v1/plugins)", step.plugin),
+                ));
+            };
+            let implements = if hook == "filter_boxes" { info.filter_boxes } else { info.normalize_text };
+            if !implements {
+                return Err(ApiError::new(
+                    ErrorCode::PluginInvalid,
+                    format!("{hook}: plugin {} does not implement {hook}", step.plugin),
+                ));
+            }
+        }
+    }
+    state.backends.db.put_pipeline(&tenant, &pipeline).await?;
+    Ok(axum::Json(pipeline))
+}

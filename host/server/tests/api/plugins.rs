@@ -1,0 +1,118 @@
+//! Tenant plugins through the API: upload, pipeline, jobs that run them, failures by policy.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::{Deployment, plugin_bytes, quick_options, tenant};
+
+#[tokio::test]
+async fn a_tenant_pipeline_filters_boxes_and_normalizes_text_in_its_jobs_only() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let t = tenant();
+
+    // Built-ins are listed for every tenant.
+    let list: Value = api.req(Method::GET, "/v1/plugins", &t).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = list["plugins"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"builtin.min-box-filter") && ids.contains(&"builtin.text-normalizer"), "{ids:?}");
+
+    // The tenant's own copy of the normalizer, uploaded and validated.
+    let r = api.upload_plugin(&t, "my-normalizer", "1.0.0", plugin_bytes("text-normalizer.wasm")).await;
+    assert_eq!(r.status(), 201);
+    let mine: Value = r.json().await.unwrap();
+    assert_eq!(mine["hooks"], json!(["normalize_text"]));
+    assert_eq!(mine["sha256"].as_str().unwrap().len(), 64);
+    let r = api.upload_plugin(&t, "my-normalizer", "1.0.0", plugin_bytes("text-normalizer.wasm")).await;
+    assert_eq!(r.status(), 409, "same name and version twice");
+
+    // A filter that drops every box (min_score above any score) and the tenant's normalizer.
+    let pipeline = json!({
+        "filter_boxes": [{"plugin": "builtin.min-box-filter", "config": {"min_score": "0.99"}}],
+        "normalize_text": [{"plugin": mine["id"], "config": {"mask_digits": "true"}}]
+    });
+    let r = api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let job = api.create_job(&t, quick_options(false)).await;
+    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let done = api.wait_for(&t, &job, "DETECT_DONE").await;
+    assert_eq!(done["detect_result"]["pages"][0]["boxes"].as_array().unwrap().len(), 0, "the filter ran: {done}");
+
+    // Another tenant's identical job keeps its boxes: pipelines are per tenant.
+    let other = tenant();
+    let job2 = api.create_job(&other, quick_options(false)).await;
+    assert_eq!(api.upload(&other, &job2, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let done2 = api.wait_for(&other, &job2, "DETECT_DONE").await;
+    assert!(!done2["detect_result"]["pages"][0]["boxes"].as_array().unwrap().is_empty());
+
+    // The normalizer masks a long digit run, through the test endpoint.
+    let sample = json!({"width": 100, "height": 50, "config": {"mask_digits": "true"},
+        "lines": [{"text": "  card 4111111111111111  ", "confidence": 0.9, "points": [[0,0],[10,0],[10,10],[0,10]], "char_confidences": []}]});
+    let report: Value = api
+        .req(Method::POST, &format!("/v1/plugins/{}/test", mine["id"].as_str().unwrap()), &t)
+        .json(&sample)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["lines"][0]["text"], "card ****************", "{report}");
+    assert!(report["fuel_used"].as_u64().unwrap() > 0);
+
+    // In use: not deletable; after leaving the pipeline it is.
+    let path = format!("/v1/plugins/{}", mine["id"].as_str().unwrap());
+    assert_eq!(api.req(Method::DELETE, &path, &t).send().await.unwrap().status(), 409);
+    assert_eq!(api.req(Method::PUT, "/v1/pipeline", &t).json(&json!({})).send().await.unwrap().status(), 200);
+    assert_eq!(api.req(Method::DELETE, &path, &t).send().await.unwrap().status(), 204);
+    assert_eq!(api.req(Method::GET, &path, &t).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn invalid_uploads_and_pipelines_are_refused_with_their_reason() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let t = tenant();
+    let r = api.upload_plugin(&t, "junk", "1", b"\0asm not really a component".to_vec()).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "plugin_invalid");
+    let r = api.upload_plugin(&t, "sneaky", "1", plugin_bytes("test/test-plugin-fs-reader.wasm")).await;
+    assert_eq!(r.status(), 422, "a plugin importing the file system is refused");
+    let r = api.upload_plugin(&t, "bad name!", "1", plugin_bytes("text-normalizer.wasm")).await;
+    assert_eq!(r.status(), 400);
+
+    let wrong_hook = json!({"filter_boxes": [{"plugin": "builtin.text-normalizer"}]});
+    let r = api.req(Method::PUT, "/v1/pipeline", &t).json(&wrong_hook).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("does not implement"));
+    let unknown = json!({"normalize_text": [{"plugin": "someone-elses-plugin"}]});
+    let r = api.req(Method::PUT, "/v1/pipeline", &t).json(&unknown).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn a_failing_plugin_fails_the_job_with_its_code_or_is_skipped_with_a_warning() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[("OCR_PLUGIN_DEADLINE_MS", "300")]).await;
+    let t = tenant();
+    let r = api.upload_plugin(&t, "hostile", "1", plugin_bytes("test/test-plugin-hostile.wasm")).await;
+    assert_eq!(r.status(), 201);
+    let hostile = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // Policy `fail`: an endless loop fails the job with plugin_timeout; the worker lives on.
+    let pipeline = json!({"filter_boxes": [{"plugin": hostile, "config": {"mode": "loop"}}]});
+    assert_eq!(api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap().status(), 200);
+    let job = api.create_job(&t, quick_options(false)).await;
+    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let failed = api.wait_for(&t, &job, "FAILED").await;
+    assert_eq!(failed["error"]["code"], "plugin_timeout", "{failed}");
+
+    // Policy `skip`: a panicking plugin is skipped, the job goes on, the warning is on the job.
+    let pipeline = json!({"filter_boxes": [{"plugin": hostile, "config": {"mode": "panic"}, "on_failure": "skip"}]});
+    assert_eq!(api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap().status(), 200);
+    let job = api.create_job(&t, quick_options(false)).await;
+    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let done = api.wait_for(&t, &job, "DETECT_DONE").await;
+    let warnings = done["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("plugin_failed")), "{done}");
+    assert!(!done["detect_result"]["pages"][0]["boxes"].as_array().unwrap().is_empty());
+}

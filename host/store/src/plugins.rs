@@ -1,0 +1,127 @@
+//! Tenant plugins and pipelines in the database. Component bytes live in object storage.
+
+use ocr_core::{Pipeline, TenantId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::Db;
+use crate::{Error, Result, now_ms};
+
+/// A stored plugin.
+#[derive(Debug, Clone)]
+pub struct PluginRow {
+    pub id: String,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub object_key: String,
+    pub size: i64,
+    /// `(filter_boxes, normalize_text)`
+    pub hooks: (bool, bool),
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, tenant_id, name, version, sha256, object_key, size, hooks, created_at";
+
+fn parse(r: &AnyRow) -> Result<PluginRow> {
+    let tenant: String = r.try_get("tenant_id")?;
+    let hooks: String = r.try_get("hooks")?;
+    let hooks: serde_json::Value =
+        serde_json::from_str(&hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
+    Ok(PluginRow {
+        id: r.try_get("id")?,
+        tenant_id: TenantId::parse(&tenant).ok_or_else(|| Error::Corrupt(format!("bad tenant id {tenant:?}")))?,
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        sha256: r.try_get("sha256")?,
+        object_key: r.try_get("object_key")?,
+        size: r.try_get("size")?,
+        hooks: (hooks["filter_boxes"] == true, hooks["normalize_text"] == true),
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Db {
+    /// Stores a plugin's metadata. False when the tenant already has this name and version.
+    pub async fn insert_plugin(&self, p: &PluginRow) -> Result<bool> {
+        let hooks = serde_json::json!({"filter_boxes": p.hooks.0, "normalize_text": p.hooks.1}).to_string();
+        let res = sqlx::query(
+            "INSERT INTO plugins (id, tenant_id, name, version, sha256, object_key, size, hooks, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, name, version) DO NOTHING",
+        )
+        .bind(p.id.as_str())
+        .bind(p.tenant_id.as_str())
+        .bind(p.name.as_str())
+        .bind(p.version.as_str())
+        .bind(p.sha256.as_str())
+        .bind(p.object_key.as_str())
+        .bind(p.size)
+        .bind(hooks)
+        .bind(p.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// One of the tenant's plugins; another tenant's is `None`, like a missing one.
+    pub async fn plugin(&self, tenant: &TenantId, id: &str) -> Result<Option<PluginRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM plugins WHERE id = $1 AND tenant_id = $2");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(tenant.as_str())
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| parse(&r))
+            .transpose()
+    }
+
+    pub async fn list_plugins(&self, tenant: &TenantId) -> Result<Vec<PluginRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM plugins WHERE tenant_id = $1 ORDER BY name, created_at");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.as_str())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(parse)
+            .collect()
+    }
+
+    pub async fn delete_plugin(&self, tenant: &TenantId, id: &str) -> Result<bool> {
+        let res = sqlx::query("DELETE FROM plugins WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(tenant.as_str())
+            .execute(self.pool())
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// The tenant's pipeline (empty when never set).
+    pub async fn pipeline(&self, tenant: &TenantId) -> Result<Pipeline> {
+        let row = sqlx::query("SELECT pipeline FROM pipelines WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            None => Ok(Pipeline::default()),
+            Some(r) => {
+                let json: String = r.try_get("pipeline")?;
+                serde_json::from_str(&json).map_err(|e| Error::Corrupt(format!("pipeline: {e}")))
+            }
+        }
+    }
+
+    pub async fn put_pipeline(&self, tenant: &TenantId, pipeline: &Pipeline) -> Result<()> {
+        let json = serde_json::to_string(pipeline).map_err(|e| Error::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO pipelines (tenant_id, pipeline, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET pipeline = $2, updated_at = $3",
+        )
+        .bind(tenant.as_str())
+        .bind(json)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
