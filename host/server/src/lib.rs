@@ -21,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::settings::{
-    Cli, Command, LogFormat, ModelsCommand, OutputFormat, Resolved, ServeArgs, StorageArgs, WorkerArgs,
+    Cli, Command, HookArg, LogFormat, ModelsCommand, OutputFormat, PluginCommand, Resolved, ServeArgs, StorageArgs,
+    WorkerArgs,
 };
 
 /// The model fetch script, embedded so `ocr-server models fetch` works from any folder.
@@ -67,6 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ocr(args) => local_ocr(args).await,
         Command::Models { command } => models(command).await,
+        Command::Plugin { command } => plugin(command),
     }
 }
 
@@ -309,6 +311,62 @@ async fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             }
             let status = child.wait()?;
             Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+/// `ocr-server plugin check|run`: the production sandbox, locally, for plugin authors.
+fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
+    let (file, args) = match &command {
+        PluginCommand::Check { file, plugins } | PluginCommand::Run { file, plugins, .. } => (file, plugins),
+    };
+    let wasm = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let limits = args.limits();
+    let host = ocr_plugin_host::PluginHost::new(limits.clone(), None).context("starting the plugin host")?;
+    let plugin = match host.load(&wasm) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e} ({})", file.display(), e.code());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match command {
+        PluginCommand::Check { .. } => {
+            let hooks: Vec<&str> =
+                [("filter-boxes", plugin.hooks.filter_boxes), ("normalize-text", plugin.hooks.normalize_text)]
+                    .iter()
+                    .filter(|h| h.1)
+                    .map(|h| h.0)
+                    .collect();
+            println!("{}: valid plugin, sha256 {}", file.display(), plugin.sha256);
+            println!("hooks: {}", hooks.join(", "));
+            println!(
+                "limits per call: deadline {} ms, fuel {}, memory {} MiB, at most {} input items, {} output boxes, {} bytes of text per line, {} bytes of logs",
+                limits.deadline.as_millis(),
+                limits.fuel,
+                limits.memory_bytes / (1024 * 1024),
+                limits.max_input_items,
+                limits.max_output_boxes,
+                limits.max_text_len,
+                limits.max_log_bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Run { hook, input, config, .. } => {
+            let text = std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
+            let mut page: api::plugins::PluginTest =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a valid page", input.display()))?;
+            page.config.extend(config);
+            let given = if page.boxes.is_some() { HookArg::FilterBoxes } else { HookArg::NormalizeText };
+            if given != hook {
+                bail!(
+                    "--hook {hook:?} needs `{}` in the input",
+                    if hook == HookArg::FilterBoxes { "boxes" } else { "lines" }
+                );
+            }
+            let report = api::plugins::run_test(&host, &plugin, page).map_err(|m| anyhow::anyhow!(m))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(if report.error.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
     }
 }

@@ -43,6 +43,48 @@ pub enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// Tenant plugins, locally: validate a component or run it in the production sandbox.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Validates a component as an upload would; prints its hooks and the limits that apply.
+    Check {
+        /// The component (`.wasm`).
+        file: PathBuf,
+        #[command(flatten)]
+        plugins: PluginArgs,
+    },
+    /// Runs one hook on a sample page in the production sandbox; prints output, logs, time, fuel, memory.
+    Run {
+        /// The component (`.wasm`).
+        file: PathBuf,
+        /// The hook to run.
+        #[arg(long, value_enum)]
+        hook: HookArg,
+        /// Page JSON: `{"width","height","boxes":[…]}` for filter-boxes, `{"width","height","lines":[…]}` for normalize-text.
+        #[arg(long)]
+        input: PathBuf,
+        /// Plugin configuration, as a tenant's pipeline gives it (repeatable).
+        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        config: Vec<(String, String)>,
+        #[command(flatten)]
+        plugins: PluginArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum HookArg {
+    FilterBoxes,
+    NormalizeText,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }
 
 #[derive(Debug, Subcommand)]

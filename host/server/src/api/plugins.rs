@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ocr_core::{DetectPage, ErrorCode, OcrLine, OcrPage, Pipeline, TenantId, TextBox};
-use ocr_plugin_host::{CallReport, LogLine, PluginError};
+use ocr_plugin_host::{CallReport, LogLine, Plugin, PluginError, PluginHost};
 use ocr_store::PluginRow;
 use ocr_store::objects::keys;
 use ocr_worker::PluginInfo;
@@ -82,8 +82,9 @@ pub struct PluginTest {
 /// What a test run produced, measured in the production sandbox.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginTestReport {
+    /// The hook that ran: `filter_boxes` or `normalize_text`.
     pub hook: String,
-    /// Present when the call succeeded.
+    /// The output, when the call succeeded.
     pub boxes: Option<Vec<TextBox>>,
     pub lines: Option<Vec<OcrLine>>,
     /// Present when it failed: the code a job would fail with, and why.
@@ -255,38 +256,20 @@ pub async fn test_plugin(
 ) -> ApiResult<axum::Json<PluginTestReport>> {
     let (_, plugin) = resolve(&state, &tenant, &id).await?;
     let input: PluginTest = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
-    let page_index = input.page_index.unwrap_or(0);
     let host = state.plugins.host().clone();
-    let config = input.config;
-    fn report<T>(
-        hook: &str,
-        r: Result<CallReport<T>, PluginError>,
-        wrap: impl FnOnce(T) -> PluginTestReport,
-    ) -> PluginTestReport {
-        match r {
-            Ok(rep) => {
-                let (logs, elapsed, fuel, mem) = (rep.logs, rep.elapsed, rep.fuel_used, rep.memory_peak);
-                PluginTestReport {
-                    logs,
-                    elapsed_ms: elapsed.as_secs_f64() * 1e3,
-                    fuel_used: fuel,
-                    memory_peak_bytes: mem,
-                    ..wrap(rep.output)
-                }
-            }
-            Err(e) => PluginTestReport {
-                hook: hook.into(),
-                boxes: None,
-                lines: None,
-                error: Some(ocr_core::JobError::new(e.code(), e.to_string())),
-                logs: Vec::new(),
-                elapsed_ms: 0.0,
-                fuel_used: 0,
-                memory_peak_bytes: 0,
-            },
-        }
-    }
-    let empty = |hook: &str| PluginTestReport {
+    let report = tokio::task::spawn_blocking(move || run_test(&host, &plugin, input))
+        .await
+        .map_err(|e| ApiError::unavailable("plugin call crashed", &e))?
+        .map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+    Ok(axum::Json(report))
+}
+
+/// Runs one hook of `plugin` on a sample page in `host`'s sandbox (blocking). The hook is
+/// chosen by the input: `boxes` runs `filter_boxes`, `lines` runs `normalize_text`. A plugin
+/// failure is part of the report; an input naming neither or both is an `Err`.
+pub fn run_test(host: &PluginHost, plugin: &Plugin, input: PluginTest) -> Result<PluginTestReport, String> {
+    let page_index = input.page_index.unwrap_or(0);
+    let blank = |hook: &str| PluginTestReport {
         hook: hook.into(),
         boxes: None,
         lines: None,
@@ -296,30 +279,37 @@ pub async fn test_plugin(
         fuel_used: 0,
         memory_peak_bytes: 0,
     };
-    let out = match (input.boxes, input.lines) {
+    fn finish<T>(
+        mut out: PluginTestReport,
+        r: Result<CallReport<T>, PluginError>,
+        put: impl FnOnce(&mut PluginTestReport, T),
+    ) -> PluginTestReport {
+        match r {
+            Ok(rep) => {
+                out.logs = rep.logs;
+                out.elapsed_ms = rep.elapsed.as_secs_f64() * 1e3;
+                out.fuel_used = rep.fuel_used;
+                out.memory_peak_bytes = rep.memory_peak;
+                put(&mut out, rep.output);
+            }
+            Err(e) => out.error = Some(ocr_core::JobError::new(e.code(), e.to_string())),
+        }
+        out
+    }
+    match (input.boxes, input.lines) {
         (Some(boxes), None) => {
             let page = DetectPage { page_index, width: input.width, height: input.height, boxes };
-            let r = tokio::task::spawn_blocking(move || host.filter_boxes(&plugin, &config, &page))
-                .await
-                .map_err(|e| ApiError::unavailable("plugin call crashed", &e))?;
-            report("filter_boxes", r, |b| PluginTestReport { boxes: Some(b), ..empty("filter_boxes") })
+            let r = host.filter_boxes(plugin, &input.config, &page);
+            Ok(finish(blank("filter_boxes"), r, |out, b| out.boxes = Some(b)))
         }
         (None, Some(lines)) => {
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
             let page = OcrPage { page_index, width: input.width, height: input.height, lines, text };
-            let r = tokio::task::spawn_blocking(move || host.normalize_text(&plugin, &config, &page))
-                .await
-                .map_err(|e| ApiError::unavailable("plugin call crashed", &e))?;
-            report("normalize_text", r, |l| PluginTestReport { lines: Some(l), ..empty("normalize_text") })
+            let r = host.normalize_text(plugin, &input.config, &page);
+            Ok(finish(blank("normalize_text"), r, |out, l| out.lines = Some(l)))
         }
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "send exactly one of `boxes` (filter_boxes) or `lines` (normalize_text)",
-            ));
-        }
-    };
-    Ok(axum::Json(out))
+        _ => Err("send exactly one of `boxes` (filter_boxes) or `lines` (normalize_text)".into()),
+    }
 }
 
 /// The tenant's pipeline: ordered plugins per hook with their config and failure policy.

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod cli;
 mod flow;
 mod isolation;
 mod plugins;
