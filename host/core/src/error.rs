@@ -15,6 +15,9 @@ pub enum ErrorCode {
     InvalidJson,
     InvalidOptions,
     MissingTenant,
+    Unauthorized,
+    RateLimited,
+    TooManyJobs,
     InvalidTenant,
     JobNotFound,
     NotFound,
@@ -54,6 +57,9 @@ impl ErrorCode {
             ErrorCode::InvalidJson => "invalid_json",
             ErrorCode::InvalidOptions => "invalid_options",
             ErrorCode::MissingTenant => "missing_tenant",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::TooManyJobs => "too_many_jobs",
             ErrorCode::InvalidTenant => "invalid_tenant",
             ErrorCode::JobNotFound => "job_not_found",
             ErrorCode::NotFound => "not_found",
@@ -93,6 +99,7 @@ impl ErrorCode {
             | ErrorCode::MissingTenant
             | ErrorCode::InvalidTenant
             | ErrorCode::MissingFile => 400,
+            ErrorCode::Unauthorized => 401,
             ErrorCode::JobNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::InvalidState | ErrorCode::AlreadyUploaded | ErrorCode::ResultNotReady => 409,
@@ -110,6 +117,7 @@ impl ErrorCode {
             | ErrorCode::PluginInvalidOutput
             | ErrorCode::PluginInvalid => 422,
             ErrorCode::PreconditionRequired => 428,
+            ErrorCode::RateLimited | ErrorCode::TooManyJobs => 429,
             ErrorCode::Internal | ErrorCode::InferenceFailed | ErrorCode::LeaseExpired => 500,
             ErrorCode::ModelsMissing | ErrorCode::ServiceUnavailable => 503,
         }
@@ -123,6 +131,9 @@ impl ErrorCode {
             | ErrorCode::InvalidJson
             | ErrorCode::InvalidOptions
             | ErrorCode::MissingTenant
+            | ErrorCode::Unauthorized
+            | ErrorCode::RateLimited
+            | ErrorCode::TooManyJobs
             | ErrorCode::InvalidTenant
             | ErrorCode::JobNotFound
             | ErrorCode::NotFound

@@ -4,6 +4,7 @@
 //! detected boxes and recognized lines, and the one catalog of error codes with their HTTP
 //! statuses. Must not do I/O: no database, storage, network, files or clocks.
 
+pub mod api_key;
 pub mod error;
 pub mod geometry;
 pub mod job;

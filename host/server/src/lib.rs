@@ -184,6 +184,14 @@ fn spawn_workers(
 async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     init_logging(args.log.log_format);
     args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    let resolved = resolve(&args.storage)?;
+    let auth_mode = args
+        .auth
+        .resolve(args.bind, resolved.is_embedded())
+        .map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    if auth_mode == api::auth::AuthMode::Header && !args.bind.ip().is_loopback() {
+        tracing::warn!(bind = %args.bind, "OCR_ALLOW_HEADER_AUTH: X-Tenant-Id is trusted on a non-loopback address; anyone who reaches it can act as any tenant");
+    }
     let (backends, resolved) = connect(&args.storage, with_worker, with_worker).await?;
     let plugins = plugins(&args.plugins, &resolved)?;
     let shutdown = shutdown_signal();
@@ -204,7 +212,14 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
             max_upload_bytes: args.limits.max_upload_bytes,
             max_boxes_per_page: args.limits.max_boxes_per_page,
             max_json_bytes: 8 * 1024 * 1024,
+            max_active_jobs_per_tenant: args.auth.max_active_jobs_per_tenant,
         },
+        auth: Arc::new(api::auth::Auth::new(
+            auth_mode,
+            args.auth.operator_token.as_deref(),
+            args.auth.tenant_rate_per_sec,
+            args.auth.tenant_rate_burst,
+        )),
     };
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {} (OCR_BIND)", args.bind))?;
@@ -212,6 +227,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     info!(
         addr = %local,
         mode = if resolved.is_embedded() { "embedded" } else { "production" },
+        auth = ?auth_mode,
         database = %redact_url(&resolved.database_url),
         queue = %backends.queue.describe(),
         objects = %backends.objects.description(),

@@ -227,6 +227,44 @@ impl PluginArgs {
     }
 }
 
+/// Authentication and per-tenant fairness.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// How tenants authenticate  [default: header for the embedded quickstart on loopback, else api-key]
+    #[arg(long, env = "OCR_AUTH_MODE", value_enum)]
+    pub auth_mode: Option<crate::api::auth::AuthMode>,
+    /// Allow `header` mode on a non-loopback address (anyone can then claim any tenant).
+    #[arg(long, env = "OCR_ALLOW_HEADER_AUTH", default_value_t = false)]
+    pub allow_header_auth: bool,
+    /// Token for the operator API (/v1/admin); unset disables it.
+    #[arg(long, env = "OCR_OPERATOR_TOKEN", hide_env_values = true)]
+    pub operator_token: Option<String>,
+    /// Requests per second per tenant (0: no limit); past it, 429 with Retry-After.
+    #[arg(long, env = "OCR_TENANT_RATE_PER_SEC", default_value_t = 50)]
+    pub tenant_rate_per_sec: u32,
+    /// Burst of requests a tenant may send above the rate.
+    #[arg(long, env = "OCR_TENANT_RATE_BURST", default_value_t = 100)]
+    pub tenant_rate_burst: u32,
+    /// Jobs per tenant waiting for or occupying workers; past it, uploads and run-ocr get 429.
+    #[arg(long, env = "OCR_MAX_ACTIVE_JOBS_PER_TENANT", default_value_t = 100)]
+    pub max_active_jobs_per_tenant: i64,
+}
+
+impl AuthArgs {
+    /// The mode to use, refusing `header` on a public address without the explicit override.
+    pub fn resolve(&self, bind: SocketAddr, embedded: bool) -> Result<crate::api::auth::AuthMode, String> {
+        use crate::api::auth::AuthMode;
+        let loopback = bind.ip().is_loopback();
+        let mode = self.auth_mode.unwrap_or(if embedded && loopback { AuthMode::Header } else { AuthMode::ApiKey });
+        if mode == AuthMode::Header && !loopback && !self.allow_header_auth {
+            return Err(format!(
+                "OCR_AUTH_MODE=header trusts X-Tenant-Id from anyone, so it is refused on {bind}; bind to loopback, use api-key, or set OCR_ALLOW_HEADER_AUTH=true"
+            ));
+        }
+        Ok(mode)
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Log format.
@@ -245,6 +283,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "OCR_BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
+    #[command(flatten)]
+    pub auth: AuthArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
     #[command(flatten)]

@@ -18,6 +18,7 @@ use crate::{Error, Result, now_ms};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "jobs", include_str!("../../../migrations/0001_jobs.sql")),
     (2, "plugins", include_str!("../../../migrations/0002_plugins.sql")),
+    (3, "tenants", include_str!("../../../migrations/0003_tenants.sql")),
 ];
 
 /// A job as stored.

@@ -13,11 +13,13 @@ pub mod db;
 pub mod objects;
 pub mod plugins;
 pub mod queue;
+pub mod tenants;
 
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
 pub use objects::{Objects, S3Settings};
 pub use plugins::PluginRow;
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
+pub use tenants::{KeyRow, TenantRow};
 
 /// Errors of the storage layer. Their messages are for logs, not for clients.
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,19 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize
     serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
 }
 
+/// Refuses new work for a tenant that already has its share queued or running.
+async fn check_active_jobs(state: &AppState, tenant: &TenantId) -> ApiResult<()> {
+    let active = state.backends.db.active_jobs(tenant).await?;
+    if active >= state.limits.max_active_jobs_per_tenant {
+        return Err(ApiError::new(
+            ErrorCode::TooManyJobs,
+            format!("this tenant has {active} jobs queued or running (the limit); wait for some to finish"),
+        )
+        .with_retry_after(std::time::Duration::from_secs(5)));
+    }
+    Ok(())
+}
+
 async fn enqueue(state: &AppState, task: Task) {
     // The job is committed; if this send fails the sweeper sends it later.
     if let Err(e) = state.backends.queue.push(task).await {
@@ -173,6 +186,7 @@ pub async fn upload(
             "this job already has a file; create a new job for another one",
         ));
     }
+    check_active_jobs(&state, &tenant).await?;
     let mut multipart = multipart
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
     let (name, data) = read_file_field(&mut multipart, state.limits.max_upload_bytes).await?;
@@ -378,6 +392,7 @@ pub async fn run_ocr(
     if !job.status.recognition_allowed() {
         return Err(refused());
     }
+    check_active_jobs(&state, &tenant).await?;
     if !state.backends.db.queue_recognition(&tenant, job.id, job.status).await? {
         return Err(refused());
     }

@@ -1,5 +1,7 @@
 //! The REST API: routes, tenant scoping, the OpenAPI document and its offline viewer.
 
+pub mod admin;
+pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod plugins;
@@ -8,17 +10,17 @@ pub mod types;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ocr_core::{ErrorCode, TenantId};
+use ocr_core::ErrorCode;
 use ocr_worker::{Backends, Ocr, Plugins};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use self::auth::Tenant;
 use self::error::ApiError;
 use self::types::Readiness;
 
@@ -31,6 +33,8 @@ pub struct ApiLimits {
     pub max_boxes_per_page: usize,
     /// JSON body cap (create options, box edits).
     pub max_json_bytes: usize,
+    /// Jobs a tenant may have waiting for or occupying workers (one tenant cannot fill the queue).
+    pub max_active_jobs_per_tenant: i64,
 }
 
 /// Everything a handler needs.
@@ -42,22 +46,40 @@ pub struct AppState {
     /// The plugin host and built-in plugins (upload validation, test runs, listing).
     pub plugins: Arc<Plugins>,
     pub limits: ApiLimits,
+    pub auth: auth::SharedAuth,
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "OCR Platform API", description = "Multi-tenant OCR: create a job, upload a file, review the detected boxes, run recognition, read the text. Every /v1 call is scoped by the X-Tenant-Id header."),
+    info(title = "OCR Platform API", description = "Multi-tenant OCR: create a job, upload a file, review the detected boxes, run recognition, read the text. Every /v1 call acts for one tenant: `Authorization: Bearer <API key>` (auth mode `api-key`, the production default), or the `X-Tenant-Id` header alone (auth mode `header`, loopback only). When both are sent they must agree."),
+    modifiers(&SecuritySchemes),
     paths(
         health, ready,
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
         jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
         plugins::get_pipeline, plugins::put_pipeline,
+        admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
-    tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"), (name = "ops", description = "Health and readiness"))
+    tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"),
+        (name = "admin", description = "Operator API: tenants and API keys (Authorization: Bearer <OCR_OPERATOR_TOKEN>)"), (name = "ops", description = "Health and readiness"))
 )]
 pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |what: &str| {
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(what)).build())
+        };
+        components.add_security_scheme("api_key", bearer("A tenant API key (ocrk_…)"));
+        components.add_security_scheme("operator", bearer("The operator token (OCR_OPERATOR_TOKEN)"));
+    }
+}
 
 /// The OpenAPI 3.1 document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -77,6 +99,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
         .route("/v1/plugins/{id}/test", axum::routing::post(plugins::test_plugin))
         .route("/v1/pipeline", get(plugins::get_pipeline).put(plugins::put_pipeline))
+        .route("/v1/admin/tenants", get(admin::list_tenants).post(admin::create_tenant))
+        .route("/v1/admin/tenants/{tenant_id}", axum::routing::patch(admin::update_tenant))
+        .route("/v1/admin/tenants/{tenant_id}/keys", get(admin::list_keys).post(admin::issue_key))
+        .route("/v1/admin/keys/{key_id}", axum::routing::delete(admin::revoke_key))
         // The upload route reads its body as a stream and counts; everything else is small JSON.
         .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_upload_bytes.saturating_add(64 * 1024)));
     Router::new()
@@ -90,27 +116,6 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// The tenant of a request, from `X-Tenant-Id`.
-pub struct Tenant(pub TenantId);
-
-impl<S: Send + Sync> FromRequestParts<S> for Tenant {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let raw = parts
-            .headers
-            .get("x-tenant-id")
-            .ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?;
-        let id = raw.to_str().ok().and_then(|s| TenantId::parse(s.trim())).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidTenant,
-                "X-Tenant-Id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'",
-            )
-        })?;
-        Ok(Tenant(id))
-    }
 }
 
 /// Liveness: the process answers.

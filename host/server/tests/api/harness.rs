@@ -108,6 +108,8 @@ impl Deployment {
             .env("OCR_SWEEP_INTERVAL_SECS", "1")
             .env("RUST_LOG", "info,ocr_server=debug")
             .env("OCR_BUILTIN_PLUGINS_DIR", plugin_dist())
+            // Tests act as tenants through X-Tenant-Id (loopback); the auth tests switch to api-key.
+            .env("OCR_AUTH_MODE", "header")
             .current_dir(self.dir.path());
         for (k, v) in &self.env {
             cmd.env(k, v);

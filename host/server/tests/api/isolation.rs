@@ -19,7 +19,9 @@ async fn another_tenants_job_is_indistinguishable_from_a_missing_one_on_every_ro
     let spec: Value = api.http.get(api.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
-        if !path.contains("{id}") {
+        // Tenant-scoped routes with an id; the operator API (/v1/admin) is not tenant-scoped
+        // and is covered by the auth tests.
+        if !path.contains("{id}") || path.starts_with("/v1/admin") {
             continue;
         }
         for method in item.as_object().unwrap().keys() {

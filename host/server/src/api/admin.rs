@@ -1,0 +1,194 @@
+//! The operator API: tenants and their API keys. Authenticated by the operator token.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ocr_core::{ErrorCode, TenantId, api_key};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::Operator;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::types::rfc3339;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'.
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantUpdate {
+    /// A disabled tenant's keys stop working at once.
+    pub disabled: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TenantList {
+    pub tenants: Vec<TenantView>,
+}
+
+/// A key as listed (the key itself is never shown again).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyView {
+    pub key_id: String,
+    pub tenant_id: String,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<KeyView>,
+}
+
+/// A newly issued key: `key` is shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IssuedKey {
+    pub key_id: String,
+    pub tenant_id: String,
+    pub key: String,
+    pub prefix: String,
+}
+
+fn tenant_id(raw: &str) -> ApiResult<TenantId> {
+    TenantId::parse(raw).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such tenant"))
+}
+
+async fn existing_tenant(state: &AppState, raw: &str) -> ApiResult<TenantId> {
+    let id = tenant_id(raw)?;
+    if !state.backends.db.tenant_exists(&id).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such tenant"));
+    }
+    Ok(id)
+}
+
+/// Creates a tenant.
+#[utoipa::path(post, path = "/v1/admin/tenants", tag = "admin", request_body = NewTenant, security(("operator" = [])),
+    responses((status = 201, body = TenantView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_tenant(
+    State(state): State<AppState>,
+    _: Operator,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<TenantView>)> {
+    let new: NewTenant = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let id = TenantId::parse(&new.id).ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidTenant, "tenant id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+    })?;
+    let name = new.name.unwrap_or_else(|| id.to_string());
+    if !state.backends.db.create_tenant(&id, &name).await? {
+        return Err(ApiError::new(ErrorCode::InvalidState, format!("tenant {id} exists")));
+    }
+    let now = rfc3339(ocr_store::now_ms());
+    Ok((StatusCode::CREATED, axum::Json(TenantView { id: id.to_string(), name, disabled: false, created_at: now })))
+}
+
+/// Lists tenants.
+#[utoipa::path(get, path = "/v1/admin/tenants", tag = "admin", security(("operator" = [])),
+    responses((status = 200, body = TenantList), (status = 401, body = ErrorBody)))]
+pub async fn list_tenants(State(state): State<AppState>, _: Operator) -> ApiResult<axum::Json<TenantList>> {
+    let tenants = state.backends.db.tenants().await?;
+    Ok(axum::Json(TenantList {
+        tenants: tenants
+            .into_iter()
+            .map(|t| TenantView {
+                id: t.id.to_string(),
+                name: t.name,
+                disabled: t.disabled,
+                created_at: rfc3339(t.created_at),
+            })
+            .collect(),
+    }))
+}
+
+/// Disables or re-enables a tenant.
+#[utoipa::path(patch, path = "/v1/admin/tenants/{tenant_id}", tag = "admin", request_body = TenantUpdate, security(("operator" = [])),
+    params(("tenant_id" = String, Path)), responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_tenant(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let update: TenantUpdate = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let id = tenant_id(&raw)?;
+    if !state.backends.db.set_tenant_disabled(&id, update.disabled).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such tenant"));
+    }
+    tracing::info!(tenant_id = %id, disabled = update.disabled, "tenant updated by operator");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issues an API key for a tenant. The key is in this response only.
+#[utoipa::path(post, path = "/v1/admin/tenants/{tenant_id}/keys", tag = "admin", security(("operator" = [])),
+    params(("tenant_id" = String, Path)), responses((status = 201, body = IssuedKey), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn issue_key(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<IssuedKey>)> {
+    let tenant = existing_tenant(&state, &raw).await?;
+    let mut random = [0u8; 32];
+    random[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    random[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let key = api_key::from_random(&random);
+    let key_id = uuid::Uuid::now_v7().to_string();
+    let prefix = api_key::display_prefix(&key);
+    state.backends.db.insert_key(&key_id, &tenant, &api_key::hash(&key), &prefix).await?;
+    tracing::info!(tenant_id = %tenant, %key_id, "API key issued");
+    Ok((StatusCode::CREATED, axum::Json(IssuedKey { key_id, tenant_id: tenant.to_string(), key, prefix })))
+}
+
+/// Lists a tenant's keys (never the keys themselves).
+#[utoipa::path(get, path = "/v1/admin/tenants/{tenant_id}/keys", tag = "admin", security(("operator" = [])),
+    params(("tenant_id" = String, Path)), responses((status = 200, body = KeyList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_keys(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<KeyList>> {
+    let tenant = existing_tenant(&state, &raw).await?;
+    let keys = state.backends.db.keys(&tenant).await?;
+    Ok(axum::Json(KeyList {
+        keys: keys
+            .into_iter()
+            .map(|k| KeyView {
+                key_id: k.id,
+                tenant_id: k.tenant_id,
+                prefix: k.prefix,
+                created_at: rfc3339(k.created_at),
+                revoked_at: k.revoked_at.map(rfc3339),
+            })
+            .collect(),
+    }))
+}
+
+/// Revokes a key: it stops working on every API process at once (keys are checked against the
+/// database on every request).
+#[utoipa::path(delete, path = "/v1/admin/keys/{key_id}", tag = "admin", security(("operator" = [])),
+    params(("key_id" = String, Path)), responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(key_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if !state.backends.db.revoke_key(&key_id).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such key (or revoked already)"));
+    }
+    tracing::info!(%key_id, "API key revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
