@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-models.sh
+scripts/build-plugins.sh
 exec cargo run --release --locked -p ocr-server -- serve "$@"
