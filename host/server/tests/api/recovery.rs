@@ -84,3 +84,48 @@ async fn an_api_crash_between_commit_and_enqueue_still_runs_the_job() {
     api.wait_for(&t, &job, "DONE").await;
     assert_eq!(transitions_into(&d, &job, "DONE").await, 1);
 }
+
+#[tokio::test]
+async fn a_tampered_queue_message_cannot_make_a_worker_touch_another_tenants_job() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let api = d.start_api("api", &[]).await;
+    let _worker = d.spawn("worker", &["worker"], &[]);
+    let (victim, attacker) = (tenant(), tenant());
+    let victim_job = api.create_job(&victim, quick_options(false)).await;
+    assert_eq!(api.upload(&victim, &victim_job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    let done = api.wait_for(&victim, &victim_job, "DETECT_DONE").await;
+    let victim_events = d.db().await.events(victim_job.parse().unwrap()).await.unwrap().len();
+    let attacker_job = api.create_job(&attacker, quick_options(false)).await;
+
+    // Messages naming another tenant, another object, a job in the wrong state, garbage ids.
+    let stream = d.env.iter().find(|(k, _)| k == "OCR_QUEUE_STREAM").unwrap().1.clone();
+    let mut redis = crate::harness::redis_client(d.redis_url.as_deref().unwrap()).await;
+    let victim_key = format!("tenants/{victim}/jobs/{victim_job}/original");
+    let forged: [&[(&str, &str)]; 4] = [
+        &[("kind", "ocr.run_job"), ("job_id", &attacker_job), ("tenant_id", &victim), ("file_key", &victim_key)],
+        &[("kind", "ocr.run_ocr_job"), ("job_id", &victim_job), ("tenant_id", &attacker)],
+        &[("kind", "ocr.run_job"), ("job_id", "../../etc/passwd")],
+        &[("kind", "rm -rf"), ("job_id", &victim_job)],
+    ];
+    for fields in forged {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(&stream).arg("*");
+        for (k, v) in fields {
+            cmd.arg(*k).arg(*v);
+        }
+        let _: String = cmd.query_async(&mut redis).await.unwrap();
+    }
+
+    // The worker goes on: a legitimate job of the attacker still runs...
+    let legit = api.create_job(&attacker, quick_options(false)).await;
+    assert_eq!(api.upload(&attacker, &legit, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.wait_for(&attacker, &legit, "DETECT_DONE").await;
+    // ...while the forged messages changed nothing.
+    let a = api.job(&attacker, &attacker_job).await;
+    assert_eq!((a["status"].as_str(), a["detect_revision"].as_i64()), (Some("PENDING_UPLOAD"), Some(0)), "{a}");
+    let v = api.job(&victim, &victim_job).await;
+    assert_eq!(v["status"], "DETECT_DONE");
+    assert_eq!(v["detect_result"], done["detect_result"]);
+    assert_eq!(d.db().await.events(victim_job.parse().unwrap()).await.unwrap().len(), victim_events);
+}
