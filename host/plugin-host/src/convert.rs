@@ -7,11 +7,7 @@ use crate::Limits;
 use crate::bindings::ocr::plugin::types as wit;
 
 pub(crate) fn page_info(page_index: u32, width: u32, height: u32) -> wit::PageInfo {
-    wit::PageInfo {
-        page_index,
-        width,
-        height,
-    }
+    wit::PageInfo { page_index, width, height }
 }
 
 fn point(p: [f32; 2]) -> wit::Point {
@@ -19,12 +15,7 @@ fn point(p: [f32; 2]) -> wit::Point {
 }
 
 fn quad(q: &Quad) -> wit::Quad {
-    wit::Quad {
-        top_left: point(q[0]),
-        top_right: point(q[1]),
-        bottom_right: point(q[2]),
-        bottom_left: point(q[3]),
-    }
+    wit::Quad { top_left: point(q[0]), top_right: point(q[1]), bottom_right: point(q[2]), bottom_left: point(q[3]) }
 }
 
 fn core_quad(q: &wit::Quad) -> Quad {
@@ -32,10 +23,7 @@ fn core_quad(q: &wit::Quad) -> Quad {
 }
 
 pub(crate) fn text_box(b: &TextBox) -> wit::TextBox {
-    wit::TextBox {
-        quad: quad(&b.points),
-        score: b.score,
-    }
+    wit::TextBox { quad: quad(&b.points), score: b.score }
 }
 
 pub(crate) fn text_line(l: &OcrLine) -> wit::TextLine {
@@ -55,15 +43,8 @@ fn check_quad(what: &str, q: &Quad, page: &wit::PageInfo) -> Result<(), String> 
     if geometry::inside(q, page.width, page.height) {
         return Ok(());
     }
-    let bad = q
-        .iter()
-        .find(|p| !geometry::inside(&[**p; 4], page.width, page.height))
-        .copied()
-        .unwrap_or(q[0]);
-    Err(format!(
-        "{what} has the corner ({}, {}) outside the {}x{} page",
-        bad[0], bad[1], page.width, page.height
-    ))
+    let bad = q.iter().find(|p| !geometry::inside(&[**p; 4], page.width, page.height)).copied().unwrap_or(q[0]);
+    Err(format!("{what} has the corner ({}, {}) outside the {}x{} page", bad[0], bad[1], page.width, page.height))
 }
 
 /// Checks and converts what `filter-boxes` returned for `given` input boxes.
@@ -75,10 +56,7 @@ pub(crate) fn filtered_boxes(
 ) -> Result<Vec<TextBox>, String> {
     let max = given.min(limits.max_output_boxes);
     if out.len() > max {
-        return Err(format!(
-            "returned {} boxes, at most {max} allowed (it was given {given})",
-            out.len()
-        ));
+        return Err(format!("returned {} boxes, at most {max} allowed (it was given {given})", out.len()));
     }
     out.iter()
         .enumerate()
@@ -88,10 +66,7 @@ pub(crate) fn filtered_boxes(
             if !unit(b.score) {
                 return Err(format!("box {i} has the score {}, outside [0, 1]", b.score));
             }
-            Ok(TextBox {
-                points,
-                score: b.score,
-            })
+            Ok(TextBox { points, score: b.score })
         })
         .collect()
 }
@@ -104,10 +79,7 @@ pub(crate) fn normalized_lines(
     limits: &Limits,
 ) -> Result<Vec<OcrLine>, String> {
     if out.len() != given {
-        return Err(format!(
-            "returned {} lines for {given}: normalize-text must return one line per line",
-            out.len()
-        ));
+        return Err(format!("returned {} lines for {given}: normalize-text must return one line per line", out.len()));
     }
     out.into_iter()
         .enumerate()
@@ -122,32 +94,20 @@ pub(crate) fn normalized_lines(
                 ));
             }
             if !unit(l.confidence) {
-                return Err(format!(
-                    "line {i} has the confidence {}, outside [0, 1]",
-                    l.confidence
-                ));
+                return Err(format!("line {i} has the confidence {}, outside [0, 1]", l.confidence));
             }
             let chars = l.text.chars().count();
             let char_confidences = match l.char_confidences.len() {
                 0 => vec![l.confidence; chars],
                 n if n == chars => l.char_confidences,
                 n => {
-                    return Err(format!(
-                        "line {i} has {chars} characters but {n} character confidences"
-                    ));
+                    return Err(format!("line {i} has {chars} characters but {n} character confidences"));
                 }
             };
             if let Some(c) = char_confidences.iter().find(|c| !unit(**c)) {
-                return Err(format!(
-                    "line {i} has a character confidence {c}, outside [0, 1]"
-                ));
+                return Err(format!("line {i} has a character confidence {c}, outside [0, 1]"));
             }
-            Ok(OcrLine {
-                text: l.text,
-                confidence: l.confidence,
-                points,
-                char_confidences,
-            })
+            Ok(OcrLine { text: l.text, confidence: l.confidence, points, char_confidences })
         })
         .collect()
 }
@@ -161,10 +121,7 @@ mod tests {
     }
 
     fn tb(x1: f32, score: f32) -> TextBox {
-        TextBox {
-            points: [[1.0, 1.0], [x1, 1.0], [x1, 10.0], [1.0, 10.0]],
-            score,
-        }
+        TextBox { points: [[1.0, 1.0], [x1, 1.0], [x1, 10.0], [1.0, 10.0]], score }
     }
 
     #[test]
@@ -177,29 +134,19 @@ mod tests {
     #[test]
     fn filtered_boxes_must_stay_inside_the_page_and_not_multiply() {
         let limits = Limits::default();
-        let outside =
-            filtered_boxes(vec![text_box(&tb(120.0, 0.7))], 1, &page(), &limits).unwrap_err();
-        assert!(
-            outside.contains("(120, 1) outside the 100x50 page"),
-            "{outside}"
-        );
-        let more =
-            filtered_boxes(vec![text_box(&tb(20.0, 0.7)); 2], 1, &page(), &limits).unwrap_err();
+        let outside = filtered_boxes(vec![text_box(&tb(120.0, 0.7))], 1, &page(), &limits).unwrap_err();
+        assert!(outside.contains("(120, 1) outside the 100x50 page"), "{outside}");
+        let more = filtered_boxes(vec![text_box(&tb(20.0, 0.7)); 2], 1, &page(), &limits).unwrap_err();
         assert!(more.contains("at most 1"), "{more}");
-        let nan =
-            filtered_boxes(vec![text_box(&tb(20.0, f32::NAN))], 1, &page(), &limits).unwrap_err();
+        let nan = filtered_boxes(vec![text_box(&tb(20.0, f32::NAN))], 1, &page(), &limits).unwrap_err();
         assert!(nan.contains("score"), "{nan}");
     }
 
     #[test]
     fn normalized_lines_keep_their_count_and_get_char_confidences() {
         let limits = Limits::default();
-        let line = OcrLine {
-            text: "héllo".into(),
-            confidence: 0.5,
-            points: tb(20.0, 1.0).points,
-            char_confidences: vec![],
-        };
+        let line =
+            OcrLine { text: "héllo".into(), confidence: 0.5, points: tb(20.0, 1.0).points, char_confidences: vec![] };
         let out = normalized_lines(vec![text_line(&line)], 1, &page(), &limits).unwrap();
         assert_eq!(out[0].char_confidences, vec![0.5; 5]);
         let err = normalized_lines(vec![], 1, &page(), &limits).unwrap_err();

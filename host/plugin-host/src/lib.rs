@@ -96,10 +96,7 @@ pub struct Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin")
-            .field("sha256", &self.sha256)
-            .field("hooks", &self.hooks)
-            .finish_non_exhaustive()
+        f.debug_struct("Plugin").field("sha256", &self.sha256).field("hooks", &self.hooks).finish_non_exhaustive()
     }
 }
 
@@ -138,10 +135,7 @@ pub struct PluginHost {
 
 impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginHost")
-            .field("limits", &self.limits)
-            .field("cache_dir", &self.cache_dir)
-            .finish()
+        f.debug_struct("PluginHost").field("limits", &self.limits).field("cache_dir", &self.cache_dir).finish()
     }
 }
 
@@ -157,13 +151,10 @@ impl PluginHost {
     /// stored there and reused across processes; the folder must be writable by this service
     /// only, because artefacts in it are loaded as trusted native code.
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> Result<Self> {
-        limits
-            .check()
-            .map_err(|e| PluginError::Internal(format!("invalid plugin limits: {e}")))?;
+        limits.check().map_err(|e| PluginError::Internal(format!("invalid plugin limits: {e}")))?;
         if let Some(dir) = &cache_dir {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                PluginError::Internal(format!("cannot create plugin cache {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| PluginError::Internal(format!("cannot create plugin cache {}: {e}", dir.display())))?;
         }
         let engine = build_engine(&limits)?;
         let mut linker = Linker::new(&engine);
@@ -193,10 +184,7 @@ impl PluginHost {
             limits,
             cache_dir,
             engine_hash,
-            cache: Mutex::new(MemoryCache {
-                entries: HashMap::new(),
-                clock: 0,
-            }),
+            cache: Mutex::new(MemoryCache { entries: HashMap::new(), clock: 0 }),
             ticker_stop,
             disk_hits: AtomicU64::new(0),
         })
@@ -245,9 +233,8 @@ impl PluginHost {
             Some(c) => c,
             None => {
                 let started = Instant::now();
-                let component = Component::from_binary(&self.engine, wasm).map_err(|e| {
-                    PluginError::Invalid(format!("the component does not compile: {e:#}"))
-                })?;
+                let component = Component::from_binary(&self.engine, wasm)
+                    .map_err(|e| PluginError::Invalid(format!("the component does not compile: {e:#}")))?;
                 tracing::debug!(sha256, elapsed = ?started.elapsed(), "compiled plugin");
                 self.store_precompiled(&sha256, &component);
                 component
@@ -258,17 +245,11 @@ impl PluginHost {
         cache.clock += 1;
         let tick = cache.clock;
         if cache.entries.len() >= MEMORY_CACHE_ENTRIES
-            && let Some(oldest) = cache
-                .entries
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| k.clone())
+            && let Some(oldest) = cache.entries.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone())
         {
             cache.entries.remove(&oldest);
         }
-        cache
-            .entries
-            .insert(plugin.sha256.clone(), (plugin.clone(), tick));
+        cache.entries.insert(plugin.sha256.clone(), (plugin.clone(), tick));
         Ok(plugin)
     }
 
@@ -290,10 +271,7 @@ impl PluginHost {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_filter_boxes(store, info, &boxes)
         })
-        .and_then(|report| {
-            report
-                .try_map(|out| convert::filtered_boxes(out, page.boxes.len(), &info, &self.limits))
-        })
+        .and_then(|report| report.try_map(|out| convert::filtered_boxes(out, page.boxes.len(), &info, &self.limits)))
     }
 
     /// Calls `normalize-text` on one page. `config` as for [`PluginHost::filter_boxes`].
@@ -313,19 +291,12 @@ impl PluginHost {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_normalize_text(store, info, &lines)
         })
-        .and_then(|report| {
-            report.try_map(|out| {
-                convert::normalized_lines(out, page.lines.len(), &info, &self.limits)
-            })
-        })
+        .and_then(|report| report.try_map(|out| convert::normalized_lines(out, page.lines.len(), &info, &self.limits)))
     }
 
     fn check_input(&self, given: usize) -> Result<()> {
         if given > self.limits.max_input_items {
-            return Err(PluginError::TooManyItems {
-                given,
-                max: self.limits.max_input_items,
-            });
+            return Err(PluginError::TooManyItems { given, max: self.limits.max_input_items });
         }
         Ok(())
     }
@@ -338,21 +309,16 @@ impl PluginHost {
         run: impl FnOnce(
             &mut Store<CallState>,
             &wasmtime::component::Instance,
-        )
-            -> wasmtime::Result<Result<T, bindings::ocr::plugin::types::PluginError>>,
+        ) -> wasmtime::Result<Result<T, bindings::ocr::plugin::types::PluginError>>,
     ) -> Result<CallReport<T>> {
         if !Engine::same(&p.engine, &self.engine) {
-            return Err(PluginError::Internal(
-                "the plugin was loaded by another PluginHost".into(),
-            ));
+            return Err(PluginError::Internal("the plugin was loaded by another PluginHost".into()));
         }
         let started = Instant::now();
         let state = CallState::new(config, self.limits.max_log_bytes, self.limits.memory_bytes);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
-        store
-            .set_fuel(self.limits.fuel)
-            .map_err(internal("setting fuel"))?;
+        store.set_fuel(self.limits.fuel).map_err(internal("setting fuel"))?;
         store.set_epoch_deadline(self.limits.deadline_ticks());
         store.epoch_deadline_trap();
 
@@ -370,29 +336,14 @@ impl PluginHost {
             log.push(LogLevel::Warn, format!("stderr: {stderr}"));
         }
         let logs = log.finish();
-        tracing::debug!(
-            sha256 = p.sha256,
-            ?elapsed,
-            fuel_used,
-            memory_peak,
-            "plugin call"
-        );
+        tracing::debug!(sha256 = p.sha256, ?elapsed, fuel_used, memory_peak, "plugin call");
         let output = match outcome? {
             Ok(output) => output,
             Err(e) => {
-                return Err(PluginError::Failed(truncate(
-                    e.message,
-                    self.limits.max_text_len,
-                )));
+                return Err(PluginError::Failed(truncate(e.message, self.limits.max_text_len)));
             }
         };
-        Ok(CallReport {
-            output,
-            logs,
-            elapsed,
-            fuel_used,
-            memory_peak,
-        })
+        Ok(CallReport { output, logs, elapsed, fuel_used, memory_peak })
     }
 
     fn cached(&self, sha256: &str) -> Option<Arc<Plugin>> {
@@ -405,11 +356,7 @@ impl PluginHost {
     }
 
     fn artefact_path(&self, sha256: &str) -> Option<PathBuf> {
-        Some(
-            self.cache_dir
-                .as_ref()?
-                .join(format!("{sha256}-{}.cwasm", self.engine_hash)),
-        )
+        Some(self.cache_dir.as_ref()?.join(format!("{sha256}-{}.cwasm", self.engine_hash)))
     }
 
     fn load_precompiled(&self, sha256: &str) -> Option<Component> {
@@ -458,28 +405,14 @@ impl PluginHost {
             ))
         })?;
         let box_filter = hook(&pre, BOX_FILTER_EXPORT, box_filter::GuestIndices::new)?;
-        let text_normalizer = hook(
-            &pre,
-            TEXT_NORMALIZER_EXPORT,
-            text_normalizer::GuestIndices::new,
-        )?;
+        let text_normalizer = hook(&pre, TEXT_NORMALIZER_EXPORT, text_normalizer::GuestIndices::new)?;
         if box_filter.is_none() && text_normalizer.is_none() {
             return Err(PluginError::Invalid(format!(
                 "the component exports neither {BOX_FILTER_EXPORT} nor {TEXT_NORMALIZER_EXPORT}"
             )));
         }
-        let hooks = Hooks {
-            filter_boxes: box_filter.is_some(),
-            normalize_text: text_normalizer.is_some(),
-        };
-        Ok(Plugin {
-            sha256,
-            hooks,
-            engine: self.engine.clone(),
-            pre,
-            box_filter,
-            text_normalizer,
-        })
+        let hooks = Hooks { filter_boxes: box_filter.is_some(), normalize_text: text_normalizer.is_some() };
+        Ok(Plugin { sha256, hooks, engine: self.engine.clone(), pre, box_filter, text_normalizer })
     }
 }
 
@@ -505,11 +438,9 @@ fn hook<I>(
     if pre.component().get_export_index(None, name).is_none() {
         return Ok(None);
     }
-    indices(pre).map(Some).map_err(|e| {
-        PluginError::Invalid(format!(
-            "the component exports {name} with the wrong signature: {e:#}"
-        ))
-    })
+    indices(pre)
+        .map(Some)
+        .map_err(|e| PluginError::Invalid(format!("the component exports {name} with the wrong signature: {e:#}")))
 }
 
 fn build_engine(limits: &Limits) -> Result<Engine> {
@@ -593,17 +524,11 @@ fn classify_trap(e: wasmtime::Error, state: &CallState) -> PluginError {
         Some(Trap::UnreachableCodeReached) => {
             // A Rust panic prints its message to stderr before aborting.
             let stderr = state.stderr.text();
-            let message: Vec<&str> = stderr
-                .lines()
-                .filter(|l| !l.starts_with("note: "))
-                .collect();
+            let message: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("note: ")).collect();
             PluginError::Failed(if message.is_empty() {
                 "the plugin crashed (a panic or an `unreachable` instruction)".into()
             } else {
-                truncate(
-                    format!("the plugin panicked: {}", message.join(" ")),
-                    PANIC_MESSAGE_BYTES,
-                )
+                truncate(format!("the plugin panicked: {}", message.join(" ")), PANIC_MESSAGE_BYTES)
             })
         }
         Some(Trap::StackOverflow) => PluginError::Failed("the plugin overflowed its stack".into()),
@@ -673,10 +598,7 @@ mod tests {
 
     #[test]
     fn deadline_rounds_up_to_whole_ticks() {
-        let limits = Limits {
-            deadline: Duration::from_millis(25),
-            ..Limits::default()
-        };
+        let limits = Limits { deadline: Duration::from_millis(25), ..Limits::default() };
         assert_eq!(limits.deadline_ticks(), 3);
         assert_eq!(Limits::default().deadline_ticks(), 200);
     }

@@ -41,12 +41,7 @@ pub(crate) struct LogSink {
 
 impl LogSink {
     fn new(max_bytes: usize) -> Self {
-        Self {
-            lines: Vec::new(),
-            used: 0,
-            max_bytes,
-            dropped: 0,
-        }
+        Self { lines: Vec::new(), used: 0, max_bytes, dropped: 0 }
     }
 
     pub(crate) fn push(&mut self, level: LogLevel, message: String) {
@@ -86,31 +81,18 @@ pub(crate) struct MemoryLimiter {
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.exceeded = true;
             // An error (not `Ok(false)`) traps right away instead of letting the guest's
             // allocator see a failed `memory.grow` and abort with a less telling trap.
-            wasmtime::bail!(
-                "plugin memory limit of {} bytes exceeded ({desired} requested)",
-                self.max_bytes
-            );
+            wasmtime::bail!("plugin memory limit of {} bytes exceeded ({desired} requested)", self.max_bytes);
         }
         self.peak = self.peak.max(desired);
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
@@ -128,10 +110,7 @@ pub(crate) struct StderrCapture {
 
 impl StderrCapture {
     fn new(cap: usize) -> Self {
-        Self {
-            buf: Arc::default(),
-            cap,
-        }
+        Self { buf: Arc::default(), cap }
     }
 
     /// What the guest wrote, lossily decoded and trimmed.
@@ -191,11 +170,7 @@ pub(crate) struct CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(
-        config: &BTreeMap<String, String>,
-        max_log_bytes: usize,
-        memory_bytes: usize,
-    ) -> Self {
+    pub(crate) fn new(config: &BTreeMap<String, String>, max_log_bytes: usize, memory_bytes: usize) -> Self {
         let stderr = StderrCapture::new(STDERR_BYTES.min(max_log_bytes));
         Self {
             // Nothing preopened, no environment, no arguments, stdin empty, stdout discarded,
@@ -205,11 +180,7 @@ impl CallState {
             table: ResourceTable::new(),
             config: config.clone(),
             log: LogSink::new(max_log_bytes),
-            memory: MemoryLimiter {
-                max_bytes: memory_bytes,
-                peak: 0,
-                exceeded: false,
-            },
+            memory: MemoryLimiter { max_bytes: memory_bytes, peak: 0, exceeded: false },
             stderr,
         }
     }
@@ -217,10 +188,7 @@ impl CallState {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 

@@ -46,11 +46,7 @@ fn cache_dir() -> &'static Path {
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
         // Folders of earlier runs.
         for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with("plugin-cache-")
-            {
+            if entry.file_name().to_string_lossy().starts_with("plugin-cache-") {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
@@ -71,17 +67,11 @@ fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         // Fuel plentiful so that the endless loop meets the deadline first; `out_of_fuel` uses
         // a host of its own.
-        let limits = Limits {
-            deadline: DEADLINE,
-            fuel: 1 << 40,
-            ..Limits::default()
-        };
+        let limits = Limits { deadline: DEADLINE, fuel: 1 << 40, ..Limits::default() };
         let host = PluginHost::new(limits, Some(cache_dir().to_path_buf())).expect("host");
         let load = |name: &str| {
             let started = Instant::now();
-            let plugin = host
-                .load(&wasm(name))
-                .unwrap_or_else(|e| panic!("load {name}: {e}"));
+            let plugin = host.load(&wasm(name)).unwrap_or_else(|e| panic!("load {name}: {e}"));
             eprintln!("loaded {name} in {:?}", started.elapsed());
             plugin
         };
@@ -96,10 +86,7 @@ fn shared() -> &'static Shared {
 }
 
 fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn rect(x: f32, y: f32, w: f32, h: f32) -> [[f32; 2]; 4] {
@@ -113,18 +100,9 @@ fn detect_page() -> DetectPage {
         width: 200,
         height: 100,
         boxes: vec![
-            TextBox {
-                points: rect(10.0, 10.0, 100.0, 20.0),
-                score: 0.9,
-            },
-            TextBox {
-                points: rect(10.0, 40.0, 100.0, 20.0),
-                score: 0.3,
-            },
-            TextBox {
-                points: rect(10.0, 70.0, 100.0, 3.0),
-                score: 0.9,
-            },
+            TextBox { points: rect(10.0, 10.0, 100.0, 20.0), score: 0.9 },
+            TextBox { points: rect(10.0, 40.0, 100.0, 20.0), score: 0.3 },
+            TextBox { points: rect(10.0, 70.0, 100.0, 3.0), score: 0.9 },
         ],
     }
 }
@@ -141,40 +119,23 @@ fn line(text: &str) -> OcrLine {
 
 fn ocr_page(texts: &[&str]) -> OcrPage {
     let lines: Vec<OcrLine> = texts.iter().map(|t| line(t)).collect();
-    OcrPage {
-        page_index: 0,
-        width: 200,
-        height: 100,
-        text: texts.join("\n"),
-        lines,
-    }
+    OcrPage { page_index: 0, width: 200, height: 100, text: texts.join("\n"), lines }
 }
 
 fn hostile_filter(mode: &str) -> Result<Vec<TextBox>, PluginError> {
     let s = shared();
-    s.host
-        .filter_boxes(&s.hostile, &config(&[("mode", mode)]), &detect_page())
-        .map(|r| r.output)
+    s.host.filter_boxes(&s.hostile, &config(&[("mode", mode)]), &detect_page()).map(|r| r.output)
 }
 
 fn hostile_normalize(mode: &str) -> Result<Vec<OcrLine>, PluginError> {
     let s = shared();
-    s.host
-        .normalize_text(
-            &s.hostile,
-            &config(&[("mode", mode)]),
-            &ocr_page(&["a", "b"]),
-        )
-        .map(|r| r.output)
+    s.host.normalize_text(&s.hostile, &config(&[("mode", mode)]), &ocr_page(&["a", "b"])).map(|r| r.output)
 }
 
 /// The good plugin still works after a hostile one misbehaved.
 fn good_plugin_still_serves() {
     let s = shared();
-    let report = s
-        .host
-        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
-        .expect("good plugin");
+    let report = s.host.filter_boxes(&s.filter, &BTreeMap::new(), &detect_page()).expect("good plugin");
     assert_eq!(report.output.len(), 1);
 }
 
@@ -182,20 +143,11 @@ fn good_plugin_still_serves() {
 fn min_box_filter_drops_low_score_and_tiny_boxes_and_logs_it() {
     let s = shared();
     assert!(s.filter.hooks.filter_boxes && !s.filter.hooks.normalize_text);
-    let report = s
-        .host
-        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
-        .unwrap();
+    let report = s.host.filter_boxes(&s.filter, &BTreeMap::new(), &detect_page()).unwrap();
     assert_eq!(report.output, vec![detect_page().boxes[0].clone()]);
     assert_eq!(report.logs.len(), 1);
     assert_eq!(report.logs[0].level, LogLevel::Info);
-    assert!(
-        report.logs[0]
-            .message
-            .contains("page 2: dropped 2 of 3 boxes"),
-        "{:?}",
-        report.logs
-    );
+    assert!(report.logs[0].message.contains("page 2: dropped 2 of 3 boxes"), "{:?}", report.logs);
     assert!(report.fuel_used > 0);
     assert!(report.memory_peak > 0);
 }
@@ -204,20 +156,11 @@ fn min_box_filter_drops_low_score_and_tiny_boxes_and_logs_it() {
 fn min_box_filter_reads_its_thresholds_from_the_tenant_config() {
     let s = shared();
     let lenient = config(&[("min_score", "0.2"), ("min_height", "2")]);
-    let report = s
-        .host
-        .filter_boxes(&s.filter, &lenient, &detect_page())
-        .unwrap();
+    let report = s.host.filter_boxes(&s.filter, &lenient, &detect_page()).unwrap();
     assert_eq!(report.output.len(), 3);
 
-    let err = s
-        .host
-        .filter_boxes(&s.filter, &config(&[("min_score", "high")]), &detect_page())
-        .unwrap_err();
-    assert_eq!(
-        err,
-        PluginError::Failed("config min_score must be a number, got \"high\"".into())
-    );
+    let err = s.host.filter_boxes(&s.filter, &config(&[("min_score", "high")]), &detect_page()).unwrap_err();
+    assert_eq!(err, PluginError::Failed("config min_score must be a number, got \"high\"".into()));
     assert_eq!(err.code(), ErrorCode::PluginFailed);
 }
 
@@ -227,31 +170,21 @@ fn text_normalizer_composes_trims_and_collapses_whitespace() {
     assert!(s.normalizer.hooks.normalize_text && !s.normalizer.hooks.filter_boxes);
     // "o" + combining diaeresis composes to "ö" (NFC).
     let page = ocr_page(&["  Hello \t  wo\u{308}rld  ", "plain"]);
-    let report = s
-        .host
-        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
-        .unwrap();
+    let report = s.host.normalize_text(&s.normalizer, &BTreeMap::new(), &page).unwrap();
     let texts: Vec<&str> = report.output.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts, ["Hello wörld", "plain"]);
     // NFC changed the character count: confidences fall back to the line's.
     assert_eq!(report.output[0].char_confidences, vec![0.8; 11]);
     // Unchanged lines keep their own.
     assert_eq!(report.output[1], page.lines[1]);
-    assert!(
-        report.logs[0].message.contains("changed 1 of 2 lines"),
-        "{:?}",
-        report.logs
-    );
+    assert!(report.logs[0].message.contains("changed 1 of 2 lines"), "{:?}", report.logs);
 }
 
 #[test]
 fn text_normalizer_keeps_confidences_beside_their_characters() {
     let s = shared();
     let page = ocr_page(&[" a  b "]);
-    let report = s
-        .host
-        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
-        .unwrap();
+    let report = s.host.normalize_text(&s.normalizer, &BTreeMap::new(), &page).unwrap();
     let c = &page.lines[0].char_confidences;
     assert_eq!(report.output[0].text, "a b");
     assert_eq!(report.output[0].char_confidences, vec![c[1], c[2], c[4]]);
@@ -261,19 +194,10 @@ fn text_normalizer_keeps_confidences_beside_their_characters() {
 fn text_normalizer_masks_long_digit_runs_when_configured() {
     let s = shared();
     let page = ocr_page(&["card 4111111111111111 exp 12/29", "call 12345678"]);
-    let masked = s
-        .host
-        .normalize_text(&s.normalizer, &config(&[("mask_digits", "true")]), &page)
-        .unwrap();
+    let masked = s.host.normalize_text(&s.normalizer, &config(&[("mask_digits", "true")]), &page).unwrap();
     assert_eq!(masked.output[0].text, "card **************** exp 12/29");
-    assert_eq!(
-        masked.output[1].text, "call 12345678",
-        "runs under 9 digits stay"
-    );
-    let plain = s
-        .host
-        .normalize_text(&s.normalizer, &BTreeMap::new(), &page)
-        .unwrap();
+    assert_eq!(masked.output[1].text, "call 12345678", "runs under 9 digits stay");
+    let plain = s.host.normalize_text(&s.normalizer, &BTreeMap::new(), &page).unwrap();
     assert_eq!(plain.output[0].text, "card 4111111111111111 exp 12/29");
 }
 
@@ -281,27 +205,18 @@ fn text_normalizer_masks_long_digit_runs_when_configured() {
 fn the_template_passes_both_hooks_through() {
     let s = shared();
     assert!(s.template.hooks.filter_boxes && s.template.hooks.normalize_text);
-    let boxes = s
-        .host
-        .filter_boxes(&s.template, &config(&[("verbose", "true")]), &detect_page())
-        .unwrap();
+    let boxes = s.host.filter_boxes(&s.template, &config(&[("verbose", "true")]), &detect_page()).unwrap();
     assert_eq!(boxes.output, detect_page().boxes);
     assert_eq!(boxes.logs.len(), 1);
     let page = ocr_page(&["x", "y"]);
-    let lines = s
-        .host
-        .normalize_text(&s.template, &BTreeMap::new(), &page)
-        .unwrap();
+    let lines = s.host.normalize_text(&s.template, &BTreeMap::new(), &page).unwrap();
     assert_eq!(lines.output, page.lines);
 }
 
 #[test]
 fn calling_a_hook_the_plugin_lacks_is_refused() {
     let s = shared();
-    let err = s
-        .host
-        .normalize_text(&s.filter, &BTreeMap::new(), &ocr_page(&["a"]))
-        .unwrap_err();
+    let err = s.host.normalize_text(&s.filter, &BTreeMap::new(), &ocr_page(&["a"])).unwrap_err();
     assert_eq!(err, PluginError::HookMissing("normalize-text"));
     assert_eq!(err.code(), ErrorCode::PluginInvalid);
 }
@@ -314,31 +229,20 @@ fn an_endless_loop_is_stopped_at_the_deadline() {
     assert_eq!(err, PluginError::Timeout);
     assert_eq!(err.code(), ErrorCode::PluginTimeout);
     assert!(elapsed >= DEADLINE, "stopped after {elapsed:?}");
-    assert!(
-        elapsed < DEADLINE + Duration::from_secs(2),
-        "stopped after {elapsed:?}"
-    );
+    assert!(elapsed < DEADLINE + Duration::from_secs(2), "stopped after {elapsed:?}");
     good_plugin_still_serves();
 }
 
 #[test]
 fn an_endless_loop_runs_out_of_fuel_on_a_small_budget() {
-    let limits = Limits {
-        fuel: 20_000_000,
-        deadline: Duration::from_secs(30),
-        ..Limits::default()
-    };
+    let limits = Limits { fuel: 20_000_000, deadline: Duration::from_secs(30), ..Limits::default() };
     let host = PluginHost::new(limits, Some(cache_dir().to_path_buf())).unwrap();
     let hostile = host.load(&wasm("test/test-plugin-hostile.wasm")).unwrap();
-    let err = host
-        .filter_boxes(&hostile, &config(&[("mode", "loop")]), &detect_page())
-        .unwrap_err();
+    let err = host.filter_boxes(&hostile, &config(&[("mode", "loop")]), &detect_page()).unwrap_err();
     assert_eq!(err, PluginError::OutOfFuel);
     assert_eq!(err.code(), ErrorCode::PluginOutOfFuel);
     // The same instance kind serves a normal call on the same budget.
-    let ok = host
-        .filter_boxes(&hostile, &BTreeMap::new(), &detect_page())
-        .unwrap();
+    let ok = host.filter_boxes(&hostile, &BTreeMap::new(), &detect_page()).unwrap();
     assert_eq!(ok.output.len(), 3);
 }
 
@@ -347,20 +251,14 @@ fn a_huge_allocation_hits_the_memory_cap() {
     let err = hostile_filter("alloc").unwrap_err();
     assert_eq!(err, PluginError::MemoryExceeded);
     assert_eq!(err.code(), ErrorCode::PluginMemoryExceeded);
-    assert_eq!(
-        hostile_normalize("alloc").unwrap_err(),
-        PluginError::MemoryExceeded
-    );
+    assert_eq!(hostile_normalize("alloc").unwrap_err(), PluginError::MemoryExceeded);
     good_plugin_still_serves();
 }
 
 #[test]
 fn a_panic_fails_the_call() {
     let err = hostile_filter("panic").unwrap_err();
-    assert!(
-        matches!(&err, PluginError::Failed(m) if m.contains("panic")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, PluginError::Failed(m) if m.contains("panic")), "{err:?}");
     assert_eq!(err.code(), ErrorCode::PluginFailed);
     good_plugin_still_serves();
 }
@@ -368,19 +266,12 @@ fn a_panic_fails_the_call() {
 #[test]
 fn stderr_reaches_the_log_and_a_flood_of_it_is_harmless() {
     let s = shared();
-    let report = s
-        .host
-        .filter_boxes(&s.hostile, &config(&[("mode", "stderr")]), &detect_page())
-        .unwrap();
+    let report = s.host.filter_boxes(&s.hostile, &config(&[("mode", "stderr")]), &detect_page()).unwrap();
     assert_eq!(report.output.len(), 3);
     let last = report.logs.last().unwrap();
     assert_eq!(last.level, LogLevel::Warn);
     assert!(last.message.starts_with("stderr: "), "{last:?}");
-    assert!(
-        last.message.len() <= 4096 + "stderr: ".len(),
-        "{}",
-        last.message.len()
-    );
+    assert!(last.message.len() <= 4096 + "stderr: ".len(), "{}", last.message.len());
 }
 
 #[test]
@@ -392,14 +283,8 @@ fn unbounded_recursion_fails_the_call() {
 
 #[test]
 fn a_plugin_error_carries_the_plugins_message() {
-    assert_eq!(
-        hostile_filter("error").unwrap_err(),
-        PluginError::Failed("the hostile plugin refuses".into())
-    );
-    assert_eq!(
-        hostile_normalize("error").unwrap_err(),
-        PluginError::Failed("the hostile plugin refuses".into())
-    );
+    assert_eq!(hostile_filter("error").unwrap_err(), PluginError::Failed("the hostile plugin refuses".into()));
+    assert_eq!(hostile_normalize("error").unwrap_err(), PluginError::Failed("the hostile plugin refuses".into()));
 }
 
 #[test]
@@ -414,20 +299,15 @@ fn boxes_outside_the_page_or_more_boxes_than_given_are_invalid_output() {
             other => panic!("{mode}: {other:?}"),
         }
     }
-    assert_eq!(
-        hostile_filter("extra").unwrap_err().code(),
-        ErrorCode::PluginInvalidOutput
-    );
+    assert_eq!(hostile_filter("extra").unwrap_err().code(), ErrorCode::PluginInvalidOutput);
     good_plugin_still_serves();
 }
 
 #[test]
 fn lines_dropped_or_out_of_bounds_are_invalid_output() {
-    for (mode, expected) in [
-        ("drop-line", "returned 1 lines for 2"),
-        ("nan", "confidence NaN"),
-        ("long-text", "at most 4096 allowed"),
-    ] {
+    for (mode, expected) in
+        [("drop-line", "returned 1 lines for 2"), ("nan", "confidence NaN"), ("long-text", "at most 4096 allowed")]
+    {
         match hostile_normalize(mode) {
             Err(PluginError::InvalidOutput(m)) => assert!(m.contains(expected), "{mode}: {m}"),
             other => panic!("{mode}: {other:?}"),
@@ -438,20 +318,10 @@ fn lines_dropped_or_out_of_bounds_are_invalid_output() {
 #[test]
 fn a_log_flood_is_cut_at_the_cap() {
     let s = shared();
-    let report = s
-        .host
-        .filter_boxes(
-            &s.hostile,
-            &config(&[("mode", "log-flood")]),
-            &detect_page(),
-        )
-        .unwrap();
+    let report = s.host.filter_boxes(&s.hostile, &config(&[("mode", "log-flood")]), &detect_page()).unwrap();
     let bytes: usize = report.logs.iter().map(|l| l.message.len() + 1).sum();
     let last = report.logs.last().unwrap();
-    assert!(
-        last.message.contains("more log line(s) dropped"),
-        "{last:?}"
-    );
+    assert!(last.message.contains("more log line(s) dropped"), "{last:?}");
     assert!(bytes <= s.host.limits().max_log_bytes + last.message.len() + 1);
     assert_eq!(report.output.len(), 3);
 }
@@ -460,10 +330,7 @@ fn a_log_flood_is_cut_at_the_cap() {
 fn random_bytes_and_core_modules_are_not_plugins() {
     let s = shared();
     for (bytes, expected) in [
-        (
-            b"definitely not wasm".to_vec(),
-            "not a WebAssembly component",
-        ),
+        (b"definitely not wasm".to_vec(), "not a WebAssembly component"),
         (b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module"),
         (b"\0asm\x0d\0\x01\0garbage".to_vec(), "does not compile"),
     ] {
@@ -479,25 +346,16 @@ fn random_bytes_and_core_modules_are_not_plugins() {
 
 #[test]
 fn oversized_components_are_refused_before_compiling() {
-    let limits = Limits {
-        max_component_bytes: 1000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_component_bytes: 1000, ..Limits::default() };
     let host = PluginHost::new(limits, None).unwrap();
     let err = host.load(&wasm("min-box-filter.wasm")).unwrap_err();
-    assert!(
-        matches!(&err, PluginError::Invalid(m) if m.contains("at most 1000")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, PluginError::Invalid(m) if m.contains("at most 1000")), "{err:?}");
 }
 
 #[test]
 fn a_component_that_imports_the_file_system_is_refused() {
     let s = shared();
-    let err = s
-        .host
-        .load(&wasm("test/test-plugin-fs-reader.wasm"))
-        .unwrap_err();
+    let err = s.host.load(&wasm("test/test-plugin-fs-reader.wasm")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PluginInvalid);
     assert!(err.to_string().contains("wasi:filesystem"), "{err}");
 }
@@ -516,15 +374,10 @@ fn precompiled_artefacts_are_reused_by_a_second_host() {
     let second = PluginHost::new(Limits::default(), Some(cache_dir().to_path_buf())).unwrap();
     let started = Instant::now();
     let filter = second.load(&wasm("min-box-filter.wasm")).unwrap();
-    eprintln!(
-        "loaded precompiled min-box-filter in {:?}",
-        started.elapsed()
-    );
+    eprintln!("loaded precompiled min-box-filter in {:?}", started.elapsed());
     assert!(second.disk_cache_hits() >= 1);
     assert_eq!(filter.sha256, first.filter.sha256);
-    let report = second
-        .filter_boxes(&filter, &BTreeMap::new(), &detect_page())
-        .unwrap();
+    let report = second.filter_boxes(&filter, &BTreeMap::new(), &detect_page()).unwrap();
     assert_eq!(report.output.len(), 1);
 }
 
@@ -532,9 +385,7 @@ fn precompiled_artefacts_are_reused_by_a_second_host() {
 fn a_plugin_from_another_host_is_refused() {
     let s = shared();
     let other = PluginHost::new(Limits::default(), Some(cache_dir().to_path_buf())).unwrap();
-    let err = other
-        .filter_boxes(&s.filter, &BTreeMap::new(), &detect_page())
-        .unwrap_err();
+    let err = other.filter_boxes(&s.filter, &BTreeMap::new(), &detect_page()).unwrap_err();
     assert!(matches!(err, PluginError::Internal(_)), "{err:?}");
 }
 
@@ -543,10 +394,7 @@ fn pages_over_the_input_limit_are_refused_before_the_call() {
     let s = shared();
     let mut page = detect_page();
     page.boxes = vec![page.boxes[0].clone(); s.host.limits().max_input_items + 1];
-    let err = s
-        .host
-        .filter_boxes(&s.filter, &BTreeMap::new(), &page)
-        .unwrap_err();
+    let err = s.host.filter_boxes(&s.filter, &BTreeMap::new(), &page).unwrap_err();
     assert!(matches!(err, PluginError::TooManyItems { .. }), "{err:?}");
 }
 
@@ -570,25 +418,13 @@ fn many_threads_call_one_plugin_at_once() {
 fn measure_warm_calls() {
     let s = shared();
     let boxes: Vec<TextBox> = (0..500)
-        .map(|i| TextBox {
-            points: rect((i % 10) as f32 * 19.0, (i / 10) as f32 * 2.0, 18.0, 1.5),
-            score: 0.6,
-        })
+        .map(|i| TextBox { points: rect((i % 10) as f32 * 19.0, (i / 10) as f32 * 2.0, 18.0, 1.5), score: 0.6 })
         .collect();
-    let page = DetectPage {
-        page_index: 0,
-        width: 200,
-        height: 100,
-        boxes,
-    };
+    let page = DetectPage { page_index: 0, width: 200, height: 100, boxes };
     let lines = ocr_page(&["  Some   recognized text 4111111111111111  "; 200]);
     let cfg = config(&[("mask_digits", "true")]);
-    measure("filter-boxes, 500 boxes", || {
-        drop(s.host.filter_boxes(&s.filter, &cfg, &page).unwrap())
-    });
-    measure("normalize-text, 200 lines", || {
-        drop(s.host.normalize_text(&s.normalizer, &cfg, &lines).unwrap())
-    });
+    measure("filter-boxes, 500 boxes", || drop(s.host.filter_boxes(&s.filter, &cfg, &page).unwrap()));
+    measure("normalize-text, 200 lines", || drop(s.host.normalize_text(&s.normalizer, &cfg, &lines).unwrap()));
 }
 
 fn measure(name: &str, run: impl Fn()) {
