@@ -522,7 +522,7 @@ impl Db {
     }
 
     /// Runs a guarded update and, when it changed the row, records the transition.
-    async fn transition<'q>(
+    pub(crate) async fn transition<'q>(
         &self,
         update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
         id: JobId,

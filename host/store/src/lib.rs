@@ -9,12 +9,14 @@
 //! Must not read environment or config files (the server passes typed settings) and must not
 //! know about HTTP. Async (tokio); no CPU-heavy work here.
 
+pub mod admin;
 pub mod db;
 pub mod objects;
 pub mod plugins;
 pub mod queue;
 pub mod tenants;
 
+pub use admin::JobSummary;
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
 pub use objects::{Objects, S3Settings};
 pub use plugins::PluginRow;

@@ -192,3 +192,92 @@ pub async fn revoke_key(
     tracing::info!(%key_id, "API key revoked");
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A job in the operator's queue view.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueuedJob {
+    pub job_id: String,
+    pub tenant_id: String,
+    pub status: String,
+    pub attempts: i64,
+    /// The worker holding the job, while it runs.
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<String>,
+    pub error: Option<ocr_core::JobError>,
+    pub updated_at: String,
+}
+
+/// The work across all tenants.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueView {
+    /// Messages in the queue not yet delivered to a worker.
+    pub queue_depth: u64,
+    /// Jobs per status.
+    pub jobs_by_status: std::collections::BTreeMap<String, i64>,
+    /// Jobs a worker holds now, with the lease holder.
+    pub running: Vec<QueuedJob>,
+    /// Jobs waiting for a worker (up to 100 per state).
+    pub waiting: Vec<QueuedJob>,
+    /// Recently failed jobs with their errors (up to 100).
+    pub failed: Vec<QueuedJob>,
+}
+
+fn queued(j: ocr_store::JobSummary) -> QueuedJob {
+    let error = j.error_code.and_then(|code| {
+        serde_json::from_value(serde_json::Value::String(code))
+            .ok()
+            .map(|code| ocr_core::JobError::new(code, j.error_message.unwrap_or_default()))
+    });
+    QueuedJob {
+        job_id: j.id,
+        tenant_id: j.tenant_id,
+        status: j.status,
+        attempts: j.attempts,
+        lease_owner: j.lease_owner,
+        lease_expires_at: j.lease_expires_at.map(rfc3339),
+        error,
+        updated_at: rfc3339(j.updated_at),
+    }
+}
+
+/// Queue depth, running jobs with their lease holders, waiting and failed jobs.
+#[utoipa::path(get, path = "/v1/admin/queue", tag = "admin", security(("operator" = [])),
+    responses((status = 200, body = QueueView), (status = 401, body = ErrorBody)))]
+pub async fn queue(State(state): State<AppState>, _: Operator) -> ApiResult<axum::Json<QueueView>> {
+    use ocr_core::JobStatus;
+    let db = &state.backends.db;
+    let queue_depth = state.backends.queue.depth().await.map_err(ApiError::from)?;
+    let running = db.jobs_in(&[JobStatus::Detecting, JobStatus::Recognizing], 500).await?;
+    let waiting = db.jobs_in(&[JobStatus::Uploaded, JobStatus::OcrQueued], 100).await?;
+    let failed = db.jobs_in(&[JobStatus::Failed], 100).await?;
+    Ok(axum::Json(QueueView {
+        queue_depth,
+        jobs_by_status: db.count_by_status().await?.into_iter().collect(),
+        running: running.into_iter().map(queued).collect(),
+        waiting: waiting.into_iter().map(queued).collect(),
+        failed: failed.into_iter().map(queued).collect(),
+    }))
+}
+
+/// Re-queues a failed job: recognition again when it has boxes, else detection.
+#[utoipa::path(post, path = "/v1/admin/jobs/{job_id}/requeue", tag = "admin", security(("operator" = [])),
+    params(("job_id" = String, Path)),
+    responses((status = 202, body = super::types::JobAccepted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not FAILED")))]
+pub async fn requeue(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<super::types::JobAccepted>)> {
+    let id: ocr_core::JobId = raw.parse().map_err(|_| ApiError::job_not_found())?;
+    let kind = state.backends.db.requeue_failed(id).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidState, "only FAILED jobs with an uploaded file can be re-queued")
+    })?;
+    if let Err(e) = state.backends.queue.push(ocr_store::Task { kind, job_id: id }).await {
+        tracing::warn!(error = %e, job_id = %id, "could not queue the re-queued job; the sweeper will");
+    }
+    tracing::info!(job_id = %id, task = kind.as_str(), "failed job re-queued by operator");
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(super::types::JobAccepted { job_id: id.to_string(), status: kind.states().0 }),
+    ))
+}

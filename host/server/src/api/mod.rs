@@ -52,14 +52,14 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OCR Platform API", description = "Multi-tenant OCR: create a job, upload a file, review the detected boxes, run recognition, read the text. Every /v1 call acts for one tenant: `Authorization: Bearer <API key>` (auth mode `api-key`, the production default), or the `X-Tenant-Id` header alone (auth mode `header`, loopback only). When both are sent they must agree."),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonResponses),
     paths(
         health, ready,
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
         jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
         plugins::get_pipeline, plugins::put_pipeline,
-        admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key,
+        admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key, admin::queue, admin::requeue,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
     tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"),
@@ -79,6 +79,83 @@ impl utoipa::Modify for SecuritySchemes {
         components.add_security_scheme("api_key", bearer("A tenant API key (ocrk_…)"));
         components.add_security_scheme("operator", bearer("The operator token (OCR_OPERATOR_TOKEN)"));
     }
+}
+
+/// Answers every /v1 operation can give besides its own (tenant header or credentials missing or
+/// malformed, a malformed path or query, rate limiting, a body over the limit, a backend down),
+/// documented once here rather than on each path.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            let admin = path.starts_with("/v1/admin/");
+            for op in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                let has_body = op.request_body.is_some();
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, what: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| error(what));
+                };
+                add("400", "Malformed request: tenant header, path, query or body");
+                add("401", "Missing or invalid credentials");
+                if !admin {
+                    add("429", "Rate limited (`rate_limited`, `too_many_jobs`); see Retry-After");
+                }
+                if has_body {
+                    add("413", "Body over the size limit");
+                }
+                add("500", "Internal error (stored data unreadable); nothing internal is revealed");
+                add("503", "A backend (database, queue, object storage) did not answer; see Retry-After");
+            }
+        }
+    }
+}
+
+/// Extractor rejections (a path segment that is not UTF-8, a query parameter of the wrong type,
+/// a body over the transport limit) come from axum as plain text; every error of this API is the
+/// JSON error body, so they are rewritten here, keeping their status.
+async fn json_rejections(res: Response) -> Response {
+    let status = res.status();
+    let plain_text = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain_text {
+        return res;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::BadRequest,
+    };
+    let message = match axum::body::to_bytes(res.into_body(), 4096).await {
+        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let mut out = ApiError::new(code, message).into_response();
+    *out.status_mut() = status;
+    out
 }
 
 /// The OpenAPI 3.1 document.
@@ -103,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/tenants/{tenant_id}", axum::routing::patch(admin::update_tenant))
         .route("/v1/admin/tenants/{tenant_id}/keys", get(admin::list_keys).post(admin::issue_key))
         .route("/v1/admin/keys/{key_id}", axum::routing::delete(admin::revoke_key))
+        .route("/v1/admin/queue", get(admin::queue))
+        .route("/v1/admin/jobs/{job_id}/requeue", axum::routing::post(admin::requeue))
         // The upload route reads its body as a stream and counts; everything else is small JSON.
         .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_upload_bytes.saturating_add(64 * 1024)));
     Router::new()
@@ -114,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
         })
+        .layer(axum::middleware::map_response(json_rejections))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,6 +1,7 @@
 //! No accepted job is lost: a worker killed mid-job, Redis emptied, the API crashing between
 //! commit and enqueue. Production backends (PostgreSQL, Redis Streams, S3-compatible server).
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ocr_core::JobId;
@@ -128,4 +129,59 @@ async fn a_tampered_queue_message_cannot_make_a_worker_touch_another_tenants_job
     assert_eq!(v["status"], "DETECT_DONE");
     assert_eq!(v["detect_result"], done["detect_result"]);
     assert_eq!(d.db().await.events(victim_job.parse().unwrap()).await.unwrap().len(), victim_events);
+}
+
+#[tokio::test]
+async fn three_workers_share_the_work_and_workers_leaving_or_joining_lose_nothing() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let operator = "scale-test-operator";
+    let api = d.start_api("api", &[("OCR_OPERATOR_TOKEN", operator)]).await;
+    let t = tenant();
+
+    // A worker without models fails a job with models_missing; the operator re-queues it later.
+    let no_models = d.dir.path().join("no-models");
+    std::fs::create_dir_all(&no_models).unwrap();
+    let mut broken = d.spawn("worker-broken", &["worker"], &[("OCR_MODELS_DIR", no_models.to_str().unwrap())]);
+    let unlucky = api.create_job(&t, quick_options(true)).await;
+    assert_eq!(api.upload(&t, &unlucky, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    assert_eq!(api.wait_for(&t, &unlucky, "FAILED").await["error"]["code"], "models_missing");
+    broken.kill();
+
+    let mut workers: Vec<_> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|id| d.spawn(&format!("worker-{id}"), &["worker"], &[("OCR_WORKER_ID", id)]))
+        .collect();
+    let mut jobs = Vec::new();
+    for _ in 0..6 {
+        let job = api.create_job(&t, quick_options(true)).await;
+        assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+        jobs.push(job);
+    }
+    // One worker leaves (SIGTERM: it finishes or releases its job), another joins.
+    api.wait_for(&t, &jobs[0], "DONE").await;
+    let leaving = workers.remove(0);
+    let _ = Command::new("kill").arg("-TERM").arg(leaving.child.id().to_string()).status();
+    let _joined = d.spawn("worker-w4", &["worker"], &[("OCR_WORKER_ID", "w4")]);
+
+    let admin = |m: reqwest::Method, path: &str| api.http.request(m, api.url(path)).bearer_auth(operator);
+    let r = admin(reqwest::Method::POST, &format!("/v1/admin/jobs/{unlucky}/requeue")).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    jobs.push(unlucky);
+
+    let mut finishers = std::collections::BTreeSet::new();
+    for job in &jobs {
+        api.wait_for(&t, job, "DONE").await;
+        let events = d.db().await.events(job.parse().unwrap()).await.unwrap();
+        let done: Vec<_> = events.iter().filter(|e| e.1 == "DONE").collect();
+        assert_eq!(done.len(), 1, "{job}: {events:?}");
+        finishers.insert(done[0].2.clone());
+    }
+    assert!(finishers.len() >= 2, "the work was spread over the workers: {finishers:?}");
+
+    let view: serde_json::Value =
+        admin(reqwest::Method::GET, "/v1/admin/queue").send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["jobs_by_status"]["DONE"], 7, "{view}");
+    assert!(view["running"].as_array().unwrap().is_empty() && view["failed"].as_array().unwrap().is_empty(), "{view}");
+    drop(leaving);
 }
