@@ -116,14 +116,18 @@ fi
 
 if [[ $INT8 == 1 && ! -f "$MODELS_DIR/craftnet.int8.onnx" ]]; then
   # Static QDQ quantization, per-tensor (per-channel fails on this opset-11 graph), calibrated
-  # on a few page images, in a throwaway venv so nothing is installed for the user.
+  # on a few page images at 640 px, in a throwaway venv under the models dir (removed after),
+  # so nothing is installed for the user. onnxruntime's quantizer needs `onnx` and `sympy`.
   CALIB_DIR="${OCR_CALIB_DIR:-$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures}"
+  VENV="$MODELS_DIR/.int8-venv"
   echo "building craftnet.int8.onnx (calibration images: $CALIB_DIR)"
-  "$PY" -m venv "$TMP/venv"
-  "$TMP/venv/bin/pip" install --quiet --disable-pip-version-check "onnxruntime==${ORT_VERSION}" numpy pillow
-  "$TMP/venv/bin/python" - "$MODELS_DIR" "$CALIB_DIR" <<'PYEOF'
+  trap 'rm -rf "$TMP" "$VENV" "$MODELS_DIR/craftnet.pre.onnx" "$MODELS_DIR/craftnet.int8.onnx.part"' EXIT
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "onnxruntime==${ORT_VERSION}" onnx sympy numpy pillow
+  "$VENV/bin/python" - "$MODELS_DIR" "$CALIB_DIR" <<'PYEOF'
 import glob, os, sys
 import numpy as np
+import onnx
 from PIL import Image
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -132,6 +136,9 @@ models, calib = sys.argv[1], sys.argv[2]
 paths = sorted(glob.glob(os.path.join(calib, "*.png")) + glob.glob(os.path.join(calib, "*.jpg")))[:6]
 if not paths:
     sys.exit(f"no calibration images (*.png, *.jpg) in {calib}")
+print("calibrating on", ", ".join(os.path.basename(p) for p in paths))
+# The detector's preprocessing (see host/inference/src/detect.rs): long side to 640, bilinear,
+# zero-pad right/bottom to multiples of 32, then normalize with the ImageNet mean/std.
 mean = np.array([0.485, 0.456, 0.406], np.float32) * 255
 std = np.array([0.229, 0.224, 0.225], np.float32) * 255
 
@@ -142,32 +149,27 @@ def prep(p, canvas=640):
     im = im.resize((w, h), Image.BILINEAR)
     a = np.zeros(((h + 31) // 32 * 32, (w + 31) // 32 * 32, 3), np.float32)
     a[:h, :w] = np.asarray(im, np.float32)
-    return ((a - mean) / std).transpose(2, 0, 1)[None]
-
-class Reader(CalibrationDataReader):
-    def __init__(self):
-        self.it = iter([{"input": prep(p)} for p in paths])
-    def get_next(self):
-        return next(self.it, None)
+    return ((a - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
 
 src = os.path.join(models, "craftnet.onnx")
 pre = os.path.join(models, "craftnet.pre.onnx")
 quant_pre_process(src, pre)
-import onnx
-name = onnx.load(pre).graph.input[0].name
-Reader.get_next_orig = Reader.get_next
-def get_next(self):
-    d = self.get_next_orig()
-    return None if d is None else {name: d["input"]}
-Reader.get_next = get_next
+input_name = onnx.load(pre, load_external_data=False).graph.input[0].name
+
+class Reader(CalibrationDataReader):
+    def __init__(self):
+        self.it = iter(paths)
+    def get_next(self):
+        p = next(self.it, None)
+        return None if p is None else {input_name: prep(p)}
+
 out = os.path.join(models, "craftnet.int8.onnx")
 quantize_static(pre, out + ".part", Reader(), quant_format=QuantFormat.QDQ, per_channel=False,
                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 os.replace(out + ".part", out)
-os.remove(pre)
 print("wrote", out)
 PYEOF
-  ( cd "$MODELS_DIR" && sha256sum craftnet.int8.onnx >> SHA256SUMS )
+  ( cd "$MODELS_DIR" && sed -i '/  craftnet.int8.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx >> SHA256SUMS )
 fi
 
 echo "models ready in $MODELS_DIR"

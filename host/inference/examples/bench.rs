@@ -1,7 +1,7 @@
 //! Times the OCR pipeline page by page.
 //!
 //! ```text
-//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--print] FOLDER_OR_FILES...
+//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--int8 | --detector FILE] [--print] FOLDER_OR_FILES...
 //! ```
 //!
 //! Per page: decode time, detection and recognition time split into model (`Session::run`) and
@@ -34,22 +34,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--canvas" => {
-                params.canvas_size = args.next().ok_or("--canvas needs a value")?.parse()?
-            }
-            "--threads" => {
-                cfg.intra_threads = args.next().ok_or("--threads needs a value")?.parse()?
-            }
+            "--canvas" => params.canvas_size = args.next().ok_or("--canvas needs a value")?.parse()?,
+            "--threads" => cfg.intra_threads = args.next().ok_or("--threads needs a value")?.parse()?,
             "--print" => print = true,
+            "--int8" => cfg.detector_model = InferenceConfig::DETECTOR_INT8.into(),
+            "--detector" => cfg.detector_model = args.next().ok_or("--detector needs a file")?,
             _ => inputs.push(PathBuf::from(a)),
         }
     }
     let mut files = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
             entries.sort();
             files.extend(entries.into_iter().filter(|e| e.is_file()));
         } else {
@@ -57,7 +53,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if files.is_empty() {
-        return Err("usage: bench [--canvas N] [--threads N] [--print] FOLDER_OR_FILES...".into());
+        return Err(
+            "usage: bench [--canvas N] [--threads N] [--int8 | --detector FILE] [--print] FOLDER_OR_FILES...".into()
+        );
     }
 
     let load = Instant::now();
@@ -67,11 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine.model_name(Lang::Vi),
         ms(load.elapsed()),
         params.canvas_size,
-        if cfg.intra_threads == 0 {
-            "ORT default".to_string()
-        } else {
-            cfg.intra_threads.to_string()
-        }
+        if cfg.intra_threads == 0 { "ORT default".to_string() } else { cfg.intra_threads.to_string() }
     );
     println!(
         "{:<34} {:>8} {:>9} {:>9} {:>9} {:>9} {:>6}",
@@ -79,8 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let limits = DecodeLimits::default();
-    let (mut pages, mut total, mut model, mut lines_total) =
-        (0usize, Duration::ZERO, Duration::ZERO, 0usize);
+    let (mut pages, mut total, mut model, mut lines_total) = (0usize, Duration::ZERO, Duration::ZERO, 0usize);
     let (mut batched_rec, mut single_rec, mut identical) = (Duration::ZERO, Duration::ZERO, true);
     let wall = Instant::now();
     for file in &files {
@@ -97,15 +90,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (i, page) in decoded.iter().enumerate() {
             let det = engine.detect(page, &params)?;
             let rec = engine.recognize(page, &det.boxes, Lang::Vi)?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let name = if decoded.len() > 1 {
-                format!("{name}#{i}")
-            } else {
-                name
-            };
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = if decoded.len() > 1 { format!("{name}#{i}") } else { name };
             println!(
                 "{:<34} {:>6.0}ms {:>7.0}ms {:>7.0}ms {:>7.0}ms {:>7.0}ms {:>6}",
                 name,

@@ -21,6 +21,7 @@ mod decode;
 mod detect;
 mod engine;
 mod error;
+pub mod eval;
 mod recognize;
 
 pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
