@@ -32,13 +32,7 @@ pub(crate) fn resize_plan(width: u32, height: u32, canvas: u32, mag_ratio: f32) 
     let ratio = target / long;
     let w = ((width as f32 * ratio) as u32).max(1);
     let h = ((height as f32 * ratio) as u32).max(1);
-    ResizePlan {
-        ratio,
-        width: w,
-        height: h,
-        padded_width: w.div_ceil(32) * 32,
-        padded_height: h.div_ceil(32) * 32,
-    }
+    ResizePlan { ratio, width: w, height: h, padded_width: w.div_ceil(32) * 32, padded_height: h.div_ceil(32) * 32 }
 }
 
 /// The normalized NCHW input tensor for a page (padding is zero before normalization, like the reference).
@@ -86,11 +80,7 @@ struct Component {
 pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, f32)> {
     let (w, h) = (maps.width as u32, maps.height as u32);
     let is_text: Vec<bool> = maps.text.iter().map(|&s| s > params.low_text).collect();
-    let is_link: Vec<bool> = maps
-        .link
-        .iter()
-        .map(|&s| s > params.link_threshold)
-        .collect();
+    let is_link: Vec<bool> = maps.link.iter().map(|&s| s > params.link_threshold).collect();
     let combined = GrayImage::from_fn(w, h, |x, y| {
         let i = (y * w + x) as usize;
         Luma([if is_text[i] || is_link[i] { 255 } else { 0 }])
@@ -98,14 +88,7 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
     let labels = connected_components(&combined, Connectivity::Four, Luma([0u8]));
 
     let n_labels = labels.pixels().map(|p| p[0]).max().unwrap_or(0) as usize;
-    let mut comps = vec![
-        Component {
-            x0: u32::MAX,
-            y0: u32::MAX,
-            ..Default::default()
-        };
-        n_labels + 1
-    ];
+    let mut comps = vec![Component { x0: u32::MAX, y0: u32::MAX, ..Default::default() }; n_labels + 1];
     for (x, y, l) in labels.enumerate_pixels() {
         let l = l[0] as usize;
         if l == 0 {
@@ -131,8 +114,7 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
             continue;
         }
         let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
-        let niter =
-            ((c.area as f64 * cw.min(ch) as f64 / (cw as f64 * ch as f64)).sqrt() * 2.0) as u32;
+        let niter = ((c.area as f64 * cw.min(ch) as f64 / (cw as f64 * ch as f64)).sqrt() * 2.0) as u32;
         let sx = c.x0.saturating_sub(niter);
         let sy = c.y0.saturating_sub(niter);
         let ex = (c.x1 + niter + 2).min(w);
@@ -147,20 +129,12 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
         });
         if niter > 0 {
             // cv2.dilate with a (1 + niter)^2 square kernel = Chebyshev distance <= niter / 2.
-            imageproc::morphology::dilate_mut(
-                &mut seg,
-                Norm::LInf,
-                niter.div_ceil(2).min(255) as u8,
-            );
+            imageproc::morphology::dilate_mut(&mut seg, Norm::LInf, niter.div_ceil(2).min(255) as u8);
         }
         let Some(quad) = min_area_quad(&seg, sx, sy) else {
             continue;
         };
-        let score = if c.text_count > 0 {
-            c.text_sum / c.text_count as f32
-        } else {
-            c.max_text
-        };
+        let score = if c.text_count > 0 { c.text_sum / c.text_count as f32 } else { c.max_text };
         out.push((quad, score));
     }
     out
@@ -175,9 +149,7 @@ fn min_area_quad(seg: &GrayImage, ox: u32, oy: u32) -> Option<Quad> {
     let mut pts = Vec::new();
     let (mut l, mut r, mut t, mut b) = (i32::MAX, i32::MIN, i32::MAX, i32::MIN);
     for y in 0..seg.height() {
-        let row: Vec<u32> = (0..seg.width())
-            .filter(|&x| seg.get_pixel(x, y)[0] != 0)
-            .collect();
+        let row: Vec<u32> = (0..seg.width()).filter(|&x| seg.get_pixel(x, y)[0] != 0).collect();
         if let (Some(&first), Some(&last)) = (row.first(), row.last()) {
             let (gy, gx0, gx1) = ((y + oy) as i32, (first + ox) as i32, (last + ox) as i32);
             pts.push(Point::new(gx0 * SUB, gy * SUB));
@@ -205,61 +177,135 @@ fn min_area_quad(seg: &GrayImage, ox: u32, oy: u32) -> Option<Quad> {
 /// Puts corners clockwise on screen (y down), starting at the one with the smallest x+y.
 pub(crate) fn order_quad(mut q: Quad) -> Quad {
     // Shoelace sum: positive means clockwise when y points down.
-    let area2: f32 = (0..4)
-        .map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1])
-        .sum();
+    let area2: f32 = (0..4).map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1]).sum();
     if area2 < 0.0 {
         q.swap(1, 3);
     }
-    let start = (0..4)
-        .min_by(|&a, &b| (q[a][0] + q[a][1]).total_cmp(&(q[b][0] + q[b][1])))
-        .unwrap_or(0);
+    let start = (0..4).min_by(|&a, &b| (q[a][0] + q[a][1]).total_cmp(&(q[b][0] + q[b][1]))).unwrap_or(0);
     q.rotate_left(start);
     q
 }
 
-/// Line-grouping thresholds (EasyOCR's `readtext` defaults).
+/// Line-grouping thresholds.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct GroupParams {
-    /// Boxes whose top and bottom edges slope less than this are horizontal.
-    pub slope_ths: f32,
-    /// Same row when the y-centres differ by less than this times the mean height.
+    /// Words whose direction differs from the page's dominant text direction by more than this
+    /// (radians) are lines of their own (stamps, vertical labels).
+    pub max_skew: f32,
+    /// Same line when the centres, across the text direction, differ by less than this times
+    /// the mean word height.
     pub ycenter_ths: f32,
-    /// Merge neighbours whose heights differ by less than this times the mean height...
+    /// Merge neighbours whose heights differ by less than this times the line's mean height...
     pub height_ths: f32,
-    /// ...and whose gap is less than this times the box height.
+    /// ...and whose gap along the text direction is less than this times the mean height.
     pub width_ths: f32,
     /// Margin added around each line, times its smaller side.
     pub add_margin: f32,
+    /// Lines side by side (label / value) share a row when they overlap across the text
+    /// direction by at least this share of the smaller height.
+    pub row_overlap: f32,
 }
 
 impl Default for GroupParams {
     fn default() -> Self {
         Self {
-            slope_ths: 0.1,
+            max_skew: 20f32.to_radians(),
             ycenter_ths: 0.5,
             height_ths: 0.5,
             width_ths: 0.5,
             add_margin: 0.1,
+            row_overlap: 0.5,
         }
     }
 }
 
+/// A word box in a frame rotated so that the text direction is the +u axis (v points down).
 #[derive(Debug, Clone, Copy)]
-struct HBox {
-    x0: f32,
-    x1: f32,
-    y0: f32,
-    y1: f32,
+struct FrameBox {
+    u0: f32,
+    u1: f32,
+    v0: f32,
+    v1: f32,
     score: f32,
 }
 
-impl HBox {
-    fn yc(&self) -> f32 {
-        0.5 * (self.y0 + self.y1)
+impl FrameBox {
+    fn vc(&self) -> f32 {
+        0.5 * (self.v0 + self.v1)
     }
     fn h(&self) -> f32 {
-        self.y1 - self.y0
+        self.v1 - self.v0
+    }
+}
+
+/// Rotation by `-angle`: page coordinates to the text frame, and back.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    cos: f32,
+    sin: f32,
+}
+
+impl Frame {
+    fn new(angle: f32) -> Self {
+        Self { cos: angle.cos(), sin: angle.sin() }
+    }
+    fn to_frame(&self, [x, y]: [f32; 2]) -> [f32; 2] {
+        [x * self.cos + y * self.sin, -x * self.sin + y * self.cos]
+    }
+    fn to_page(&self, [u, v]: [f32; 2]) -> [f32; 2] {
+        [u * self.cos - v * self.sin, u * self.sin + v * self.cos]
+    }
+    fn bounds(&self, q: &Quad, score: f32) -> FrameBox {
+        let p = q.map(|c| self.to_frame(c));
+        FrameBox {
+            u0: p.iter().map(|c| c[0]).fold(f32::INFINITY, f32::min),
+            u1: p.iter().map(|c| c[0]).fold(f32::NEG_INFINITY, f32::max),
+            v0: p.iter().map(|c| c[1]).fold(f32::INFINITY, f32::min),
+            v1: p.iter().map(|c| c[1]).fold(f32::NEG_INFINITY, f32::max),
+            score,
+        }
+    }
+}
+
+/// A word box as a rectangle: centre, length along its own direction, height across it.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    centre: [f32; 2],
+    len: f32,
+    height: f32,
+    score: f32,
+}
+
+impl Word {
+    /// `page_angle` is the page's text direction: nearly square words get axis-aligned boxes
+    /// from the detector; on a rotated page such a box is taken as the bounding box of a word
+    /// rotated like the page (its plain size would make the word, and its line, too tall).
+    fn new(q: &Quad, score: f32, page_angle: f32) -> Self {
+        let (dir, len) = word_direction(q);
+        let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+        let centre = ocr_core::geometry::centre(q);
+        let mut w = Word { centre, len, height, score };
+        if dir.abs() < 1e-3 && page_angle.abs() > 2f32.to_radians() {
+            let (c, s) = (page_angle.cos(), page_angle.sin().abs());
+            let cos2 = c * c - s * s;
+            // bw = l c + h s, bh = l s + h c  =>  l = (bw c - bh s) / cos 2a, h = (bh c - bw s) / cos 2a.
+            let (l, h) = ((len * c - height * s) / cos2, (height * c - len * s) / cos2);
+            if cos2 > 0.2 && l > 0.0 && h > 0.0 {
+                (w.len, w.height) = (l, h);
+            }
+        }
+        w
+    }
+
+    fn in_frame(&self, f: &Frame) -> FrameBox {
+        let [u, v] = f.to_frame(self.centre);
+        FrameBox {
+            u0: u - 0.5 * self.len,
+            u1: u + 0.5 * self.len,
+            v0: v - 0.5 * self.height,
+            v1: v + 0.5 * self.height,
+            score: self.score,
+        }
     }
 }
 
@@ -267,122 +313,181 @@ fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len().max(1) as f32
 }
 
-/// Groups word boxes (page coordinates) into text lines in reading order: horizontal boxes are
-/// merged into axis-aligned lines; rotated ones stay quads (with a margin). Corners are clamped
-/// to the page.
-pub(crate) fn group_lines(
-    words: &[(Quad, f32)],
-    gp: &GroupParams,
-    page_w: u32,
-    page_h: u32,
-) -> Vec<TextBox> {
-    let mut horizontal = Vec::new();
-    let mut free: Vec<(Quad, f32)> = Vec::new();
-    for &(p, score) in words {
-        let slope_up = (p[1][1] - p[0][1]) / (p[1][0] - p[0][0]).max(10.0);
-        let slope_down = (p[2][1] - p[3][1]) / (p[2][0] - p[3][0]).max(10.0);
-        if slope_up.abs().max(slope_down.abs()) < gp.slope_ths {
-            let (x0, y0, x1, y1) = ocr_core::geometry::bounds(&p);
-            horizontal.push(HBox {
-                x0,
-                x1,
-                y0,
-                y1,
-                score,
-            });
-        } else {
-            let norm = |a: [f32; 2]| (a[0] * a[0] + a[1] * a[1]).sqrt();
-            let height = norm([p[3][0] - p[0][0], p[3][1] - p[0][1]]);
-            let width = norm([p[1][0] - p[0][0], p[1][1] - p[0][1]]);
-            let margin = (1.44 * gp.add_margin * width.min(height)).trunc();
-            let t13 = ((p[0][1] - p[2][1]) / (p[0][0] - p[2][0]).max(10.0))
-                .atan()
-                .abs();
-            let t24 = ((p[1][1] - p[3][1]) / (p[1][0] - p[3][0]).max(10.0))
-                .atan()
-                .abs();
-            let q = [
-                [p[0][0] - t13.cos() * margin, p[0][1] - t13.sin() * margin],
-                [p[1][0] + t24.cos() * margin, p[1][1] - t24.sin() * margin],
-                [p[2][0] + t13.cos() * margin, p[2][1] + t13.sin() * margin],
-                [p[3][0] - t24.cos() * margin, p[3][1] + t24.sin() * margin],
-            ];
-            free.push((q, score));
-        }
-    }
-    horizontal.sort_by(|a, b| a.yc().total_cmp(&b.yc()));
+fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
 
-    // Rows: consecutive (by y-centre) boxes whose centre is near the row's mean centre.
-    let mut rows: Vec<Vec<HBox>> = Vec::new();
-    let (mut heights, mut centres) = (Vec::new(), Vec::new());
-    for b in horizontal {
-        match rows.last_mut() {
-            Some(row) if (mean(&centres) - b.yc()).abs() < gp.ycenter_ths * mean(&heights) => {
-                heights.push(b.h());
-                centres.push(b.yc());
-                row.push(b);
-            }
-            _ => {
-                heights = vec![b.h()];
-                centres = vec![b.yc()];
-                rows.push(vec![b]);
-            }
-        }
-    }
+/// Direction of a word (radians, y down; in (-pi/2, pi/2]) from its top and bottom edges, and
+/// its length along that direction.
+fn word_direction(q: &Quad) -> (f32, f32) {
+    let dx = (q[1][0] - q[0][0]) + (q[2][0] - q[3][0]);
+    let dy = (q[1][1] - q[0][1]) + (q[2][1] - q[3][1]);
+    (dy.atan2(dx), 0.5 * (dist(q[0], q[1]) + dist(q[3], q[2])))
+}
 
-    let mut lines: Vec<(Quad, f32)> = Vec::new();
-    let rect = |x0: f32, x1: f32, y0: f32, y1: f32| [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
-    for mut row in rows {
-        row.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-        // Within a row, merge left-to-right neighbours of similar height and a small gap.
-        let mut groups: Vec<Vec<HBox>> = Vec::new();
-        let mut heights: Vec<f32> = Vec::new();
-        let mut x_max = 0.0;
-        for b in row {
-            let mergeable = !groups.is_empty()
-                && (mean(&heights) - b.h()).abs() < gp.height_ths * mean(&heights)
-                && (b.x0 - x_max) < gp.width_ths * b.h();
-            if mergeable {
-                heights.push(b.h());
-                if let Some(g) = groups.last_mut() {
-                    g.push(b);
-                }
-            } else {
-                heights = vec![b.h()];
-                groups.push(vec![b]);
-            }
-            x_max = b.x1;
-        }
-        for g in groups {
-            let x0 = g.iter().map(|b| b.x0).fold(f32::INFINITY, f32::min);
-            let x1 = g.iter().map(|b| b.x1).fold(f32::NEG_INFINITY, f32::max);
-            let y0 = g.iter().map(|b| b.y0).fold(f32::INFINITY, f32::min);
-            let y1 = g.iter().map(|b| b.y1).fold(f32::NEG_INFINITY, f32::max);
-            let margin = (gp.add_margin * (x1 - x0).min(y1 - y0)).trunc();
-            let score = mean(&g.iter().map(|b| b.score).collect::<Vec<_>>());
-            lines.push((
-                rect(x0 - margin, x1 + margin, y0 - margin, y1 + margin),
-                score,
-            ));
-        }
+/// The page's text direction: the length-weighted median direction of the elongated words
+/// (nearly square boxes say nothing about direction); 0 when there are none, and snapped to
+/// 0 below half a degree so that straight pages keep axis-aligned boxes.
+fn dominant_angle(words: &[(Quad, f32)]) -> f32 {
+    let mut dirs: Vec<(f32, f32)> = words
+        .iter()
+        .filter_map(|(q, _)| {
+            let (angle, len) = word_direction(q);
+            let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+            (len >= 2.0 * height && angle.abs() < std::f32::consts::FRAC_PI_4).then_some((angle, len))
+        })
+        .collect();
+    if dirs.is_empty() {
+        return 0.0;
     }
+    dirs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let half = 0.5 * dirs.iter().map(|d| d.1).sum::<f32>();
+    let mut acc = 0.0;
+    let angle = dirs
+        .iter()
+        .find(|d| {
+            acc += d.1;
+            acc >= half
+        })
+        .map_or(0.0, |d| d.0);
+    if angle.abs() < 0.5f32.to_radians() { 0.0 } else { angle }
+}
 
-    // Rotated lines join the reading order by their centre.
-    for (q, score) in free {
-        let yc = ocr_core::geometry::centre(&q)[1];
-        let at = lines
+/// Chains words into lines in a text frame: left to right, a word extends the line whose last
+/// word it overlaps across the text direction (centres within `ycenter_ths` heights), of
+/// similar height, with a small gap; among several, the one whose centre is closest.
+/// Returns the lines as indices into `words`, each left to right.
+fn chain_lines(words: &[FrameBox], gp: &GroupParams) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_by(|&a, &b| words[a].u0.total_cmp(&words[b].u0));
+    let mut lines: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        let w = words[i];
+        let best = lines
             .iter()
-            .position(|(l, _)| ocr_core::geometry::centre(l)[1] > yc)
-            .unwrap_or(lines.len());
-        lines.insert(at, (q, score));
+            .enumerate()
+            .filter_map(|(k, line)| {
+                let last = words[*line.last()?];
+                let h_line = mean(&line.iter().map(|&j| words[j].h()).collect::<Vec<_>>());
+                let h = 0.5 * (last.h() + w.h());
+                let dv = (w.vc() - last.vc()).abs();
+                let gap = w.u0 - last.u1;
+                let ok = dv < gp.ycenter_ths * h
+                    && (h_line - w.h()).abs() < gp.height_ths * h_line
+                    && gap < gp.width_ths * h
+                    && gap > -h;
+                ok.then_some((k, dv))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((k, _)) => lines[k].push(i),
+            None => lines.push(vec![i]),
+        }
+    }
+    lines
+}
+
+/// The direction of one line: `page_angle` corrected by a least-squares fit through its word
+/// centres (word directions alone are noisy on short words); snapped to 0 below half a degree.
+fn line_angle(words: &[Word], line: &[usize], page: &Frame, page_angle: f32) -> f32 {
+    let pts: Vec<([f32; 2], f32)> = line.iter().map(|&i| (page.to_frame(words[i].centre), words[i].len)).collect();
+    let wsum: f32 = pts.iter().map(|p| p.1).sum();
+    let span = pts.iter().map(|p| p.0[0]).fold(f32::NEG_INFINITY, f32::max)
+        - pts.iter().map(|p| p.0[0]).fold(f32::INFINITY, f32::min);
+    let height = mean(&line.iter().map(|&i| words[i].height).collect::<Vec<_>>());
+    let mut angle = page_angle;
+    if pts.len() >= 2 && span > 3.0 * height && wsum > 0.0 {
+        let mu = pts.iter().map(|p| p.0[0] * p.1).sum::<f32>() / wsum;
+        let mv = pts.iter().map(|p| p.0[1] * p.1).sum::<f32>() / wsum;
+        let (mut suv, mut suu) = (0.0, 0.0);
+        for ([u, v], w) in &pts {
+            suv += w * (u - mu) * (v - mv);
+            suu += w * (u - mu) * (u - mu);
+        }
+        if suu > 0.0 {
+            angle += (suv / suu).atan();
+        }
+    }
+    if angle.abs() < 0.5f32.to_radians() { 0.0 } else { angle }
+}
+
+fn union(boxes: impl Iterator<Item = FrameBox>) -> FrameBox {
+    let mut out =
+        FrameBox { u0: f32::INFINITY, u1: f32::NEG_INFINITY, v0: f32::INFINITY, v1: f32::NEG_INFINITY, score: 0.0 };
+    let mut n = 0;
+    for b in boxes {
+        out.u0 = out.u0.min(b.u0);
+        out.u1 = out.u1.max(b.u1);
+        out.v0 = out.v0.min(b.v0);
+        out.v1 = out.v1.max(b.v1);
+        out.score += b.score;
+        n += 1;
+    }
+    out.score /= n.max(1) as f32;
+    out
+}
+
+/// Groups word boxes (page coordinates) into text lines in reading order.
+///
+/// Words are seen in a frame aligned with the page's dominant text direction, so a rotated
+/// page groups like a straight one: they chain into lines by overlap across that direction
+/// and small gaps along it; each line becomes one rectangle (rotated by the line's own fitted
+/// direction) with a margin; lines are ordered top to bottom, and lines side by side in one
+/// row left to right. Words far off the dominant direction stay lines of their own. Corners
+/// are clamped to the page.
+pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, page_h: u32) -> Vec<TextBox> {
+    let angle = dominant_angle(words);
+    let frame = Frame::new(angle);
+    let mut aligned: Vec<Word> = Vec::new();
+    let mut lines: Vec<(FrameBox, Quad)> = Vec::new();
+    let to_quad = |b: &FrameBox, f: &Frame| -> Quad {
+        let m = (gp.add_margin * (b.u1 - b.u0).min(b.v1 - b.v0)).trunc();
+        let (u0, u1, v0, v1) = (b.u0 - m, b.u1 + m, b.v0 - m, b.v1 + m);
+        order_quad([[u0, v0], [u1, v0], [u1, v1], [u0, v1]].map(|c| f.to_page(c)))
+    };
+    for (q, score) in words {
+        let (dir, len) = word_direction(q);
+        let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+        if len >= 2.0 * height && (dir - angle).abs() > gp.max_skew {
+            // Off the page's direction (a stamp, a vertical label): a line of its own.
+            let own = Frame::new(dir);
+            let q = to_quad(&Word::new(q, *score, dir).in_frame(&own), &own);
+            lines.push((frame.bounds(&q, *score), q));
+        } else {
+            aligned.push(Word::new(q, *score, angle));
+        }
     }
 
+    let boxes: Vec<FrameBox> = aligned.iter().map(|w| w.in_frame(&frame)).collect();
+    for line in chain_lines(&boxes, gp) {
+        let own = Frame::new(line_angle(&aligned, &line, &frame, angle));
+        let b = union(line.iter().map(|&i| aligned[i].in_frame(&own)));
+        lines.push((union(line.iter().map(|&i| boxes[i])), to_quad(&b, &own)));
+    }
+
+    // Reading order: rows top to bottom (a line joins the row of the first line it overlaps
+    // enough across the text direction), left to right inside a row.
+    lines.sort_by(|a, b| a.0.v0.total_cmp(&b.0.v0));
+    let mut rows: Vec<(FrameBox, Vec<(FrameBox, Quad)>)> = Vec::new();
+    for l in lines {
+        let joins = rows.last().is_some_and(|(anchor, _)| {
+            let overlap = anchor.v1.min(l.0.v1) - anchor.v0.max(l.0.v0);
+            overlap >= gp.row_overlap * anchor.h().min(l.0.h())
+        });
+        match rows.last_mut() {
+            Some((_, row)) if joins => row.push(l),
+            _ => rows.push((l.0, vec![l])),
+        }
+    }
     let (fw, fh) = (page_w as f32, page_h as f32);
-    lines
-        .into_iter()
-        .map(|(q, score)| TextBox {
+    rows.into_iter()
+        .flat_map(|(_, mut row)| {
+            row.sort_by(|a, b| a.0.u0.total_cmp(&b.0.u0));
+            row
+        })
+        .map(|(b, q)| TextBox {
             points: q.map(|[x, y]| [x.clamp(0.0, fw), y.clamp(0.0, fh)]),
-            score: score.clamp(0.0, 1.0),
+            score: b.score.clamp(0.0, 1.0),
         })
         .collect()
 }
@@ -404,10 +509,7 @@ mod tests {
 
         // mag_ratio upsamples small pages, still capped by the canvas.
         let p = resize_plan(300, 100, 1280, 2.0);
-        assert_eq!(
-            (p.width, p.height, p.padded_width, p.padded_height),
-            (600, 200, 608, 224)
-        );
+        assert_eq!((p.width, p.height, p.padded_width, p.padded_height), (600, 200, 608, 224));
         let p = resize_plan(1000, 10, 1280, 4.0);
         assert_eq!((p.width, p.height), (1280, 12));
     }
@@ -426,14 +528,8 @@ mod tests {
     fn quads_are_ordered_clockwise_from_the_top_left() {
         let cw = [[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]];
         // Counter-clockwise, starting elsewhere.
-        assert_eq!(
-            order_quad([[10.0, 5.0], [10.0, 0.0], [0.0, 0.0], [0.0, 5.0]]),
-            cw
-        );
-        assert_eq!(
-            order_quad([[0.0, 5.0], [0.0, 0.0], [10.0, 0.0], [10.0, 5.0]]),
-            cw
-        );
+        assert_eq!(order_quad([[10.0, 5.0], [10.0, 0.0], [0.0, 0.0], [0.0, 5.0]]), cw);
+        assert_eq!(order_quad([[0.0, 5.0], [0.0, 0.0], [10.0, 0.0], [10.0, 5.0]]), cw);
         assert_eq!(order_quad(cw), cw);
     }
 
@@ -450,20 +546,11 @@ mod tests {
                 text[y * w + x] = 0.5;
             }
         }
-        let maps = ScoreMaps {
-            width: w,
-            height: h,
-            text,
-            link: vec![0.0; w * h],
-        };
+        let maps = ScoreMaps { width: w, height: h, text, link: vec![0.0; w * h] };
         let boxes = word_boxes(&maps, &DetectParams::default());
         assert_eq!(boxes.len(), 1);
         let (x0, y0, x1, y1) = ocr_core::geometry::bounds(&boxes[0].0);
-        assert!(
-            x0 <= 2.0 && x1 >= 14.0 && y0 <= 5.0 && y1 >= 9.0,
-            "{:?}",
-            boxes[0]
-        );
+        assert!(x0 <= 2.0 && x1 >= 14.0 && y0 <= 5.0 && y1 >= 9.0, "{:?}", boxes[0]);
         assert!((boxes[0].1 - 0.9).abs() < 1e-6);
     }
 
@@ -481,15 +568,49 @@ mod tests {
             word(10.0, 100.0, 192.0, 120.0),  // second line, first word (gap 8 < 0.5 * 20)
         ];
         let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
-        let b: Vec<_> = lines
-            .iter()
-            .map(|l| ocr_core::geometry::bounds(&l.points))
-            .collect();
+        let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
         assert_eq!(lines.len(), 3, "{b:?}");
         // Margin = 0.1 * min(w, h) = 2 px on each line.
         assert_eq!(b[0], (8.0, 8.0, 122.0, 33.0));
         assert_eq!(b[1], (398.0, 8.0, 452.0, 32.0));
         assert_eq!(b[2], (8.0, 98.0, 262.0, 122.0));
+    }
+
+    #[test]
+    fn rotated_words_on_one_baseline_become_one_rotated_line() {
+        // Four words along a baseline rising 15 degrees, given in reverse order; the short
+        // third word has an axis-aligned box (as the detector gives nearly square words).
+        let (c, s) = (15f32.to_radians().cos(), 15f32.to_radians().sin());
+        let p = |x: f32, y: f32| [20.0 + x * c + y * s, 300.0 - x * s + y * c];
+        let rotated = |x0: f32, x1: f32| (order_quad([p(x0, 0.0), p(x1, 0.0), p(x1, 30.0), p(x0, 30.0)]), 0.9);
+        let [cx, cy] = p(245.0, 15.0);
+        let square =
+            ([[cx - 22.0, cy - 22.0], [cx + 22.0, cy - 22.0], [cx + 22.0, cy + 22.0], [cx - 22.0, cy + 22.0]], 0.9);
+        let words = [rotated(270.0, 390.0), square, rotated(110.0, 220.0), rotated(0.0, 100.0)];
+        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let q = lines[0].points;
+        let angle = (q[0][1] - q[1][1]).atan2(q[1][0] - q[0][0]).to_degrees();
+        assert!((angle - 15.0).abs() < 1.0, "{angle} {q:?}");
+        // About as tall as the words (30-36 px plus margins), not the square box (44 px, 58 rotated).
+        let height = ((q[3][0] - q[0][0]).powi(2) + (q[3][1] - q[0][1]).powi(2)).sqrt();
+        assert!(height < 45.0, "{height} {q:?}");
+    }
+
+    #[test]
+    fn a_word_with_taller_accents_stays_in_its_row_and_columns_read_left_to_right() {
+        let words = [
+            word(300.0, 10.0, 360.0, 30.0), // value column, row 1
+            word(10.0, 10.0, 60.0, 30.0),   // label, row 1
+            word(64.0, 4.0, 110.0, 31.0),   // accented word: taller, same row
+            word(10.0, 40.0, 60.0, 60.0),   // row 2
+            word(300.0, 40.0, 360.0, 60.0), // value, row 2
+        ];
+        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        let x0: Vec<f32> = lines.iter().map(|l| l.points[0][0].round()).collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        // Row 1 label (merged with the accented word), row 1 value, row 2 label, row 2 value.
+        assert_eq!(x0, vec![8.0, 298.0, 8.0, 298.0]);
     }
 
     #[test]

@@ -17,24 +17,17 @@ fn fixtures() -> PathBuf {
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let cfg = InferenceConfig {
-            intra_threads: 2,
-            ..Default::default()
-        };
+        let cfg = InferenceConfig { intra_threads: 2, ..Default::default() };
         match Engine::load(&cfg) {
             Ok(e) => e,
-            Err(e) => panic!(
-                "cannot run the OCR tests: {e}\n(fetch the models with scripts/fetch-models.sh)"
-            ),
+            Err(e) => panic!("cannot run the OCR tests: {e}\n(fetch the models with scripts/fetch-models.sh)"),
         }
     })
 }
 
 fn page(name: &str) -> RgbImage {
     let bytes = std::fs::read(fixtures().join(name)).unwrap();
-    decode_pages(&bytes, &DecodeLimits::default())
-        .unwrap()
-        .remove(0)
+    decode_pages(&bytes, &DecodeLimits::default()).unwrap().remove(0)
 }
 
 #[derive(serde::Deserialize)]
@@ -106,9 +99,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -133,11 +124,7 @@ fn matched_cer(file: &str) -> (f32, Vec<String>) {
             })
             .collect();
         parts.sort_by(|a, b| a.points[0][0].total_cmp(&b.points[0][0]));
-        let read = parts
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let read = parts.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
         let e = levenshtein(&line.text, &read);
         if e > 0 {
             report.push(format!("{:?} read as {:?}", line.text, read));
@@ -151,17 +138,10 @@ fn matched_cer(file: &str) -> (f32, Vec<String>) {
 #[test]
 fn every_rendered_gt_line_is_covered_by_a_detected_box() {
     for file in ["en_invoice.png", "vi_paragraph.png", "en_rotated_15deg.png"] {
-        let det = engine()
-            .detect(&page(file), &DetectParams::default())
-            .unwrap();
+        let det = engine().detect(&page(file), &DetectParams::default()).unwrap();
         for line in gt(file).lines {
             let c = coverage(&line.poly, &det.boxes);
-            assert!(
-                c >= 0.8,
-                "{file}: gt line {:?} only {:.0} % covered",
-                line.text,
-                c * 100.0
-            );
+            assert!(c >= 0.8, "{file}: gt line {:?} only {:.0} % covered", line.text, c * 100.0);
         }
     }
 }
@@ -172,10 +152,7 @@ fn detected_boxes_stay_inside_the_page() {
     let det = engine().detect(&p, &DetectParams::default()).unwrap();
     assert!(!det.boxes.is_empty());
     for b in &det.boxes {
-        assert!(
-            ocr_core::geometry::inside(&b.points, p.width(), p.height()),
-            "{b:?}"
-        );
+        assert!(ocr_core::geometry::inside(&b.points, p.width(), p.height()), "{b:?}");
     }
 }
 
@@ -211,14 +188,53 @@ fn the_rotated_line_is_read() {
         m[0] * c - m[1] * s
     };
     lines.sort_by(|a, b| along(&a.points).total_cmp(&along(&b.points)));
-    let text = lines
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
     let want = &gt(file).lines[0].text;
     let cer = levenshtein(want, &text) as f32 / want.chars().count() as f32;
     assert!(cer < 0.05, "read {text:?}, want {want:?}");
+}
+
+#[test]
+fn the_paragraph_comes_out_line_by_line_in_reading_order() {
+    // Recognized lines, in the order detection gives them, joined per visual row, must equal
+    // the gt lines one for one (a split line may come back as two boxes of one row, but no
+    // word may leave its row and no row may be out of order).
+    let file = "vi_paragraph.png";
+    let p = page(file);
+    let det = engine().detect(&p, &DetectParams::default()).unwrap();
+    let rec = engine().recognize(&p, &det.boxes, Lang::Vi).unwrap();
+    let want: Vec<String> = gt(file).lines.into_iter().map(|l| l.text).collect();
+    let mut rows: Vec<(f32, Vec<&str>)> = Vec::new();
+    for l in &rec.lines {
+        let (_, y0, _, y1) = ocr_core::geometry::bounds(&l.points);
+        let yc = 0.5 * (y0 + y1);
+        match rows.last_mut() {
+            Some((prev, row)) if (yc - *prev).abs() < 0.5 * (y1 - y0) => row.push(&l.text),
+            _ => rows.push((yc, vec![&l.text])),
+        }
+    }
+    let got: Vec<String> = rows.into_iter().map(|(_, r)| r.join(" ")).collect();
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    for (g, w) in got.iter().zip(&want) {
+        let cer = levenshtein(w, g) as f32 / w.chars().count() as f32;
+        assert!(cer < 0.1, "line {g:?}, want {w:?}");
+    }
+}
+
+#[test]
+fn the_rotated_sample_is_one_rotated_line_read_in_order() {
+    let file = "en_rotated_15deg.png";
+    let p = page(file);
+    let det = engine().detect(&p, &DetectParams::default()).unwrap();
+    assert_eq!(det.boxes.len(), 1, "{:?}", det.boxes);
+    let q = det.boxes[0].points;
+    // The baseline rises about 15 degrees to the right.
+    let angle = (q[0][1] - q[1][1]).atan2(q[1][0] - q[0][0]).to_degrees();
+    assert!((angle - 15.0).abs() < 3.0, "angle {angle}: {q:?}");
+    let rec = engine().recognize(&p, &det.boxes, Lang::En).unwrap();
+    let want = &gt(file).lines[0].text;
+    let cer = levenshtein(want, &rec.lines[0].text) as f32 / want.chars().count() as f32;
+    assert!(cer < 0.05, "read {:?}, want {want:?}", rec.lines[0].text);
 }
 
 #[test]
@@ -236,9 +252,7 @@ fn batched_recognition_reads_the_same_text_as_one_line_at_a_time() {
         let p = page(file);
         let det = engine().detect(&p, &DetectParams::default()).unwrap();
         let batched = engine().recognize(&p, &det.boxes, Lang::Vi).unwrap();
-        let single = engine()
-            .recognize_batched(&p, &det.boxes, Lang::Vi, 1)
-            .unwrap();
+        let single = engine().recognize_batched(&p, &det.boxes, Lang::Vi, 1).unwrap();
         assert_eq!(batched.lines.len(), det.boxes.len());
         for (b, s) in batched.lines.iter().zip(&single.lines) {
             assert_eq!(b.text, s.text, "{file}");
@@ -268,10 +282,8 @@ fn a_multi_page_tiff_gives_one_image_per_page() {
     let mut bytes = std::io::Cursor::new(Vec::new());
     {
         let mut enc = TiffEncoder::new(&mut bytes).unwrap();
-        enc.write_image::<RGB8>(a.width(), a.height(), a.as_raw())
-            .unwrap();
-        enc.write_image::<RGB8>(b.width(), b.height(), b.as_raw())
-            .unwrap();
+        enc.write_image::<RGB8>(a.width(), a.height(), a.as_raw()).unwrap();
+        enc.write_image::<RGB8>(b.width(), b.height(), b.as_raw()).unwrap();
     }
     let bytes = bytes.into_inner();
     let pages = decode_pages(&bytes, &DecodeLimits::default()).unwrap();
@@ -279,10 +291,7 @@ fn a_multi_page_tiff_gives_one_image_per_page() {
     assert_eq!(pages[0], a);
     assert_eq!(pages[1], b);
 
-    let one_page = DecodeLimits {
-        max_pages: 1,
-        ..Default::default()
-    };
+    let one_page = DecodeLimits { max_pages: 1, ..Default::default() };
     let err = decode_pages(&bytes, &one_page).unwrap_err();
     assert_eq!(err.code(), ErrorCode::TooManyPages, "{err}");
 }
@@ -292,11 +301,7 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -353,18 +358,12 @@ fn tiny_pdf(text: &str) -> Vec<u8> {
         pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
     for off in offsets {
         pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
     pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     pdf
 }
@@ -377,42 +376,21 @@ fn a_pdf_page_is_rasterized_at_the_configured_dpi_and_read() {
     // 8.5 x 11 in at 150 dpi (the renderer truncates 1650 - epsilon).
     let (w, h) = pages[0].dimensions();
     assert!(w == 1275 && (1649..=1650).contains(&h), "{w}x{h}");
-    let det = engine()
-        .detect(&pages[0], &DetectParams::default())
-        .unwrap();
+    let det = engine().detect(&pages[0], &DetectParams::default()).unwrap();
     let rec = engine().recognize(&pages[0], &det.boxes, Lang::En).unwrap();
-    let text = rec
-        .lines
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = rec.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
     assert!(text.contains("Invoice 2024"), "read {text:?}");
 
-    let low = DecodeLimits {
-        max_pixels: 1_000_000,
-        ..Default::default()
-    };
-    assert_eq!(
-        decode_pages(&pdf, &low).unwrap_err().code(),
-        ErrorCode::ImageTooLarge
-    );
+    let low = DecodeLimits { max_pixels: 1_000_000, ..Default::default() };
+    assert_eq!(decode_pages(&pdf, &low).unwrap_err().code(), ErrorCode::ImageTooLarge);
 }
 
 #[test]
 fn missing_models_are_reported_by_name_with_the_fix() {
-    let cfg = InferenceConfig {
-        models_dir: PathBuf::from("/nonexistent/ocr-models"),
-        ..Default::default()
-    };
-    let Err(err) = Engine::load(&cfg) else {
-        panic!("loaded models from a folder that does not exist")
-    };
+    let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent/ocr-models"), ..Default::default() };
+    let Err(err) = Engine::load(&cfg) else { panic!("loaded models from a folder that does not exist") };
     assert!(matches!(err, Error::ModelsMissing { .. }));
     assert_eq!(err.code(), ErrorCode::ModelsMissing);
     let msg = err.to_string();
-    assert!(
-        msg.contains("craftnet.onnx") && msg.contains("scripts/fetch-models.sh"),
-        "{msg}"
-    );
+    assert!(msg.contains("craftnet.onnx") && msg.contains("scripts/fetch-models.sh"), "{msg}");
 }
