@@ -26,22 +26,14 @@ pub struct DecodeLimits {
 
 impl Default for DecodeLimits {
     fn default() -> Self {
-        Self {
-            max_width: 10_000,
-            max_height: 10_000,
-            max_pixels: 40_000_000,
-            max_pages: 50,
-            pdf_dpi: 150,
-        }
+        Self { max_width: 10_000, max_height: 10_000, max_pixels: 40_000_000, max_pages: 50, pdf_dpi: 150 }
     }
 }
 
 impl DecodeLimits {
     fn check(&self, width: u64, height: u64) -> Result<()> {
         if width == 0 || height == 0 {
-            return Err(Error::InvalidImage(format!(
-                "the page is {width}x{height} pixels"
-            )));
+            return Err(Error::InvalidImage(format!("the page is {width}x{height} pixels")));
         }
         if width > u64::from(self.max_width)
             || height > u64::from(self.max_height)
@@ -60,10 +52,7 @@ impl DecodeLimits {
 
     fn check_pages(&self, pages: usize) -> Result<()> {
         if pages > self.max_pages {
-            return Err(Error::TooManyPages {
-                pages,
-                max: self.max_pages,
-            });
+            return Err(Error::TooManyPages { pages, max: self.max_pages });
         }
         Ok(())
     }
@@ -114,11 +103,7 @@ fn invalid(e: impl std::fmt::Display) -> Error {
     Error::InvalidImage(e.to_string())
 }
 
-fn decode_single(
-    bytes: &[u8],
-    format: ImageFormat,
-    limits: &DecodeLimits,
-) -> Result<Vec<RgbImage>> {
+fn decode_single(bytes: &[u8], format: ImageFormat, limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
     if format == ImageFormat::Png && bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
         // The size sits at a fixed place in the first chunk: refuse a bomb before any parsing.
         let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
@@ -151,9 +136,7 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         l
     };
     // First pass: walk the directories only (no pixel data), counting pages and checking sizes.
-    let mut dec = Decoder::new(Cursor::new(bytes))
-        .map_err(invalid)?
-        .with_limits(tiff_limits());
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
     let mut pages = 0usize;
     loop {
         pages += 1;
@@ -166,9 +149,7 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         dec.next_image().map_err(invalid)?;
     }
     // Second pass: decode.
-    let mut dec = Decoder::new(Cursor::new(bytes))
-        .map_err(invalid)?
-        .with_limits(tiff_limits());
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
     let mut out = Vec::with_capacity(pages);
     for i in 0..pages {
         if i > 0 {
@@ -182,12 +163,7 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
     Ok(out)
 }
 
-fn tiff_to_rgb(
-    w: u32,
-    h: u32,
-    color: tiff::ColorType,
-    data: tiff::decoder::DecodingResult,
-) -> Result<RgbImage> {
+fn tiff_to_rgb(w: u32, h: u32, color: tiff::ColorType, data: tiff::decoder::DecodingResult) -> Result<RgbImage> {
     use tiff::ColorType as C;
     use tiff::decoder::DecodingResult as D;
 
@@ -197,9 +173,7 @@ fn tiff_to_rgb(
         D::U8(v) => v,
         D::U16(v) => v.into_iter().map(|s| (s >> 8) as u8).collect(),
         _ => {
-            return Err(Error::InvalidImage(format!(
-                "unsupported TIFF sample format ({color:?})"
-            )));
+            return Err(Error::InvalidImage(format!("unsupported TIFF sample format ({color:?})")));
         }
     };
     let channels = match color {
@@ -212,11 +186,7 @@ fn tiff_to_rgb(
             let mut img = RgbImage::new(w, h);
             for (x, y, p) in img.enumerate_pixels_mut() {
                 let byte = samples[y as usize * row + x as usize / 8];
-                let v = if byte & (0x80 >> (x % 8)) != 0 {
-                    255
-                } else {
-                    0
-                };
+                let v = if byte & (0x80 >> (x % 8)) != 0 { 255 } else { 0 };
                 *p = image::Rgb([v, v, v]);
             }
             return Ok(img);
@@ -226,25 +196,15 @@ fn tiff_to_rgb(
         C::RGB(8 | 16) => 3,
         C::RGBA(8 | 16) => 4,
         other => {
-            return Err(Error::InvalidImage(format!(
-                "unsupported TIFF colour type {other:?}"
-            )));
+            return Err(Error::InvalidImage(format!("unsupported TIFF colour type {other:?}")));
         }
     };
     if samples.len() < n * channels {
         return Err(Error::InvalidImage("truncated TIFF image data".into()));
     }
     let rgb: Vec<u8> = match channels {
-        1 | 2 => samples
-            .chunks_exact(channels)
-            .take(n)
-            .flat_map(|p| [p[0]; 3])
-            .collect(),
-        _ => samples
-            .chunks_exact(channels)
-            .take(n)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
+        1 | 2 => samples.chunks_exact(channels).take(n).flat_map(|p| [p[0]; 3]).collect(),
+        _ => samples.chunks_exact(channels).take(n).flat_map(|p| [p[0], p[1], p[2]]).collect(),
     };
     RgbImage::from_raw(w, h, rgb).ok_or_else(|| Error::InvalidImage("bad TIFF buffer size".into()))
 }
@@ -256,9 +216,7 @@ fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
     use hayro::{PixmapSettings, RenderCache, RenderSettings};
 
     let pdf = Pdf::new(bytes.to_vec()).map_err(|e| match e {
-        LoadPdfError::Decryption(_) => {
-            Error::InvalidImage("encrypted PDFs are not supported".into())
-        }
+        LoadPdfError::Decryption(_) => Error::InvalidImage("encrypted PDFs are not supported".into()),
         LoadPdfError::Invalid => Error::InvalidImage("not a readable PDF".into()),
     })?;
     let pages = pdf.pages();
@@ -285,11 +243,7 @@ fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
     let cache = RenderCache::new();
     let interpreter = InterpreterSettings::default();
     let render = RenderSettings::default();
-    let pixmap = PixmapSettings {
-        x_scale: scale,
-        y_scale: scale,
-        bg_color: WHITE,
-    };
+    let pixmap = PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE };
     let mut out = Vec::with_capacity(pages.len());
     for (i, page) in pages.iter().enumerate() {
         // The renderer is young pure-Rust code: a hostile file must fail the job, not the worker.
@@ -300,10 +254,7 @@ fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         let (w, h) = (u32::from(rendered.width()), u32::from(rendered.height()));
         // An opaque white background makes premultiplied RGBA equal to plain RGBA.
         let rgba = rendered.data_as_u8_slice();
-        let rgb: Vec<u8> = rgba
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect();
+        let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
         out.push(RgbImage::from_raw(w, h, rgb).ok_or_else(|| invalid("bad PDF page buffer"))?);
     }
     Ok(out)
@@ -318,10 +269,7 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(
-            sniff(b"BM\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
-            Some("image/bmp")
-        );
+        assert_eq!(sniff(b"BM\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), Some("image/bmp"));
         assert_eq!(sniff(b"II*\0\x08\0\0\0"), Some("image/tiff"));
         assert_eq!(sniff(b"MM\0*\0\0\0\x08"), Some("image/tiff"));
         assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
@@ -334,18 +282,9 @@ mod tests {
     fn limits_refuse_oversized_and_empty_pages() {
         let l = DecodeLimits::default();
         assert!(l.check(10_000, 4_000).is_ok());
-        assert!(matches!(
-            l.check(10_001, 10),
-            Err(Error::ImageTooLarge { .. })
-        ));
-        assert!(matches!(
-            l.check(8_000, 8_000),
-            Err(Error::ImageTooLarge { .. })
-        ));
+        assert!(matches!(l.check(10_001, 10), Err(Error::ImageTooLarge { .. })));
+        assert!(matches!(l.check(8_000, 8_000), Err(Error::ImageTooLarge { .. })));
         assert!(matches!(l.check(0, 10), Err(Error::InvalidImage(_))));
-        assert!(matches!(
-            l.check_pages(51),
-            Err(Error::TooManyPages { pages: 51, max: 50 })
-        ));
+        assert!(matches!(l.check_pages(51), Err(Error::TooManyPages { pages: 51, max: 50 })));
     }
 }

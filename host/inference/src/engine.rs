@@ -94,9 +94,7 @@ fn load_session(env: &Environment, path: &Path, cfg: &InferenceConfig) -> Result
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(|e| load_err(e.into()))?;
         if cfg.intra_threads > 0 {
-            b = b
-                .with_intra_threads(cfg.intra_threads)
-                .map_err(|e| load_err(e.into()))?;
+            b = b.with_intra_threads(cfg.intra_threads).map_err(|e| load_err(e.into()))?;
         }
         Ok(b)
     };
@@ -115,9 +113,7 @@ fn with_cuda(
     use ort::ep::{CUDA, ExecutionProvider};
     let cuda = CUDA::default();
     if !CUDA::is_available().unwrap_or(false) {
-        tracing::warn!(
-            "the CUDA execution provider is not available in this ONNX Runtime build; running on the CPU"
-        );
+        tracing::warn!("the CUDA execution provider is not available in this ONNX Runtime build; running on the CPU");
         return Ok(b);
     }
     match b.with_execution_providers([cuda.build().error_on_failure()]) {
@@ -134,9 +130,7 @@ fn with_cuda(
     b: ort::session::builder::SessionBuilder,
     _fresh: impl Fn() -> Result<ort::session::builder::SessionBuilder>,
 ) -> Result<ort::session::builder::SessionBuilder> {
-    tracing::warn!(
-        "device = cuda, but ocr-inference was built without the `cuda` feature; running on the CPU"
-    );
+    tracing::warn!("device = cuda, but ocr-inference was built without the `cuda` feature; running on the CPU");
     Ok(b)
 }
 
@@ -145,25 +139,16 @@ fn load_vocab(path: &Path) -> Result<Vec<String>> {
     struct Vocab {
         chars: Vec<String>,
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
-    let v: Vocab = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    let v: Vocab = serde_json::from_slice(&bytes).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
     if v.chars.len() < 2 {
-        return Err(Error::ModelLoad(format!(
-            "{}: vocabulary is empty",
-            path.display()
-        )));
+        return Err(Error::ModelLoad(format!("{}: vocabulary is empty", path.display())));
     }
     Ok(v.chars)
 }
 
 fn stem(file: &str) -> String {
-    Path::new(file)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or(file)
-        .to_owned()
+    Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file).to_owned()
 }
 
 impl Engine {
@@ -229,13 +214,9 @@ impl Engine {
         let maps = {
             let mut session = self.detector.lock().unwrap_or_else(|e| e.into_inner());
             let outputs = session
-                .run(ort::inputs![
-                    TensorRef::from_array_view(&input).map_err(Error::detection)?
-                ])
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::detection)?])
                 .map_err(Error::detection)?;
-            let y = outputs[0]
-                .try_extract_array::<f32>()
-                .map_err(Error::detection)?;
+            let y = outputs[0].try_extract_array::<f32>().map_err(Error::detection)?;
             score_maps(y)?
         };
         let model = model_start.elapsed();
@@ -244,22 +225,11 @@ impl Engine {
         let to_page = 2.0 / plan.ratio;
         let words: Vec<_> = detect::word_boxes(&maps, params)
             .into_iter()
-            .map(|(q, s)| {
-                (
-                    detect::order_quad(q.map(|[x, y]| [x * to_page, y * to_page])),
-                    s,
-                )
-            })
+            .map(|(q, s)| (detect::order_quad(q.map(|[x, y]| [x * to_page, y * to_page])), s))
             .collect();
         let boxes = detect::group_lines(&words, &self.group, w, h);
         let total = start.elapsed();
-        Ok(Detection {
-            boxes,
-            timing: StageTiming {
-                model,
-                other: total.saturating_sub(model),
-            },
-        })
+        Ok(Detection { boxes, timing: StageTiming { model, other: total.saturating_sub(model) } })
     }
 
     /// Reads the text under each box (batched by width); lines come back in the order of `boxes`.
@@ -277,15 +247,8 @@ impl Engine {
         max_batch: usize,
     ) -> Result<Recognition> {
         let start = Instant::now();
-        let rec = self
-            .by_lang
-            .get(&lang)
-            .map(|&i| &self.recognizers[i])
-            .ok_or(Error::NoRecognizer(lang))?;
-        let crops: Vec<RgbImage> = boxes
-            .iter()
-            .map(|b| recognize::crop_line(page, &b.points))
-            .collect();
+        let rec = self.by_lang.get(&lang).map(|&i| &self.recognizers[i]).ok_or(Error::NoRecognizer(lang))?;
+        let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
         let widths: Vec<u32> = crops.iter().map(|c| c.width()).collect();
         let mut results: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
         let mut model = Duration::ZERO;
@@ -295,13 +258,9 @@ impl Engine {
             let model_start = Instant::now();
             let mut session = rec.session.lock().unwrap_or_else(|e| e.into_inner());
             let outputs = session
-                .run(ort::inputs![
-                    TensorRef::from_array_view(&input).map_err(Error::recognition)?
-                ])
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::recognition)?])
                 .map_err(Error::recognition)?;
-            let lp = outputs[0]
-                .try_extract_array::<f32>()
-                .map_err(Error::recognition)?;
+            let lp = outputs[0].try_extract_array::<f32>().map_err(Error::recognition)?;
             model += model_start.elapsed();
             // log_probs: [T, B, C], time-major; T = W / 4.
             let shape = lp.shape().to_vec();
@@ -331,13 +290,7 @@ impl Engine {
             })
             .collect();
         let total = start.elapsed();
-        Ok(Recognition {
-            lines,
-            timing: StageTiming {
-                model,
-                other: total.saturating_sub(model),
-            },
-        })
+        Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
     }
 }
 
@@ -358,17 +311,10 @@ fn score_maps(y: ndarray::ArrayViewD<'_, f32>) -> Result<ScoreMaps> {
             *w,
         ),
         _ => {
-            return Err(Error::detection(format!(
-                "unexpected detector output shape {s:?}"
-            )));
+            return Err(Error::detection(format!("unexpected detector output shape {s:?}")));
         }
     };
-    Ok(ScoreMaps {
-        width,
-        height,
-        text,
-        link,
-    })
+    Ok(ScoreMaps { width, height, text, link })
 }
 
 #[cfg(test)]

@@ -16,9 +16,7 @@ pub enum Error {
     ModelsMissing { missing: Vec<PathBuf> },
 
     /// The files are there but could not be loaded (corrupt model, wrong library version).
-    #[error(
-        "the OCR models could not be loaded: {0}. Run scripts/fetch-models.sh to fetch verified copies"
-    )]
+    #[error("the OCR models could not be loaded: {0}. Run scripts/fetch-models.sh to fetch verified copies")]
     ModelLoad(String),
 
     /// The bytes are not one of the accepted file types.
@@ -35,13 +33,7 @@ pub enum Error {
     #[error(
         "the page is {width}x{height} pixels; at most {max_width}x{max_height} and {max_pixels} pixels in all are accepted"
     )]
-    ImageTooLarge {
-        width: u64,
-        height: u64,
-        max_width: u32,
-        max_height: u32,
-        max_pixels: u64,
-    },
+    ImageTooLarge { width: u64, height: u64, max_width: u32, max_height: u32, max_pixels: u64 },
 
     /// No recognizer is configured for the requested language.
     #[error("no recognizer is configured for language \"{}\"", .0.as_str())]
@@ -49,10 +41,7 @@ pub enum Error {
 
     /// ONNX Runtime failed while running a model, or a model returned an unexpected shape.
     #[error("text {stage} failed: {message}")]
-    InferenceFailed {
-        stage: &'static str,
-        message: String,
-    },
+    InferenceFailed { stage: &'static str, message: String },
 }
 
 impl Error {
@@ -70,17 +59,11 @@ impl Error {
     }
 
     pub(crate) fn detection(e: impl std::fmt::Display) -> Self {
-        Error::InferenceFailed {
-            stage: "detection",
-            message: e.to_string(),
-        }
+        Error::InferenceFailed { stage: "detection", message: e.to_string() }
     }
 
     pub(crate) fn recognition(e: impl std::fmt::Display) -> Self {
-        Error::InferenceFailed {
-            stage: "recognition",
-            message: e.to_string(),
-        }
+        Error::InferenceFailed { stage: "recognition", message: e.to_string() }
     }
 }
 

@@ -36,39 +36,19 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
 
 /// The line under `quad`, straightened by a perspective warp and scaled to height 32.
 pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
-    let w = dist(quad[0], quad[1])
-        .max(dist(quad[3], quad[2]))
-        .round()
-        .max(1.0);
-    let h = dist(quad[0], quad[3])
-        .max(dist(quad[1], quad[2]))
-        .round()
-        .max(1.0);
+    let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
+    let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
     let target_w = line_width(w, h);
     // Warp at (at most) native resolution, then resize with a proper filter: bilinear sampling
     // alone would alias when a tall line shrinks to 32 px.
     let scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h).max(1.0);
     let (nw, nh) = ((w * scale) as u32, (h * scale) as u32);
-    let (nw, nh) = (
-        nw.clamp(1, 4 * MAX_LINE_WIDTH),
-        nh.clamp(1, 4 * MAX_LINE_WIDTH),
-    );
+    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 4 * MAX_LINE_WIDTH));
     let from = quad.map(|[x, y]| (x, y));
-    let to = [
-        (0.0, 0.0),
-        (nw as f32, 0.0),
-        (nw as f32, nh as f32),
-        (0.0, nh as f32),
-    ];
+    let to = [(0.0, 0.0), (nw as f32, 0.0), (nw as f32, nh as f32), (0.0, nh as f32)];
     let mut native = RgbImage::new(nw, nh);
     match Projection::from_control_points(from, to) {
-        Some(p) => warp_into(
-            page,
-            &p,
-            Interpolation::Bilinear,
-            Rgb([255, 255, 255]),
-            &mut native,
-        ),
+        Some(p) => warp_into(page, &p, Interpolation::Bilinear, Rgb([255, 255, 255]), &mut native),
         // Degenerate quad (zero area): nothing to read.
         None => native.fill(255),
     }
@@ -82,11 +62,7 @@ pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     for i in order {
         match out.last_mut() {
-            Some(b)
-                if b.len() < max_batch && padded_width(widths[i]) == padded_width(widths[b[0]]) =>
-            {
-                b.push(i)
-            }
+            Some(b) if b.len() < max_batch && padded_width(widths[i]) == padded_width(widths[b[0]]) => b.push(i),
             _ => out.push(vec![i]),
         }
     }
@@ -120,13 +96,8 @@ pub(crate) fn ctc_greedy(log_probs: ArrayView2<'_, f32>, vocab: &[String]) -> (S
     let mut tokens: Vec<(usize, f32)> = Vec::new();
     let mut prev = usize::MAX;
     for frame in log_probs.rows() {
-        let (best, lp) = frame
-            .iter()
-            .enumerate()
-            .fold(
-                (0, f32::NEG_INFINITY),
-                |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc },
-            );
+        let (best, lp) =
+            frame.iter().enumerate().fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc });
         if best != 0 && best == prev {
             if let Some(last) = tokens.last_mut() {
                 last.1 = last.1.max(lp);
@@ -162,9 +133,7 @@ pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f3
     let mut i = 0;
     while i < chars.len() {
         let mut j = i + 1;
-        while j < chars.len()
-            && unicode_normalization::char::canonical_combining_class(chars[j]) != 0
-        {
+        while j < chars.len() && unicode_normalization::char::canonical_combining_class(chars[j]) != 0 {
             j += 1;
         }
         let seg: String = chars[i..j].iter().collect::<String>().nfc().collect();
@@ -183,11 +152,7 @@ pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f3
 
 /// Mean of the character confidences; 1 for an empty line.
 pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
-    if confs.is_empty() {
-        1.0
-    } else {
-        confs.iter().sum::<f32>() / confs.len() as f32
-    }
+    if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
 }
 
 #[cfg(test)]
@@ -196,10 +161,7 @@ mod tests {
     use ndarray::Array2;
 
     fn vocab() -> Vec<String> {
-        ["<blank>", "a", "b", "ệ"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        ["<blank>", "a", "b", "ệ"].iter().map(|s| s.to_string()).collect()
     }
 
     /// Log-probs where frame t puts probability `p` on class `seq[t]`.
@@ -262,10 +224,7 @@ mod tests {
                 page.put_pixel(x, y, Rgb([0, 0, 0]));
             }
         }
-        let crop = crop_line(
-            &page,
-            &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]],
-        );
+        let crop = crop_line(&page, &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]]);
         assert_eq!(crop.dimensions(), (160, 32));
         assert!(crop.get_pixel(80, 16)[0] < 10);
     }
