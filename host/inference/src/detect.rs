@@ -249,13 +249,13 @@ impl Frame {
     fn new(angle: f32) -> Self {
         Self { cos: angle.cos(), sin: angle.sin() }
     }
-    fn to_frame(&self, [x, y]: [f32; 2]) -> [f32; 2] {
+    fn to_frame(self, [x, y]: [f32; 2]) -> [f32; 2] {
         [x * self.cos + y * self.sin, -x * self.sin + y * self.cos]
     }
-    fn to_page(&self, [u, v]: [f32; 2]) -> [f32; 2] {
+    fn to_page(self, [u, v]: [f32; 2]) -> [f32; 2] {
         [u * self.cos - v * self.sin, u * self.sin + v * self.cos]
     }
-    fn bounds(&self, q: &Quad, score: f32) -> FrameBox {
+    fn bounds(self, q: &Quad, score: f32) -> FrameBox {
         let p = q.map(|c| self.to_frame(c));
         FrameBox {
             u0: p.iter().map(|c| c[0]).fold(f32::INFINITY, f32::min),

@@ -7,6 +7,7 @@
 //! on the blocking pool.
 
 pub mod api;
+pub mod metrics;
 pub mod settings;
 
 use std::process::ExitCode;
@@ -221,6 +222,8 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
             args.auth.tenant_rate_burst,
         )),
     };
+    let metrics = metrics::install().context("installing the metrics recorder")?;
+    let app = api::router(state).merge(metrics::router(metrics, backends.clone()));
     let listener =
         tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {} (OCR_BIND)", args.bind))?;
     let local = listener.local_addr()?;
@@ -234,7 +237,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         "listening on http://{local} (API docs at /docs)"
     );
     let stop = shutdown.clone();
-    axum::serve(listener, api::router(state)).with_graceful_shutdown(async move { stop.cancelled().await }).await?;
+    axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await?;
     for t in tasks {
         let _ = t.await;
     }
@@ -249,6 +252,17 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let plugins = plugins(&args.plugins, &resolved)?;
     let shutdown = shutdown_signal();
     let mut tasks = spawn_workers(&backends, &ocr, &plugins, &args.worker, &shutdown);
+    if let Some(bind) = args.metrics_bind {
+        let handle = metrics::install().context("installing the metrics recorder")?;
+        let listener =
+            tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind} (OCR_METRICS_BIND)"))?;
+        info!(addr = %listener.local_addr()?, "worker metrics at /metrics");
+        let stop = shutdown.clone();
+        let app = metrics::router(handle, backends.clone()).route("/health", axum::routing::get(api::health));
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+        }));
+    }
     tasks.push(tokio::spawn(args.worker.sweeper().run(backends, shutdown.clone())));
     for t in tasks {
         let _ = t.await;

@@ -301,6 +301,9 @@ pub struct ServeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct WorkerArgs {
+    /// Address for the worker's Prometheus `/metrics` (unset: no endpoint).
+    #[arg(long, env = "OCR_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     #[command(flatten)]
     pub storage: StorageArgs,
     #[command(flatten)]

@@ -79,3 +79,14 @@ impl Db {
         Ok(self.transition(q, id, JobStatus::Failed, to, "operator").await?.then_some(kind))
     }
 }
+
+impl Db {
+    /// When the longest-waiting job in `status` last changed state (ms), if any waits.
+    pub async fn oldest_in(&self, status: JobStatus) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(updated_at) AS t FROM jobs WHERE status = $1")
+            .bind(status.as_str())
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("t")?)
+    }
+}

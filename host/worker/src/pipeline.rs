@@ -70,6 +70,9 @@ impl Ocr for NativeOcr {
         let mut out = Vec::with_capacity(pages.len());
         for (index, page) in pages.iter().enumerate() {
             let detection = engine.detect(page, &options.detect).map_err(inference_error)?;
+            metrics::histogram!("ocr_model_seconds", "stage" => "detect").record(detection.timing.model.as_secs_f64());
+            metrics::histogram!("ocr_preprocessing_seconds", "stage" => "detect")
+                .record(detection.timing.other.as_secs_f64());
             out.push(DetectPage {
                 page_index: index as u32,
                 width: page.width(),
@@ -88,7 +91,12 @@ impl Ocr for NativeOcr {
             let page = pages.get(detected.page_index as usize).ok_or_else(|| {
                 JobError::new(ErrorCode::InvalidBoxes, format!("page {} is not in the document", detected.page_index))
             })?;
-            let lines = engine.recognize(page, &detected.boxes, options.lang).map_err(inference_error)?.lines;
+            let recognition = engine.recognize(page, &detected.boxes, options.lang).map_err(inference_error)?;
+            metrics::histogram!("ocr_model_seconds", "stage" => "recognize")
+                .record(recognition.timing.model.as_secs_f64());
+            metrics::histogram!("ocr_preprocessing_seconds", "stage" => "recognize")
+                .record(recognition.timing.other.as_secs_f64());
+            let lines = recognition.lines;
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
             out.push(OcrPage {
                 page_index: detected.page_index,
@@ -227,7 +235,10 @@ impl Worker {
             s.heartbeat,
             heartbeat.clone(),
         ));
+        let started = std::time::Instant::now();
         let result = self.execute(kind, &job).await;
+        metrics::histogram!("ocr_task_seconds", "task" => kind.as_str(), "outcome" => if result.is_ok() { "ok" } else { "error" })
+            .record(started.elapsed().as_secs_f64());
         heartbeat.cancel();
         let _ = hb.await;
         self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -249,6 +260,7 @@ impl Worker {
                 if !db.complete_recognition(job_id, &s.id, &result, &notes).await? {
                     return Ok(Outcome::LostLease);
                 }
+                metrics::counter!("ocr_jobs_finished_total", "status" => "DONE", "code" => "").increment(1);
                 Ok(Outcome::Completed(JobStatus::Done))
             }
             Err(error) => {
@@ -260,6 +272,12 @@ impl Worker {
                 warn!(code = %error.code, message = %error.message, attempt = job.attempts, retry, "task failed");
                 if !db.fail_task(job_id, kind, &s.id, &error, retry_at).await? {
                     return Ok(Outcome::LostLease);
+                }
+                if retry {
+                    metrics::counter!("ocr_task_retries_total", "task" => kind.as_str()).increment(1);
+                } else {
+                    metrics::counter!("ocr_jobs_finished_total", "status" => "FAILED", "code" => error.code.as_str())
+                        .increment(1);
                 }
                 Ok(if retry { Outcome::Retrying } else { Outcome::Failed(error.code) })
             }

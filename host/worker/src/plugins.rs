@@ -152,7 +152,7 @@ impl Plugins {
             for page in result.pages.iter_mut() {
                 let (host, p, config, input) = (self.host.clone(), plugin.clone(), step.config.clone(), page.clone());
                 let call = tokio::task::spawn_blocking(move || host.filter_boxes(&p, &config, &input)).await;
-                match flatten(call) {
+                match flatten("filter_boxes", call) {
                     Ok(report) => {
                         record_logs(notes, &step.plugin, "filter_boxes", page.page_index, &report.logs);
                         page.boxes = report.output;
@@ -184,7 +184,7 @@ impl Plugins {
             for page in result.pages.iter_mut() {
                 let (host, p, config, input) = (self.host.clone(), plugin.clone(), step.config.clone(), page.clone());
                 let call = tokio::task::spawn_blocking(move || host.normalize_text(&p, &config, &input)).await;
-                match flatten(call) {
+                match flatten("normalize_text", call) {
                     Ok(report) => {
                         record_logs(notes, &step.plugin, "normalize_text", page.page_index, &report.logs);
                         page.lines = report.output;
@@ -221,8 +221,21 @@ impl Plugins {
     }
 }
 
-fn flatten<T>(r: Result<Result<T, PluginError>, tokio::task::JoinError>) -> Result<T, PluginError> {
-    r.map_err(|e| PluginError::Internal(format!("plugin call crashed: {e}")))?
+fn flatten<T>(
+    hook: &'static str,
+    r: Result<Result<ocr_plugin_host::CallReport<T>, PluginError>, tokio::task::JoinError>,
+) -> Result<ocr_plugin_host::CallReport<T>, PluginError> {
+    let r = r.map_err(|e| PluginError::Internal(format!("plugin call crashed: {e}"))).and_then(|r| r);
+    match &r {
+        Ok(report) => {
+            metrics::histogram!("ocr_plugin_seconds", "hook" => hook).record(report.elapsed.as_secs_f64());
+            metrics::counter!("ocr_plugin_fuel_total", "hook" => hook).increment(report.fuel_used);
+        }
+        Err(e) => {
+            metrics::counter!("ocr_plugin_failures_total", "hook" => hook, "code" => e.code().as_str()).increment(1)
+        }
+    }
+    r
 }
 
 fn plugin_error(plugin: &str, e: &PluginError) -> JobError {

@@ -40,6 +40,9 @@ impl Sweeper {
             backends.db.mark_enqueued(*job_id, kind.states().0).await?;
         }
         let report = SweepReport { requeued: due.len(), leases_recovered, leases_failed };
+        metrics::counter!("ocr_sweeper_requeued_total").increment(report.requeued as u64);
+        metrics::counter!("ocr_sweeper_leases_recovered_total").increment(report.leases_recovered as u64);
+        metrics::counter!("ocr_sweeper_leases_failed_total").increment(report.leases_failed as u64);
         if report != SweepReport::default() {
             info!(?report, "sweeper repaired work");
         }

@@ -103,6 +103,7 @@ impl FromRequestParts<AppState> for Tenant {
                 claimed.ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?
             }
         };
+        tracing::Span::current().record("tenant_id", tenant.as_str());
         state.auth.check_rate(&tenant)?;
         Ok(Tenant(tenant))
     }

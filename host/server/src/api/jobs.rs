@@ -393,6 +393,10 @@ pub async fn run_ocr(
         return Err(refused());
     }
     check_active_jobs(&state, &tenant).await?;
+    if let (JobStatus::DetectDone, Some(detected)) = (job.status, job.detect_done_at) {
+        // The human review step: from boxes ready to recognition asked for.
+        metrics::histogram!("ocr_review_wait_seconds").record((ocr_store::now_ms() - detected).max(0) as f64 / 1000.0);
+    }
     if !state.backends.db.queue_recognition(&tenant, job.id, job.status).await? {
         return Err(refused());
     }

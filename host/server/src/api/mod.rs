@@ -194,8 +194,21 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
         })
         .layer(axum::middleware::map_response(json_rejections))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// One span per request: a request id (the caller's `X-Request-Id` when sane, else a new one)
+/// and the tenant, recorded once authentication knows it.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    tracing::info_span!("request", %request_id, method = %req.method(), path = %req.uri().path(), tenant_id = tracing::field::Empty)
 }
 
 /// Liveness: the process answers.

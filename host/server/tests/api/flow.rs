@@ -97,6 +97,20 @@ async fn embedded_backends_run_the_review_flow_from_upload_to_text() {
     let ready: Value = api.http.get(api.url("/ready")).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["ready"], true, "{ready}");
     review_flow(&api, &d).await;
+
+    // The same process exposes what happened as Prometheus metrics.
+    let metrics = api.http.get(api.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for needle in [
+        r#"http_requests_total{method="PATCH",route="/v1/ocr/jobs/{id}/detect",status="412"}"#,
+        r#"ocr_model_seconds_count{stage="detect"}"#,
+        r#"ocr_task_seconds_count{task="ocr.run_ocr_job",outcome="ok"}"#,
+        r#"ocr_jobs_finished_total{status="DONE",code=""}"#,
+        "ocr_review_wait_seconds_count",
+        "ocr_queue_depth",
+        r#"ocr_queue_oldest_age_seconds{task="ocr.run_job"}"#,
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing from /metrics:\n{metrics}");
+    }
 }
 
 #[tokio::test]
@@ -104,10 +118,15 @@ async fn production_backends_run_the_review_flow_from_upload_to_text() {
     let _one_at_a_time = PRODUCTION.lock().await;
     let d = Deployment::production().await;
     let api = d.start_api("api", &[]).await;
-    let _worker = d.spawn("worker", &["worker"], &[]);
+    let metrics_port = crate::harness::free_port().to_string();
+    let metrics_bind = format!("127.0.0.1:{metrics_port}");
+    let _worker = d.spawn("worker", &["worker"], &[("OCR_METRICS_BIND", &metrics_bind)]);
     let ready: Value = api.http.get(api.url("/ready")).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["ready"], true, "{ready}");
     review_flow(&api, &d).await;
+    let worker_metrics =
+        api.http.get(format!("http://{metrics_bind}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(worker_metrics.contains(r#"ocr_model_seconds_count{stage="recognize"}"#), "{worker_metrics}");
 }
 
 #[tokio::test]
