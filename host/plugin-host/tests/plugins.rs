@@ -207,14 +207,15 @@ fn text_normalizer_masks_long_digit_runs_when_configured() {
 /// A host for the Python plugin, whose component embeds CPython: ~18 MB, over the default
 /// upload cap, and minutes to compile with a debug wasmtime on a busy machine. So its
 /// precompiled artefact is kept across test runs, in a folder of its own that holds only the
-/// current build's (the host discards an artefact made by different engine settings).
+/// current build's (the host discards an artefact made by different engine settings). Not named
+/// `plugin-cache-*`, which [`cache_dir`] clears.
 fn python() -> &'static (PluginHost, Arc<Plugin>) {
     static PYTHON: OnceLock<(PluginHost, Arc<Plugin>)> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let limits = Limits { max_component_bytes: 32 << 20, deadline: Duration::from_secs(10), ..Limits::default() };
         let bytes = wasm("test/py-upper.wasm");
         let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache-python-kept");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-plugin-cache");
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             if !entry.file_name().to_string_lossy().starts_with(&sha256) {
                 let _ = std::fs::remove_file(entry.path());
