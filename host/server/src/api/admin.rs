@@ -262,7 +262,8 @@ pub async fn queue(State(state): State<AppState>, _: Operator) -> ApiResult<axum
 /// Re-queues a failed job: recognition again when it has boxes, else detection.
 #[utoipa::path(post, path = "/v1/admin/jobs/{job_id}/requeue", tag = "admin", security(("operator" = [])),
     params(("job_id" = String, Path)),
-    responses((status = 202, body = super::types::JobAccepted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not FAILED")))]
+    responses((status = 202, body = super::types::JobAccepted), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "No such job"),
+        (status = 409, body = ErrorBody, description = "Not FAILED")))]
 pub async fn requeue(
     State(state): State<AppState>,
     _: Operator,
