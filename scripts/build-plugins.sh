@@ -43,6 +43,10 @@ done
 componentize_py_version=0.25.1
 venv="$root/plugins/.venv"
 if [ "$("$venv/bin/componentize-py" --version 2>/dev/null)" != "componentize-py $componentize_py_version" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+        echo "build-plugins: python3 with the venv module is needed to build plugins/py-upper" >&2
+        exit 1
+    fi
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$componentize_py_version"
 fi
