@@ -140,7 +140,7 @@ for t in "${targets[@]}"; do
   else
     say "$t: FAILED (log: $log); last lines:"
     # The reason and the top of the stack, without the corpus dump cargo fuzz appends.
-    grep -E -m1 -A25 'ERROR: libFuzzer|panicked at|==ERROR' "$log" | cut -c1-240 >&2 || tail -30 "$log" >&2
+    grep -E -m1 -B1 -A25 'ERROR: libFuzzer|panicked at|==ERROR' "$log" | cut -c1-240 >&2 || tail -30 "$log" >&2
     failed+=("$t")
   fi
 done
