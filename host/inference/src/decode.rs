@@ -135,6 +135,9 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         l.decoding_buffer_size = usize::try_from(limits.max_alloc()).unwrap_or(usize::MAX);
         l
     };
+    // The tiff crate reads the first directory before it accepts limits: refuse directories
+    // whose entries claim more data than the file holds before it gets to allocate for them.
+    tiff_directories_fit(bytes, limits.max_pages)?;
     // First pass: walk the directories only (no pixel data), counting pages and checking sizes.
     let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
     let mut pages = 0usize;
@@ -161,6 +164,58 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         out.push(tiff_to_rgb(w, h, color, data)?);
     }
     Ok(out)
+}
+
+/// Walks the TIFF (or BigTIFF) directories and checks that every entry's values fit in the
+/// file: a tiny file claiming a huge value count is refused before any decoder allocates.
+fn tiff_directories_fit(bytes: &[u8], max_pages: usize) -> Result<()> {
+    let bad = |m: &str| Error::InvalidImage(format!("TIFF: {m}"));
+    let little = match bytes.get(..2) {
+        Some(b"II") => true,
+        Some(b"MM") => false,
+        _ => return Err(bad("not a TIFF header")),
+    };
+    let read = |at: usize, n: usize| -> Result<u64> {
+        let b = bytes
+            .get(at..at.checked_add(n).ok_or_else(|| bad("offset overflow"))?)
+            .ok_or_else(|| bad("truncated file"))?;
+        Ok(b.iter()
+            .enumerate()
+            .fold(0u64, |acc, (i, &x)| if little { acc | u64::from(x) << (8 * i) } else { acc << 8 | u64::from(x) }))
+    };
+    let big = match read(2, 2)? {
+        42 => false,
+        43 => true,
+        _ => return Err(bad("not a TIFF header")),
+    };
+    let (count_len, entry_len, value_len) = if big { (8, 20, 8) } else { (2, 12, 4) };
+    let mut offset = if big { read(8, 8)? } else { read(4, 4)? };
+    let mut seen = std::collections::HashSet::new();
+    while offset != 0 {
+        // A loop or more directories than pages allowed: stop (the page limit reports it later).
+        if !seen.insert(offset) || seen.len() > max_pages + 1 {
+            break;
+        }
+        let at = usize::try_from(offset).map_err(|_| bad("offset overflow"))?;
+        let entries = read(at, count_len)?;
+        let first = at + count_len;
+        for i in 0..entries {
+            let e = first + usize::try_from(i).map_err(|_| bad("too many entries"))? * entry_len;
+            let kind = read(e + 2, 2)?;
+            let count = read(e + 4, value_len)?;
+            let size = match kind {
+                1 | 2 | 6 | 7 => 1,
+                3 | 8 => 2,
+                4 | 9 | 11 | 13 => 4,
+                _ => 8,
+            };
+            if count.saturating_mul(size) > bytes.len() as u64 {
+                return Err(bad("a directory entry claims more data than the file holds"));
+            }
+        }
+        offset = read(first + usize::try_from(entries).map_err(|_| bad("too many entries"))? * entry_len, value_len)?;
+    }
+    Ok(())
 }
 
 fn tiff_to_rgb(w: u32, h: u32, color: tiff::ColorType, data: tiff::decoder::DecodingResult) -> Result<RgbImage> {
@@ -263,6 +318,15 @@ fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiff_claiming_more_data_than_it_holds_is_refused_before_decoding() {
+        // Found by the decode_upload fuzz target: 218 bytes whose first directory claims a huge
+        // value count, which made the tiff crate reserve up to 256 MiB before our limits applied.
+        let bytes = include_bytes!("../../../fuzz/regressions/decode_upload/tiff-first-ifd-alloc-before-limits.tiff");
+        let err = decode_pages(bytes, &DecodeLimits::default()).unwrap_err();
+        assert!(matches!(err, Error::InvalidImage(ref m) if m.contains("claims more data")), "{err}");
+    }
 
     #[test]
     fn sniff_knows_each_accepted_type_and_nothing_else() {
