@@ -394,3 +394,13 @@ fn missing_models_are_reported_by_name_with_the_fix() {
     let msg = err.to_string();
     assert!(msg.contains("craftnet.onnx") && msg.contains("scripts/fetch-models.sh"), "{msg}");
 }
+
+#[test]
+fn pdf_limits_apply_before_any_page_is_rendered() {
+    let pdf = tiny_pdf("limits");
+    let few_pages = DecodeLimits { max_pages: 0, ..Default::default() };
+    assert_eq!(decode_pages(&pdf, &few_pages).unwrap_err().code(), ErrorCode::TooManyPages);
+    // 612x792 pt at 150 dpi is 1275x1650 px: over a 1 Mpx cap, refused before rendering.
+    let small = DecodeLimits { max_pixels: 1_000_000, ..Default::default() };
+    assert_eq!(decode_pages(&pdf, &small).unwrap_err().code(), ErrorCode::ImageTooLarge);
+}

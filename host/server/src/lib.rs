@@ -212,7 +212,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         limits: api::ApiLimits {
             max_upload_bytes: args.limits.max_upload_bytes,
             max_boxes_per_page: args.limits.max_boxes_per_page,
-            max_json_bytes: 8 * 1024 * 1024,
+            max_json_bytes: args.limits.max_json_bytes,
             max_active_jobs_per_tenant: args.auth.max_active_jobs_per_tenant,
         },
         auth: Arc::new(api::auth::Auth::new(

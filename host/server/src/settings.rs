@@ -157,6 +157,9 @@ pub struct LimitArgs {
     /// Largest accepted upload, in bytes (counted while streaming: 413 past it).
     #[arg(long, env = "OCR_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// Largest JSON request body (job options, box edits, pipelines), in bytes.
+    #[arg(long, env = "OCR_MAX_JSON_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_json_bytes: usize,
     /// Boxes allowed per page in a detect edit.
     #[arg(long, env = "OCR_MAX_BOXES_PER_PAGE", default_value_t = 2000)]
     pub max_boxes_per_page: usize,

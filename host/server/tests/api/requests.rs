@@ -64,9 +64,9 @@ async fn bad_requests_get_clear_json_errors_and_lose_nothing() {
 }
 
 #[tokio::test]
-async fn boxes_outside_the_page_are_refused_with_the_reason() {
+async fn box_edits_outside_the_page_over_the_box_limit_or_too_big_are_refused_with_the_reason() {
     let d = Deployment::embedded();
-    let api = d.start_api("serve", &[]).await;
+    let api = d.start_api("serve", &[("OCR_MAX_BOXES_PER_PAGE", "2"), ("OCR_MAX_JSON_BYTES", "4096")]).await;
     let t = tenant();
     let job = api.create_job(&t, crate::harness::quick_options(false)).await;
     assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
@@ -81,6 +81,15 @@ async fn boxes_outside_the_page_are_refused_with_the_reason() {
     let unknown_page = json!({"pages": [{"page_index": 7, "width": 894, "height": 320, "boxes": []}]});
     let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).json(&unknown_page).send().await.unwrap();
     assert_eq!(code(r).await, (422, "invalid_boxes".into()));
+    let square = json!({"points": [[1, 1], [20, 1], [20, 20], [1, 20]]});
+    let many = json!({"pages": [{"page_index": 0, "width": 894, "height": 320, "boxes": [square, square, square]}]});
+    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).json(&many).send().await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_boxes");
+    assert!(body["message"].as_str().unwrap().contains("at most 2"), "{body}");
+    let huge = json!({"pages": [], "job_id": "x".repeat(5000)});
+    let r = api.req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t).json(&huge).send().await.unwrap();
+    assert_eq!(code(r).await, (413, "payload_too_large".into()));
     let r = api
         .req(Method::PATCH, &format!("/v1/ocr/jobs/{job}/detect"), &t)
         .header("If-Match", "\"99\"")
