@@ -183,9 +183,9 @@ fn spawn_workers(
 }
 
 async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
-    init_logging(args.log.log_format);
-    args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
-    let resolved = resolve(&args.storage)?;
+    init_logging(args.process.log.log_format);
+    args.process.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    let resolved = resolve(&args.process.storage)?;
     let auth_mode = args
         .auth
         .resolve(args.bind, resolved.is_embedded())
@@ -193,26 +193,27 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     if auth_mode == api::auth::AuthMode::Header && !args.bind.ip().is_loopback() {
         tracing::warn!(bind = %args.bind, "OCR_ALLOW_HEADER_AUTH: X-Tenant-Id is trusted on a non-loopback address; anyone who reaches it can act as any tenant");
     }
-    let (backends, resolved) = connect(&args.storage, with_worker, with_worker).await?;
-    let plugins = plugins(&args.plugins, &resolved)?;
+    let (backends, resolved) = connect(&args.process.storage, with_worker, with_worker).await?;
+    let plugins = plugins(&args.process.plugins, &resolved)?;
     let shutdown = shutdown_signal();
     let mut tasks = Vec::new();
     let ocr: Option<Arc<dyn Ocr>> = if with_worker {
-        let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
-        tasks.extend(spawn_workers(&backends, &ocr, &plugins, &args.worker, &shutdown));
+        let ocr: Arc<dyn Ocr> =
+            Arc::new(NativeOcr::new(args.process.models.inference_config(), args.process.limits.decode_limits()));
+        tasks.extend(spawn_workers(&backends, &ocr, &plugins, &args.process.worker, &shutdown));
         Some(ocr)
     } else {
         None
     };
-    tasks.push(tokio::spawn(args.worker.sweeper().run(backends.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(args.process.worker.sweeper().run(backends.clone(), shutdown.clone())));
     let state = api::AppState {
         backends: backends.clone(),
         ocr,
         plugins,
         limits: api::ApiLimits {
-            max_upload_bytes: args.limits.max_upload_bytes,
-            max_boxes_per_page: args.limits.max_boxes_per_page,
-            max_json_bytes: args.limits.max_json_bytes,
+            max_upload_bytes: args.process.limits.max_upload_bytes,
+            max_boxes_per_page: args.process.limits.max_boxes_per_page,
+            max_json_bytes: args.process.limits.max_json_bytes,
             max_active_jobs_per_tenant: args.auth.max_active_jobs_per_tenant,
         },
         auth: Arc::new(api::auth::Auth::new(
@@ -245,13 +246,14 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
 }
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
-    init_logging(args.log.log_format);
-    args.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
-    let (backends, resolved) = connect(&args.storage, false, false).await?;
-    let ocr: Arc<dyn Ocr> = Arc::new(NativeOcr::new(args.models.inference_config(), args.limits.decode_limits()));
-    let plugins = plugins(&args.plugins, &resolved)?;
+    init_logging(args.process.log.log_format);
+    args.process.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
+    let (backends, resolved) = connect(&args.process.storage, false, false).await?;
+    let ocr: Arc<dyn Ocr> =
+        Arc::new(NativeOcr::new(args.process.models.inference_config(), args.process.limits.decode_limits()));
+    let plugins = plugins(&args.process.plugins, &resolved)?;
     let shutdown = shutdown_signal();
-    let mut tasks = spawn_workers(&backends, &ocr, &plugins, &args.worker, &shutdown);
+    let mut tasks = spawn_workers(&backends, &ocr, &plugins, &args.process.worker, &shutdown);
     if let Some(bind) = args.metrics_bind {
         let handle = metrics::install().context("installing the metrics recorder")?;
         let listener =
@@ -263,7 +265,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         }));
     }
-    tasks.push(tokio::spawn(args.worker.sweeper().run(backends, shutdown.clone())));
+    tasks.push(tokio::spawn(args.process.worker.sweeper().run(backends, shutdown.clone())));
     for t in tasks {
         let _ = t.await;
     }

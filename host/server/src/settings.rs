@@ -289,6 +289,13 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub auth: AuthArgs,
     #[command(flatten)]
+    pub process: ProcessArgs,
+}
+
+/// What every long-running process (`serve`, `api`, `worker`) is configured with.
+#[derive(Debug, Clone, Args)]
+pub struct ProcessArgs {
+    #[command(flatten)]
     pub storage: StorageArgs,
     #[command(flatten)]
     pub models: ModelArgs,
@@ -308,17 +315,7 @@ pub struct WorkerArgs {
     #[arg(long, env = "OCR_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
     #[command(flatten)]
-    pub storage: StorageArgs,
-    #[command(flatten)]
-    pub models: ModelArgs,
-    #[command(flatten)]
-    pub limits: LimitArgs,
-    #[command(flatten)]
-    pub worker: WorkerTuning,
-    #[command(flatten)]
-    pub plugins: PluginArgs,
-    #[command(flatten)]
-    pub log: LogArgs,
+    pub process: ProcessArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -286,16 +286,12 @@ impl Worker {
 
     /// Reads the original, runs the model off the runtime, writes the result object.
     async fn execute(&self, kind: TaskKind, job: &JobRow) -> Result<Stored, JobError> {
-        let unavailable = |what: &str, e: ocr_store::Error| {
-            warn!(error = %e, "{what}");
-            JobError::new(ErrorCode::ServiceUnavailable, format!("{what}; will retry"))
-        };
         let key = job
             .file_key
             .clone()
             .ok_or_else(|| JobError::new(ErrorCode::MissingFile, "the job has no uploaded file"))?;
         let document: Bytes =
-            self.backends.objects.get(&key).await.map_err(|e| unavailable("could not read the original", e))?;
+            self.backends.objects.get(&key).await.map_err(|e| backend_unavailable("could not read the original", e))?;
         let ocr = self.ocr.clone();
         let options = job.options.clone();
         let span = tracing::Span::current();
@@ -306,23 +302,12 @@ impl Worker {
                     .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("detection crashed: {e}")))??;
                 let mut notes = JobNotes::default();
                 if let Some(plugins) = &self.plugins {
-                    let pipeline = self
-                        .backends
-                        .db
-                        .pipeline(&job.tenant_id)
-                        .await
-                        .map_err(|e| unavailable("could not read the pipeline", e))?;
+                    let pipeline = self.pipeline(&job.tenant_id).await?;
                     plugins
                         .filter_boxes(&self.backends, &job.tenant_id, &pipeline.filter_boxes, &mut result, &mut notes)
                         .await?;
                 }
-                let json =
-                    serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
-                self.backends
-                    .objects
-                    .put(&keys::detect(&job.tenant_id, job.id), json.into())
-                    .await
-                    .map_err(|e| unavailable("could not store the detect result", e))?;
+                self.store_json(&keys::detect(&job.tenant_id, job.id), &result, "the detect result").await?;
                 Ok(Stored::Detect(result, notes))
             }
             TaskKind::Recognize => {
@@ -338,12 +323,7 @@ impl Worker {
                         })??;
                 let mut notes = job.notes.clone();
                 if let Some(plugins) = &self.plugins {
-                    let pipeline = self
-                        .backends
-                        .db
-                        .pipeline(&job.tenant_id)
-                        .await
-                        .map_err(|e| unavailable("could not read the pipeline", e))?;
+                    let pipeline = self.pipeline(&job.tenant_id).await?;
                     plugins
                         .normalize_text(
                             &self.backends,
@@ -354,17 +334,34 @@ impl Worker {
                         )
                         .await?;
                 }
-                let json =
-                    serde_json::to_vec(&result).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
-                self.backends
-                    .objects
-                    .put(&keys::result(&job.tenant_id, job.id), json.into())
-                    .await
-                    .map_err(|e| unavailable("could not store the result", e))?;
+                self.store_json(&keys::result(&job.tenant_id, job.id), &result, "the result").await?;
                 Ok(Stored::Recognize(result, notes))
             }
         }
     }
+}
+
+impl Worker {
+    /// The tenant's plugin pipeline (read per task, so a change applies to the next job).
+    async fn pipeline(&self, tenant: &ocr_core::TenantId) -> Result<ocr_core::Pipeline, JobError> {
+        self.backends.db.pipeline(tenant).await.map_err(|e| backend_unavailable("could not read the pipeline", e))
+    }
+
+    /// Writes a result document to object storage, beside the database copy.
+    async fn store_json<T: serde::Serialize>(&self, key: &str, value: &T, what: &str) -> Result<(), JobError> {
+        let json = serde_json::to_vec(value).map_err(|e| JobError::new(ErrorCode::Internal, e.to_string()))?;
+        self.backends
+            .objects
+            .put(key, json.into())
+            .await
+            .map_err(|e| backend_unavailable(&format!("could not store {what}"), e))
+    }
+}
+
+/// A backend failure during a task: logged, and retried as `service_unavailable`.
+fn backend_unavailable(what: &str, e: ocr_store::Error) -> JobError {
+    warn!(error = %e, "{what}");
+    JobError::new(ErrorCode::ServiceUnavailable, format!("{what}; will retry"))
 }
 
 enum Stored {
