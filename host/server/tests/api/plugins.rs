@@ -116,3 +116,41 @@ async fn a_failing_plugin_fails_the_job_with_its_code_or_is_skipped_with_a_warni
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("plugin_failed")), "{done}");
     assert!(!done["detect_result"]["pages"][0]["boxes"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_same_page_gives_each_tenant_what_its_pipeline_asks_for() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let (a, b) = (tenant(), tenant());
+    // Tenant A: keep only the top half of the page, normalize, redact. Tenant B: no plugins.
+    let pipeline = json!({
+        "filter_boxes": [{"plugin": "builtin.min-box-filter", "config": {"min_score": "0", "region": "0,0,800,443"}}],
+        "normalize_text": [
+            {"plugin": "builtin.text-normalizer", "config": {"tone_style": "new", "fix_confusions": "true"}},
+            {"plugin": "builtin.pii-redactor"}
+        ]
+    });
+    assert_eq!(api.req(Method::PUT, "/v1/pipeline", &a).json(&pipeline).send().await.unwrap().status(), 200);
+    let mut results = Vec::new();
+    for t in [&a, &b] {
+        let job = api.create_job(t, quick_options(true)).await;
+        assert_eq!(api.upload(t, &job, "en_invoice.png").await.unwrap().status(), 202);
+        results.push(api.wait_for(t, &job, "DONE").await);
+    }
+    let lines = |j: &Value| j["ocr_result"]["pages"][0]["lines"].as_array().unwrap().clone();
+    let (lines_a, lines_b) = (lines(&results[0]), lines(&results[1]));
+    assert!(lines_a.len() < lines_b.len(), "A {} lines, B {} lines", lines_a.len(), lines_b.len());
+    for l in &lines_a {
+        let ys: Vec<f64> = l["points"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect();
+        assert!(ys.iter().sum::<f64>() / 4.0 <= 443.0, "A keeps only the top half: {l}");
+    }
+    let text_b = results[1]["ocr_result"]["text"].as_str().unwrap();
+    assert!(text_b.contains("Total"), "B reads the whole page: {text_b}");
+    assert!(!results[0]["ocr_result"]["text"].as_str().unwrap().contains("Total"));
+    let logged: Vec<&str> =
+        results[0]["plugin_logs"].as_array().unwrap().iter().map(|l| l["plugin"].as_str().unwrap()).collect();
+    for plugin in ["builtin.min-box-filter", "builtin.pii-redactor"] {
+        assert!(logged.contains(&plugin), "{plugin} did not run for A: {logged:?}");
+    }
+    assert!(results[1]["plugin_logs"].as_array().unwrap().is_empty());
+}
