@@ -42,6 +42,8 @@ pub struct JobRow {
     pub attempts: i64,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<i64>,
+    /// When the message for the waiting task was last sent.
+    pub enqueued_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub uploaded_at: Option<i64>,
@@ -77,7 +79,7 @@ pub enum EditOutcome {
 
 const SUMMARY_COLUMNS: &str = "id, tenant_id, status, options, file_key, file_name, content_type, file_size, \
      page_count, detect_revision, error_code, error_message, attempts, lease_owner, lease_expires_at, \
-     created_at, updated_at, uploaded_at, detect_done_at, done_at";
+     created_at, updated_at, uploaded_at, detect_done_at, done_at, enqueued_at";
 
 fn full_columns() -> String {
     format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs")
@@ -601,6 +603,7 @@ fn parse_row(r: &AnyRow) -> Result<JobRow> {
         attempts: r.try_get("attempts")?,
         lease_owner: r.try_get("lease_owner")?,
         lease_expires_at: r.try_get("lease_expires_at")?,
+        enqueued_at: r.try_get("enqueued_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         uploaded_at: r.try_get("uploaded_at")?,

@@ -224,6 +224,11 @@ impl Worker {
         };
         tracing::Span::current().record("tenant_id", job.tenant_id.as_str());
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Task { kind, job_id });
+        if let Some(sent) = job.enqueued_at {
+            // Time from the (last) send of the task to a worker taking it.
+            metrics::histogram!("ocr_queue_wait_seconds", "task" => kind.as_str())
+                .record((now_ms() - sent).max(0) as f64 / 1000.0);
+        }
 
         let heartbeat = CancellationToken::new();
         let hb = tokio::spawn(heartbeat_loop(

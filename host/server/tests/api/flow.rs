@@ -106,6 +106,7 @@ async fn embedded_backends_run_the_review_flow_from_upload_to_text() {
         r#"ocr_task_seconds_count{task="ocr.run_ocr_job",outcome="ok"}"#,
         r#"ocr_jobs_finished_total{status="DONE",code=""}"#,
         "ocr_review_wait_seconds_count",
+        r#"ocr_queue_wait_seconds_count{task="ocr.run_job"}"#,
         "ocr_queue_depth",
         r#"ocr_queue_oldest_age_seconds{task="ocr.run_job"}"#,
     ] {
