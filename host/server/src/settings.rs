@@ -143,6 +143,39 @@ pub struct ModelArgs {
     /// Execution device.
     #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Detector model file in the models folder (`craftnet.int8.onnx` after `fetch-models.sh --int8`).
+    #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.onnx")]
+    pub detector_model: String,
+    /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json`, comma-separated (files in the models folder).
+    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.onnx:vocab.json,en=asternet.onnx:vocab.json", value_parser = parse_recognizers)]
+    pub recognizers: RecognizerList,
+}
+
+/// Parsed `OCR_RECOGNIZERS`.
+#[derive(Debug, Clone)]
+pub struct RecognizerList(pub Vec<ocr_inference::RecognizerSpec>);
+
+fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
+    let specs = s
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let bad = || format!("OCR_RECOGNIZERS entries look like vi=asternet.onnx:vocab.json, got {entry:?}");
+            let (lang, files) = entry.split_once('=').ok_or_else(bad)?;
+            let (model, vocab) = files.split_once(':').ok_or_else(bad)?;
+            let lang = parse_lang(lang.trim())?;
+            let plain = |f: &str| !f.is_empty() && !f.contains('/') && !f.contains("..");
+            if !plain(model) || !plain(vocab) {
+                return Err(bad());
+            }
+            Ok(ocr_inference::RecognizerSpec { lang, model: model.to_owned(), vocab: vocab.to_owned() })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if specs.is_empty() {
+        return Err("OCR_RECOGNIZERS names no recognizer".into());
+    }
+    Ok(RecognizerList(specs))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -442,6 +475,8 @@ impl ModelArgs {
             cfg.models_dir = dir.clone();
         }
         cfg.intra_threads = self.threads;
+        cfg.detector_model = self.detector_model.clone();
+        cfg.recognizers = self.recognizers.0.clone();
         cfg.device = match self.device {
             DeviceArg::Cpu => ocr_inference::Device::Cpu,
             DeviceArg::Cuda => ocr_inference::Device::Cuda,
@@ -498,6 +533,16 @@ impl WorkerTuning {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognizers_are_chosen_per_language_by_configuration() {
+        let list = parse_recognizers("vi=asternet.onnx:vocab.json, en=english.onnx:en.json").unwrap();
+        assert_eq!(list.0[1].model, "english.onnx");
+        assert_eq!(list.0[1].lang, ocr_core::Lang::En);
+        assert!(parse_recognizers("vi=../x.onnx:v.json").is_err());
+        assert!(parse_recognizers("fr=a.onnx:b.json").unwrap_err().contains("fr"));
+        assert!(parse_recognizers("vi").unwrap_err().contains("OCR_RECOGNIZERS"));
+    }
 
     #[test]
     fn sqlalchemy_urls_become_plain_postgres_urls() {
