@@ -81,3 +81,20 @@ fn help_lists_every_subcommand_and_the_original_variable_names() {
         assert!(serve.contains(var), "{var} missing from serve --help");
     }
 }
+
+#[test]
+fn every_environment_variable_in_help_is_documented_in_readme_and_env_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("infra/.env.example")).unwrap();
+    let mut seen = 0;
+    for cmd in ["serve", "worker"] {
+        let (_, help, _) = run(&[cmd, "--help"]);
+        for var in help.split("[env: ").skip(1).filter_map(|s| s.split(['=', ']']).next()) {
+            assert!(readme.contains(var), "{var} (from `{cmd} --help`) is not in README.md");
+            assert!(example.contains(var), "{var} (from `{cmd} --help`) is not in infra/.env.example");
+            seen += 1;
+        }
+    }
+    assert!(seen > 30, "found only {seen} variables in --help");
+}
