@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh
+scripts/tools.sh
 scripts/check-infra.sh
 scripts/fetch-models.sh
 if [ -x scripts/build-plugins.sh ]; then scripts/build-plugins.sh; fi
