@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: brings up the services (PostgreSQL, Redis, S3-compatible server),
-# fetches the models, builds the plugins, then runs every test of the workspace.
+# fetches the models, builds the plugins and the review UI, then runs every test of the workspace
+# and the review UI's browser test.
 # Nothing is skipped: a missing service or model fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +11,8 @@ scripts/tools.sh
 scripts/check-infra.sh
 scripts/fetch-models.sh
 if [ -x scripts/build-plugins.sh ]; then scripts/build-plugins.sh; fi
+# The review UI first: the server binary embeds ui/dist when it compiles.
+scripts/build-ui.sh
 cargo test --workspace --locked "$@"
+# The review UI end to end in a real browser (Chromium) against the real server.
+scripts/ui-test.sh

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod metrics;
 pub mod settings;
+pub mod ui;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -236,6 +237,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
             args.auth.tenant_rate_burst,
         )),
     };
+    ui::warn_if_missing();
     let metrics = metrics::install().context("installing the metrics recorder")?;
     let app = api::router(state).merge(metrics::router(metrics, backends.clone()));
     let listener =

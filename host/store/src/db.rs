@@ -406,6 +406,30 @@ impl Db {
         })
     }
 
+    // --- Reviewers' text corrections (PATCH …/result) ---------------------------------------
+
+    /// Replaces the recognition result of a `DONE` job that has not changed since it was read
+    /// (`updated_at` still `read_at`): a compare-and-swap, so concurrent corrections never
+    /// overwrite each other unseen. False when the job changed or left `DONE` in between.
+    pub async fn replace_result(&self, tenant: &TenantId, id: JobId, read_at: i64, result: &OcrResult) -> Result<bool> {
+        let json = to_json(result)?;
+        // Strictly later than the read, so a second swap from the same read can never match.
+        let now = now_ms().max(read_at + 1);
+        let res = sqlx::query(
+            "UPDATE jobs SET ocr_result = $1, updated_at = $2 \
+             WHERE id = $3 AND tenant_id = $4 AND status = $5 AND updated_at = $6",
+        )
+        .bind(json)
+        .bind(now)
+        .bind(id.to_string())
+        .bind(tenant.as_str())
+        .bind(JobStatus::Done.as_str())
+        .bind(read_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
     /// `DETECT_DONE`/`DONE` → `OCR_QUEUED`. False when the state does not allow it.
     pub async fn queue_recognition(&self, tenant: &TenantId, id: JobId, from: JobStatus) -> Result<bool> {
         let now = now_ms();

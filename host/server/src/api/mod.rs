@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod plugins;
+pub mod review;
 pub mod types;
 
 use std::sync::Arc;
@@ -56,7 +57,7 @@ pub struct AppState {
     paths(
         health, ready,
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
-        jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result,
+        jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result, review::patch_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
         plugins::get_pipeline, plugins::put_pipeline,
         admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key, admin::queue, admin::requeue,
@@ -171,7 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ocr/jobs/{id}/file", get(jobs::get_file))
         .route("/v1/ocr/jobs/{id}/detect", get(jobs::get_detect).patch(jobs::patch_detect))
         .route("/v1/ocr/jobs/{id}/run-ocr", axum::routing::post(jobs::run_ocr))
-        .route("/v1/ocr/jobs/{id}/result", get(jobs::get_result))
+        .route("/v1/ocr/jobs/{id}/result", get(jobs::get_result).patch(review::patch_result))
         .route("/v1/plugins", get(plugins::list_plugins).post(plugins::upload_plugin))
         .route("/v1/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
         .route("/v1/plugins/{id}/test", axum::routing::post(plugins::test_plugin))
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .merge(v1)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
+        .merge(crate::ui::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")

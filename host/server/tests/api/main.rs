@@ -12,3 +12,4 @@ mod isolation;
 mod plugins;
 mod recovery;
 mod requests;
+mod review;

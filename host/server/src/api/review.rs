@@ -1,0 +1,95 @@
+//! Human review of recognized text: a reviewer corrects a line, the correction is kept on the
+//! stored result with the machine's reading beside it (`machine_text`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use ocr_core::{ErrorCode, LineEdit, OcrResult};
+use ocr_store::objects::keys;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::jobs::{load, parse_json, stored_result};
+use super::{AppState, Tenant};
+
+/// Longest corrected line, in characters.
+const MAX_LINE_CHARS: usize = 2000;
+
+/// Attempts at the compare-and-swap before giving up under heavy concurrent editing.
+const SAVE_ATTEMPTS: usize = 3;
+
+/// Corrections of recognized lines, applied all or none.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultEdit {
+    pub edits: Vec<LineEdit>,
+}
+
+/// The result's ETag: a digest of its JSON, so any change to the text changes it.
+fn result_etag(result: &OcrResult) -> ApiResult<String> {
+    let json = serde_json::to_vec(result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
+    let digest = Sha256::digest(&json);
+    Ok(format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Corrects the text of recognized lines. Each edit names a line by page and index; the
+/// machine's reading is kept in the line's `machine_text` (sending it back undoes the edit).
+/// `If-Match` (optional) takes the ETag of a previous answer of this route: 412 when the
+/// result changed since.
+#[utoipa::path(patch, path = "/v1/ocr/jobs/{id}/result", tag = "jobs",
+    params(("X-Tenant-Id" = String, Header), ("id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "ETag of the result edited (from a previous PATCH)")),
+    request_body = ResultEdit,
+    responses((status = 200, body = OcrResult, description = "The corrected result; `ETag` header"),
+        (status = 400, body = ErrorBody, description = "An edit names no line, or its text is invalid"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "No result yet (not DONE)"),
+        (status = 412, body = ErrorBody, description = "The result changed since the ETag sent")))]
+pub async fn patch_result(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    // The job first: another tenant's or a missing job answers 404 whatever the body.
+    let mut job = load(&state, &tenant, &id).await?;
+    let edit: ResultEdit = parse_json(&body, state.limits.max_json_bytes)?;
+    let if_match = match headers.get(header::IF_MATCH) {
+        None => None,
+        Some(v) => Some(v.to_str().map(|s| s.trim().trim_start_matches("W/").to_owned()).map_err(|_| {
+            ApiError::new(ErrorCode::PreconditionFailed, "If-Match must be the ETag of a previous answer")
+        })?),
+    };
+    for _ in 0..SAVE_ATTEMPTS {
+        let (job_id, read_at) = (job.id, job.updated_at);
+        let mut result = stored_result(&state, job).await?;
+        if let Some(expected) = &if_match
+            && *expected != result_etag(&result)?
+        {
+            return Err(ApiError::new(
+                ErrorCode::PreconditionFailed,
+                "the text changed since you loaded it; reload and correct it again",
+            ));
+        }
+        result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+        if state.backends.db.replace_result(&tenant, job_id, read_at, &result).await? {
+            let json = serde_json::to_vec(&result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
+            if let Err(e) = state.backends.objects.put(&keys::result(&tenant, job_id), json.into()).await {
+                // The database holds the correction; the object copy is a convenience.
+                tracing::warn!(error = %e, "could not mirror the corrected result to object storage");
+            }
+            let etag = result_etag(&result)?;
+            let mut res = axum::Json(result).into_response();
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                res.headers_mut().insert(header::ETAG, v);
+            }
+            return Ok(res);
+        }
+        // Someone changed the job in between: read it again and re-apply the edits.
+        job = load(&state, &tenant, &id).await?;
+    }
+    Err(ApiError::new(ErrorCode::InvalidState, "the result kept changing while saving; try again"))
+}
