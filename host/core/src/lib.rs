@@ -15,4 +15,4 @@ pub use error::{ErrorCode, JobError};
 pub use geometry::{Point, Quad};
 pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, TenantId};
 pub use plugin::{FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginLogLine};
-pub use result::{DetectPage, DetectResult, OcrLine, OcrPage, OcrResult, TextBox};
+pub use result::{DetectPage, DetectResult, LineEdit, OcrLine, OcrPage, OcrResult, TextBox};

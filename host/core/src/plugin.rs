@@ -93,6 +93,42 @@ pub struct JobNotes {
     pub warnings: Vec<String>,
     /// At most [`JobNotes::MAX_LOG_LINES`] lines; later ones are dropped with a warning.
     pub plugin_logs: Vec<PluginLogLine>,
+    /// Where the job's time went, measured by the workers.
+    #[serde(default)]
+    pub timings: JobTimings,
+}
+
+/// Milliseconds a job spent in each stage, summed over its detect and recognize tasks. Only the
+/// attempt that completed a task counts (a killed or failed attempt's time shows up as queue
+/// wait of the next one). Zero for stages not run yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct JobTimings {
+    /// From the job becoming ready for a task (upload, end of detection, a re-queue) to a
+    /// worker claiming it: queue depth, retry backoff and recovery after a crash.
+    pub queue_wait_ms: u64,
+    /// Decoding the document, detection pre/post-processing and the detector model.
+    pub detection_ms: u64,
+    /// Cropping the lines, the recognizer model and CTC decoding.
+    pub recognition_ms: u64,
+    /// Reading the tenant's pipeline and running its plugins.
+    pub plugins_ms: u64,
+    /// Object storage: reading the original, writing the result documents.
+    pub storage_ms: u64,
+}
+
+impl JobTimings {
+    /// Adds `elapsed` to a stage (saturating; rounded down to whole milliseconds).
+    pub fn add(stage: &mut u64, elapsed: std::time::Duration) {
+        *stage = stage.saturating_add(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+    }
+
+    /// The sum of all stages.
+    pub fn total_ms(&self) -> u64 {
+        [self.queue_wait_ms, self.detection_ms, self.recognition_ms, self.plugins_ms, self.storage_ms]
+            .iter()
+            .fold(0u64, |a, b| a.saturating_add(*b))
+    }
 }
 
 impl JobNotes {
@@ -140,5 +176,18 @@ mod tests {
         }
         assert_eq!(notes.plugin_logs.len(), JobNotes::MAX_LOG_LINES);
         assert_eq!(notes.warnings.len(), 1);
+    }
+
+    #[test]
+    fn timings_add_up_per_stage_and_read_old_rows_without_them() {
+        let mut t = JobTimings::default();
+        JobTimings::add(&mut t.detection_ms, std::time::Duration::from_micros(1_500));
+        JobTimings::add(&mut t.detection_ms, std::time::Duration::from_millis(2));
+        JobTimings::add(&mut t.storage_ms, std::time::Duration::from_millis(7));
+        assert_eq!((t.detection_ms, t.storage_ms, t.total_ms()), (3, 7, 10));
+        let old: JobNotes = serde_json::from_str(r#"{"warnings":[],"plugin_logs":[]}"#).unwrap();
+        assert_eq!(old.timings, JobTimings::default());
+        let partial: JobTimings = serde_json::from_str(r#"{"queue_wait_ms":5}"#).unwrap();
+        assert_eq!(partial.total_ms(), 5);
     }
 }

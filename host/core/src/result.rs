@@ -106,6 +106,33 @@ pub struct OcrLine {
     pub points: Quad,
     /// Confidence of each character of `text`, in order.
     pub char_confidences: Vec<f32>,
+    /// What the recognizer (and plugins) read, when a reviewer has since corrected `text`;
+    /// absent on lines no person changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_text: Option<String>,
+}
+
+impl OcrLine {
+    /// A line as the recognizer read it (no human edit).
+    pub fn recognized(text: String, confidence: f32, points: Quad, char_confidences: Vec<f32>) -> Self {
+        Self { text, confidence, points, char_confidences, machine_text: None }
+    }
+
+    /// True when a reviewer corrected this line's text.
+    pub fn human_edited(&self) -> bool {
+        self.machine_text.is_some()
+    }
+}
+
+/// A reviewer's correction of one recognized line's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineEdit {
+    pub page_index: u32,
+    /// Index into the page's `lines`.
+    pub line_index: u32,
+    /// The corrected text; sending the machine's text again undoes the edit.
+    pub text: String,
 }
 
 /// The text of one page.
@@ -128,12 +155,58 @@ pub struct OcrResult {
     pub text: String,
     /// Which models produced it, e.g. `craftnet+asternet`.
     pub model: String,
+    /// The tenant plugins that changed it, as `name@version`, in the order they ran.
+    #[serde(default)]
+    pub plugins: Vec<String>,
 }
 
 impl OcrResult {
     pub fn new(pages: Vec<OcrPage>, model: String) -> Self {
-        let text = pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\u{c}\n");
-        Self { pages, text, model }
+        let mut result = Self { pages, text: String::new(), model, plugins: Vec::new() };
+        result.rebuild_text();
+        result
+    }
+
+    /// Recomputes each page's text and the whole text from the lines.
+    pub fn rebuild_text(&mut self) {
+        for page in &mut self.pages {
+            page.text = page.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+        }
+        self.text = self.pages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n\u{c}\n");
+    }
+
+    /// Applies reviewers' corrections, all or none: each names an existing line and keeps the
+    /// machine's reading in `machine_text`. `max_chars` caps a line's length.
+    /// Returns a sentence naming the first problem.
+    pub fn apply_line_edits(&mut self, edits: &[LineEdit], max_chars: usize) -> Result<(), String> {
+        for (i, e) in edits.iter().enumerate() {
+            let Some(page) = self.pages.iter().find(|p| p.page_index == e.page_index) else {
+                return Err(format!("edit {i}: page_index {} does not exist in this result", e.page_index));
+            };
+            if e.line_index as usize >= page.lines.len() {
+                return Err(format!(
+                    "edit {i}: page {} has {} line(s), there is no line_index {}",
+                    e.page_index,
+                    page.lines.len(),
+                    e.line_index
+                ));
+            }
+            if e.text.chars().count() > max_chars {
+                return Err(format!("edit {i}: the text is longer than {max_chars} characters"));
+            }
+            if e.text.contains(['\n', '\r', '\u{c}']) {
+                return Err(format!("edit {i}: a line's text cannot contain line or page breaks"));
+            }
+        }
+        for e in edits {
+            let page = self.pages.iter_mut().find(|p| p.page_index == e.page_index).expect("validated above");
+            let line = &mut page.lines[e.line_index as usize];
+            let machine = line.machine_text.take().unwrap_or_else(|| std::mem::take(&mut line.text));
+            line.machine_text = (e.text != machine).then_some(machine);
+            line.text = e.text.clone();
+        }
+        self.rebuild_text();
+        Ok(())
     }
 }
 
@@ -175,6 +248,47 @@ mod tests {
         let merged = orig.apply_edit(edit);
         assert_eq!(merged.pages[0], orig.pages[0]);
         assert_eq!(merged.pages[1].boxes.len(), 1);
+    }
+
+    fn result() -> OcrResult {
+        let line = |t: &str| OcrLine::recognized(t.into(), 0.8, tb(1.0, 1.0, 9.0, 9.0).points, vec![0.8; t.len()]);
+        let page = OcrPage { page_index: 0, width: 100, height: 50, lines: vec![line("helo"), line("world")], text: "".into() };
+        OcrResult::new(vec![page], "m".into())
+    }
+
+    #[test]
+    fn line_edits_keep_the_machine_reading_and_rebuild_the_text() {
+        let mut r = result();
+        assert_eq!(r.text, "helo\nworld");
+        r.apply_line_edits(&[LineEdit { page_index: 0, line_index: 0, text: "hello".into() }], 100).unwrap();
+        assert_eq!(r.text, "hello\nworld");
+        assert_eq!(r.pages[0].lines[0].machine_text.as_deref(), Some("helo"));
+        assert!(!r.pages[0].lines[1].human_edited());
+        // A second correction keeps the original machine reading; restoring it clears the mark.
+        r.apply_line_edits(&[LineEdit { page_index: 0, line_index: 0, text: "hallo".into() }], 100).unwrap();
+        assert_eq!(r.pages[0].lines[0].machine_text.as_deref(), Some("helo"));
+        r.apply_line_edits(&[LineEdit { page_index: 0, line_index: 0, text: "helo".into() }], 100).unwrap();
+        assert!(!r.pages[0].lines[0].human_edited());
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json["pages"][0]["lines"][0].get("machine_text").is_none());
+    }
+
+    #[test]
+    fn bad_line_edits_change_nothing_and_name_the_problem() {
+        let mut r = result();
+        let before = r.clone();
+        let edits = [
+            LineEdit { page_index: 0, line_index: 0, text: "ok".into() },
+            LineEdit { page_index: 0, line_index: 7, text: "x".into() },
+        ];
+        assert!(r.apply_line_edits(&edits, 100).unwrap_err().contains("no line_index 7"));
+        assert_eq!(r, before);
+        let e = LineEdit { page_index: 2, line_index: 0, text: "x".into() };
+        assert!(r.apply_line_edits(&[e], 100).unwrap_err().contains("page_index 2"));
+        let e = LineEdit { page_index: 0, line_index: 0, text: "x".repeat(5) };
+        assert!(r.apply_line_edits(&[e], 4).unwrap_err().contains("longer than 4"));
+        let e = LineEdit { page_index: 0, line_index: 0, text: "a\nb".into() };
+        assert!(r.apply_line_edits(&[e], 100).unwrap_err().contains("breaks"));
     }
 
     #[test]

@@ -281,12 +281,7 @@ impl Engine {
             .zip(results)
             .map(|(b, r)| {
                 let (text, char_confidences) = r.unwrap_or_default();
-                OcrLine {
-                    confidence: recognize::line_confidence(&char_confidences),
-                    text,
-                    points: b.points,
-                    char_confidences,
-                }
+                OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
             })
             .collect();
         let total = start.elapsed();

@@ -107,7 +107,7 @@ pub(crate) fn normalized_lines(
             if let Some(c) = char_confidences.iter().find(|c| !unit(**c)) {
                 return Err(format!("line {i} has a character confidence {c}, outside [0, 1]"));
             }
-            Ok(OcrLine { text: l.text, confidence: l.confidence, points, char_confidences })
+            Ok(OcrLine::recognized(l.text, l.confidence, points, char_confidences))
         })
         .collect()
 }
@@ -145,8 +145,7 @@ mod tests {
     #[test]
     fn normalized_lines_keep_their_count_and_get_char_confidences() {
         let limits = Limits::default();
-        let line =
-            OcrLine { text: "héllo".into(), confidence: 0.5, points: tb(20.0, 1.0).points, char_confidences: vec![] };
+        let line = OcrLine::recognized("héllo".into(), 0.5, tb(20.0, 1.0).points, vec![]);
         let out = normalized_lines(vec![text_line(&line)], 1, &page(), &limits).unwrap();
         assert_eq!(out[0].char_confidences, vec![0.5; 5]);
         let err = normalized_lines(vec![], 1, &page(), &limits).unwrap_err();

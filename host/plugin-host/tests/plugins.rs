@@ -112,12 +112,12 @@ fn detect_page() -> DetectPage {
 
 fn line(text: &str) -> OcrLine {
     let n = text.chars().count();
-    OcrLine {
-        text: text.into(),
-        confidence: 0.8,
-        points: rect(10.0, 10.0, 100.0, 20.0),
-        char_confidences: (0..n).map(|i| i as f32 / n as f32).collect(),
-    }
+    OcrLine::recognized(
+        text.into(),
+        0.8,
+        rect(10.0, 10.0, 100.0, 20.0),
+        (0..n).map(|i| i as f32 / n as f32).collect(),
+    )
 }
 
 fn ocr_page(texts: &[&str]) -> OcrPage {

@@ -196,6 +196,19 @@ fn spawn_workers(
         .collect()
 }
 
+/// The outbox sender and retention, which every long-running process runs (both are safe in
+/// any number of processes at once).
+fn spawn_background(
+    backends: &Backends,
+    args: &settings::ProcessArgs,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(args.webhooks.sender().run(backends.db.clone(), shutdown.clone())),
+        tokio::spawn(args.retention.retention().run(backends.clone(), shutdown.clone())),
+    ]
+}
+
 async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     init_logging(args.process.log.log_format);
     args.process.worker.validate().map_err(|m| anyhow::anyhow!("invalid configuration: {m}"))?;
@@ -220,6 +233,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         None
     };
     tasks.push(tokio::spawn(args.process.worker.sweeper().run(backends.clone(), shutdown.clone())));
+    tasks.extend(spawn_background(&backends, &args.process, &shutdown));
     let state = api::AppState {
         backends: backends.clone(),
         ocr,
@@ -229,7 +243,10 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
             max_boxes_per_page: args.process.limits.max_boxes_per_page,
             max_json_bytes: args.process.limits.max_json_bytes,
             max_active_jobs_per_tenant: args.auth.max_active_jobs_per_tenant,
+            decode: args.process.limits.decode_limits(),
         },
+        webhook_allow_private: args.process.webhooks.webhook_allow_private,
+        retention_default_days: args.process.retention.retention_days.max(1),
         auth: Arc::new(api::auth::Auth::new(
             auth_mode,
             args.auth.operator_token.as_deref(),
@@ -280,6 +297,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         }));
     }
+    tasks.extend(spawn_background(&backends, &args.process, &shutdown));
     tasks.push(tokio::spawn(args.process.worker.sweeper().run(backends, shutdown.clone())));
     for t in tasks {
         let _ = t.await;

@@ -232,6 +232,56 @@ pub struct WorkerTuning {
     pub concurrency: usize,
 }
 
+/// Webhook events (`callback_url` on a job, or a tenant's default URL).
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Let callback URLs reach private, loopback and link-local addresses (refused by default,
+    /// so tenants cannot make the platform call into the operator's network).
+    #[arg(long, env = "OCR_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+    /// Attempts per event before its delivery is marked failed.
+    #[arg(long, env = "OCR_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    pub webhook_max_attempts: i64,
+    /// Seconds before the second attempt; doubles with each attempt, capped at one hour.
+    #[arg(long, env = "OCR_WEBHOOK_BACKOFF_SECS", default_value_t = 10)]
+    pub webhook_backoff_secs: u64,
+    /// Seconds one delivery attempt may take.
+    #[arg(long, env = "OCR_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+}
+
+impl WebhookArgs {
+    pub fn sender(&self) -> ocr_webhooks::Sender {
+        ocr_webhooks::Sender::new(ocr_webhooks::SenderSettings {
+            allow_private: self.webhook_allow_private,
+            max_attempts: self.webhook_max_attempts.max(1),
+            backoff: Duration::from_secs(self.webhook_backoff_secs.max(1)),
+            timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            ..Default::default()
+        })
+    }
+}
+
+/// How long jobs, their originals and results are kept.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Days a job is kept after its last change, unless its tenant sets its own (`PUT /v1/settings`).
+    #[arg(long, env = "OCR_RETENTION_DAYS", default_value_t = 7)]
+    pub retention_days: i64,
+    /// Seconds between retention passes.
+    #[arg(long, env = "OCR_RETENTION_INTERVAL_SECS", default_value_t = 600)]
+    pub retention_interval_secs: u64,
+}
+
+impl RetentionArgs {
+    pub fn retention(&self) -> ocr_worker::Retention {
+        ocr_worker::Retention {
+            default_days: self.retention_days.max(1),
+            interval: Duration::from_secs(self.retention_interval_secs.max(1)),
+        }
+    }
+}
+
 /// Tenant plugins: where the built-ins are, the compile cache, and the sandbox limits of a call.
 #[derive(Debug, Clone, Args)]
 pub struct PluginArgs {
@@ -338,6 +388,10 @@ pub struct ProcessArgs {
     pub worker: WorkerTuning,
     #[command(flatten)]
     pub plugins: PluginArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }

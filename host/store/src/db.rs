@@ -19,6 +19,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "jobs", include_str!("../../../migrations/0001_jobs.sql")),
     (2, "plugins", include_str!("../../../migrations/0002_plugins.sql")),
     (3, "tenants", include_str!("../../../migrations/0003_tenants.sql")),
+    (4, "webhooks_retention", include_str!("../../../migrations/0004_webhooks_retention.sql")),
+    (5, "job_timings", include_str!("../../../migrations/0005_job_timings.sql")),
 ];
 
 /// A job as stored.
@@ -82,7 +84,7 @@ const SUMMARY_COLUMNS: &str = "id, tenant_id, status, options, file_key, file_na
      created_at, updated_at, uploaded_at, detect_done_at, done_at, enqueued_at";
 
 fn full_columns() -> String {
-    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs")
+    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs, timings")
 }
 
 /// Handle to the database; cheap to clone.
@@ -290,8 +292,8 @@ impl Db {
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, detect_result = $2, detect_revision = detect_revision + 1, page_count = $3, \
              attempts = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error_code = NULL, \
-             error_message = NULL, detect_done_at = $4, updated_at = $4, enqueued_at = $4, warnings = $8, plugin_logs = $9 \
-             WHERE id = $5 AND status = $6 AND lease_owner = $7",
+             error_message = NULL, detect_done_at = $4, updated_at = $4, enqueued_at = $4, warnings = $8, plugin_logs = $9, \
+             timings = $10 WHERE id = $5 AND status = $6 AND lease_owner = $7",
         )
         .bind(to.as_str())
         .bind(json)
@@ -301,7 +303,8 @@ impl Db {
         .bind(JobStatus::Detecting.as_str())
         .bind(worker)
         .bind(to_json(&notes.warnings)?)
-        .bind(to_json(&notes.plugin_logs)?);
+        .bind(to_json(&notes.plugin_logs)?)
+        .bind(to_json(&notes.timings)?);
         self.transition(q, id, JobStatus::Detecting, to, worker).await
     }
 
@@ -318,7 +321,7 @@ impl Db {
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, ocr_result = $2, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
              not_before = NULL, error_code = NULL, error_message = NULL, done_at = $3, updated_at = $3, \
-             warnings = $7, plugin_logs = $8 WHERE id = $4 AND status = $5 AND lease_owner = $6",
+             warnings = $7, plugin_logs = $8, timings = $9 WHERE id = $4 AND status = $5 AND lease_owner = $6",
         )
         .bind(JobStatus::Done.as_str())
         .bind(json)
@@ -327,7 +330,8 @@ impl Db {
         .bind(JobStatus::Recognizing.as_str())
         .bind(worker)
         .bind(to_json(&notes.warnings)?)
-        .bind(to_json(&notes.plugin_logs)?);
+        .bind(to_json(&notes.plugin_logs)?)
+        .bind(to_json(&notes.timings)?);
         self.transition(q, id, JobStatus::Recognizing, JobStatus::Done, worker).await
     }
 
@@ -457,6 +461,10 @@ impl Db {
             == 1;
         if gone {
             sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM webhook_deliveries WHERE job_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(gone)
@@ -569,6 +577,7 @@ impl Db {
             .bind(actor)
             .execute(&mut *tx)
             .await?;
+            crate::webhooks::enqueue_event(&mut tx, id, to).await?;
         }
         tx.commit().await?;
         Ok(changed)
@@ -636,6 +645,7 @@ fn parse_row(r: &AnyRow) -> Result<JobRow> {
         notes: JobNotes {
             warnings: parse_json(optional_text("warnings")?, "warnings")?.unwrap_or_default(),
             plugin_logs: parse_json(optional_text("plugin_logs")?, "plugin_logs")?.unwrap_or_default(),
+            timings: parse_json(optional_text("timings")?, "timings")?.unwrap_or_default(),
         },
     })
 }

@@ -15,6 +15,7 @@ pub mod objects;
 pub mod plugins;
 pub mod queue;
 pub mod tenants;
+pub mod webhooks;
 
 pub use admin::JobSummary;
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
@@ -22,6 +23,7 @@ pub use objects::{Objects, S3Settings};
 pub use plugins::PluginRow;
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
 pub use tenants::{KeyRow, TenantRow};
+pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, TenantSettings};
 
 /// Errors of the storage layer. Their messages are for logs, not for clients.
 #[derive(Debug, thiserror::Error)]

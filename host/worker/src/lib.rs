@@ -11,6 +11,7 @@
 
 pub mod pipeline;
 pub mod plugins;
+pub mod retention;
 pub mod sweeper;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use ocr_store::{Db, Objects, Queue};
 
 pub use pipeline::{NativeOcr, Ocr, Worker};
 pub use plugins::{PluginInfo, Plugins};
+pub use retention::Retention;
 pub use sweeper::Sweeper;
 
 /// The backends a worker, the sweeper and the API share.

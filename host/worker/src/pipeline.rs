@@ -1,9 +1,10 @@
 //! One worker: pops tasks, claims jobs, runs detection or recognition, persists, acknowledges.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ocr_core::plugin::JobTimings;
 use ocr_core::{
     DetectPage, DetectResult, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult, TaskKind,
 };
@@ -224,11 +225,19 @@ impl Worker {
         };
         tracing::Span::current().record("tenant_id", job.tenant_id.as_str());
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Task { kind, job_id });
+        let claimed = now_ms();
         if let Some(sent) = job.enqueued_at {
             // Time from the (last) send of the task to a worker taking it.
             metrics::histogram!("ocr_queue_wait_seconds", "task" => kind.as_str())
-                .record((now_ms() - sent).max(0) as f64 / 1000.0);
+                .record((claimed - sent).max(0) as f64 / 1000.0);
         }
+        // For the job's timings: since the job became ready for this task (its upload, or the
+        // end of detection), so time lost to crashed attempts and backoff counts too.
+        let ready = match kind {
+            TaskKind::Detect => job.uploaded_at,
+            TaskKind::Recognize => job.detect_done_at.max(job.enqueued_at),
+        };
+        let queue_wait = Duration::from_millis(ready.map_or(0, |r| (claimed - r).max(0) as u64));
 
         let heartbeat = CancellationToken::new();
         let hb = tokio::spawn(heartbeat_loop(
@@ -241,7 +250,7 @@ impl Worker {
             heartbeat.clone(),
         ));
         let started = std::time::Instant::now();
-        let result = self.execute(kind, &job).await;
+        let result = self.execute(kind, &job, queue_wait).await;
         metrics::histogram!("ocr_task_seconds", "task" => kind.as_str(), "outcome" => if result.is_ok() { "ok" } else { "error" })
             .record(started.elapsed().as_secs_f64());
         heartbeat.cancel();
@@ -289,30 +298,43 @@ impl Worker {
         }
     }
 
-    /// Reads the original, runs the model off the runtime, writes the result object.
-    async fn execute(&self, kind: TaskKind, job: &JobRow) -> Result<Stored, JobError> {
+    /// Reads the original, runs the model off the runtime, writes the result object. Adds the
+    /// time of each stage to the job's timings.
+    async fn execute(&self, kind: TaskKind, job: &JobRow, queue_wait: Duration) -> Result<Stored, JobError> {
         let key = job
             .file_key
             .clone()
             .ok_or_else(|| JobError::new(ErrorCode::MissingFile, "the job has no uploaded file"))?;
+        let mut notes = match kind {
+            TaskKind::Detect => JobNotes::default(),
+            TaskKind::Recognize => job.notes.clone(),
+        };
+        JobTimings::add(&mut notes.timings.queue_wait_ms, queue_wait);
+        let clock = Instant::now();
         let document: Bytes =
             self.backends.objects.get(&key).await.map_err(|e| backend_unavailable("could not read the original", e))?;
+        JobTimings::add(&mut notes.timings.storage_ms, clock.elapsed());
         let ocr = self.ocr.clone();
         let options = job.options.clone();
         let span = tracing::Span::current();
         match kind {
             TaskKind::Detect => {
+                let clock = Instant::now();
                 let mut result = tokio::task::spawn_blocking(move || span.in_scope(|| ocr.detect(&document, &options)))
                     .await
                     .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("detection crashed: {e}")))??;
-                let mut notes = JobNotes::default();
+                JobTimings::add(&mut notes.timings.detection_ms, clock.elapsed());
                 if let Some(plugins) = &self.plugins {
+                    let clock = Instant::now();
                     let pipeline = self.pipeline(&job.tenant_id).await?;
                     plugins
                         .filter_boxes(&self.backends, &job.tenant_id, &pipeline.filter_boxes, &mut result, &mut notes)
                         .await?;
+                    JobTimings::add(&mut notes.timings.plugins_ms, clock.elapsed());
                 }
+                let clock = Instant::now();
                 self.store_json(&keys::detect(&job.tenant_id, job.id), &result, "the detect result").await?;
+                JobTimings::add(&mut notes.timings.storage_ms, clock.elapsed());
                 Ok(Stored::Detect(result, notes))
             }
             TaskKind::Recognize => {
@@ -320,14 +342,16 @@ impl Worker {
                     .detect_result
                     .clone()
                     .ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
+                let clock = Instant::now();
                 let mut result =
                     tokio::task::spawn_blocking(move || span.in_scope(|| ocr.recognize(&document, &boxes, &options)))
                         .await
                         .map_err(|e| {
                             JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}"))
                         })??;
-                let mut notes = job.notes.clone();
+                JobTimings::add(&mut notes.timings.recognition_ms, clock.elapsed());
                 if let Some(plugins) = &self.plugins {
+                    let clock = Instant::now();
                     let pipeline = self.pipeline(&job.tenant_id).await?;
                     plugins
                         .normalize_text(
@@ -338,8 +362,11 @@ impl Worker {
                             &mut notes,
                         )
                         .await?;
+                    JobTimings::add(&mut notes.timings.plugins_ms, clock.elapsed());
                 }
+                let clock = Instant::now();
                 self.store_json(&keys::result(&job.tenant_id, job.id), &result, "the result").await?;
+                JobTimings::add(&mut notes.timings.storage_ms, clock.elapsed());
                 Ok(Stored::Recognize(result, notes))
             }
         }

@@ -148,7 +148,7 @@ impl Plugins {
         notes: &mut JobNotes,
     ) -> Result<(), JobError> {
         for step in steps {
-            let Some(plugin) = self.step_plugin(backends, tenant, step).await? else { continue };
+            let Some((_, plugin)) = self.step_plugin(backends, tenant, step).await? else { continue };
             for page in result.pages.iter_mut() {
                 let (host, p, config, input) = (self.host.clone(), plugin.clone(), step.config.clone(), page.clone());
                 let call = tokio::task::spawn_blocking(move || host.filter_boxes(&p, &config, &input)).await;
@@ -180,7 +180,8 @@ impl Plugins {
             return Ok(());
         }
         for step in steps {
-            let Some(plugin) = self.step_plugin(backends, tenant, step).await? else { continue };
+            let Some((info, plugin)) = self.step_plugin(backends, tenant, step).await? else { continue };
+            let mut ran = false;
             for page in result.pages.iter_mut() {
                 let (host, p, config, input) = (self.host.clone(), plugin.clone(), step.config.clone(), page.clone());
                 let call = tokio::task::spawn_blocking(move || host.normalize_text(&p, &config, &input)).await;
@@ -188,7 +189,7 @@ impl Plugins {
                     Ok(report) => {
                         record_logs(notes, &step.plugin, "normalize_text", page.page_index, &report.logs);
                         page.lines = report.output;
-                        page.text = page.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+                        ran = true;
                     }
                     Err(e) => {
                         apply_policy(step, "normalize_text", page.page_index, &e, notes)?;
@@ -196,8 +197,11 @@ impl Plugins {
                     }
                 }
             }
+            if ran {
+                result.plugins.push(format!("{}@{}", info.name, info.version));
+            }
         }
-        *result = OcrResult::new(std::mem::take(&mut result.pages), std::mem::take(&mut result.model));
+        result.rebuild_text();
         Ok(())
     }
 
@@ -207,9 +211,9 @@ impl Plugins {
         backends: &Backends,
         tenant: &TenantId,
         step: &PipelineStep,
-    ) -> Result<Option<Arc<Plugin>>, JobError> {
+    ) -> Result<Option<(PluginInfo, Arc<Plugin>)>, JobError> {
         match self.resolve(backends, tenant, &step.plugin).await? {
-            Some((_, plugin)) => Ok(Some(plugin)),
+            Some(found) => Ok(Some(found)),
             None => {
                 let e = JobError::new(ErrorCode::PluginInvalid, format!("plugin {} no longer exists", step.plugin));
                 match step.on_failure {

@@ -22,7 +22,7 @@ fn parse_job_id(raw: &str) -> ApiResult<JobId> {
     raw.parse().map_err(|_| ApiError::job_not_found())
 }
 
-async fn load(state: &AppState, tenant: &TenantId, raw_id: &str) -> ApiResult<JobRow> {
+pub(crate) async fn load(state: &AppState, tenant: &TenantId, raw_id: &str) -> ApiResult<JobRow> {
     let id = parse_job_id(raw_id)?;
     state.backends.db.job(tenant, id).await?.ok_or_else(ApiError::job_not_found)
 }
@@ -74,6 +74,9 @@ pub async fn create_job(
         })?
     };
     options.detect.validate().map_err(|m| ApiError::new(ErrorCode::InvalidOptions, m))?;
+    if let Some(url) = &options.callback_url {
+        super::settings::check_callback(&state, &tenant, url).await?;
+    }
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -406,36 +409,112 @@ pub async fn run_ocr(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ResultQuery {
-    /// `json` (default) or `text`.
+    /// `json` (default), `text`, `hocr`, `alto` or `pdf`.
+    #[param(inline, value_type = Option<ResultFormat>)]
     format: Option<String>,
 }
 
-/// The recognized text: JSON (pages → lines with boxes and confidences) or plain text.
-#[utoipa::path(get, path = "/v1/ocr/jobs/{id}/result", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path), ResultQuery),
-    responses((status = 200, body = OcrResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not DONE yet")))]
-pub async fn get_result(
-    State(state): State<AppState>,
-    Tenant(tenant): Tenant,
-    Path(id): Path<String>,
-    Query(q): Query<ResultQuery>,
-) -> ApiResult<Response> {
-    let job = load(&state, &tenant, &id).await?;
+/// The documents the result route serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ResultFormat {
+    /// The result as stored: pages → lines with quads, confidences, models, plugins, edits.
+    Json,
+    /// Plain text in reading order, one line per line, pages separated by a form-feed line.
+    Text,
+    /// hOCR (XHTML): pages, lines and words with bounding boxes and word confidences.
+    Hocr,
+    /// ALTO 4.2 XML: pages, lines and words (`String`) with positions and confidences.
+    Alto,
+    /// A searchable PDF: the page images with an invisible text layer over the lines.
+    Pdf,
+}
+
+impl ResultFormat {
+    fn parse(raw: Option<&str>) -> ApiResult<Self> {
+        Ok(match raw.unwrap_or("json") {
+            "json" => Self::Json,
+            "text" => Self::Text,
+            "hocr" => Self::Hocr,
+            "alto" => Self::Alto,
+            "pdf" => Self::Pdf,
+            other => {
+                return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("unknown format {other:?}; use json, text, hocr, alto or pdf"),
+                ));
+            }
+        })
+    }
+}
+
+/// The stored recognition result of a DONE job (database first, object storage as fallback).
+pub(crate) async fn stored_result(state: &AppState, job: JobRow) -> ApiResult<OcrResult> {
     if job.status != JobStatus::Done {
         return Err(ApiError::new(
             ErrorCode::ResultNotReady,
             format!("the result is ready when the job is DONE; it is {}", job.status),
         ));
     }
-    let result: OcrResult = match job.ocr_result {
-        Some(r) => r,
+    match job.ocr_result {
+        Some(r) => Ok(r),
         None => {
-            let bytes = state.backends.objects.get(&keys::result(&tenant, job.id)).await?;
-            serde_json::from_slice(&bytes).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?
+            let bytes = state.backends.objects.get(&keys::result(&job.tenant_id, job.id)).await?;
+            Ok(serde_json::from_slice(&bytes).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?)
         }
-    };
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(axum::Json(result).into_response()),
-        "text" => Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], result.text).into_response()),
-        other => Err(ApiError::new(ErrorCode::BadRequest, format!("unknown format {other:?}; use json or text"))),
     }
+}
+
+/// The recognized text in one of several formats: JSON (pages → lines with boxes and
+/// confidences), plain text, hOCR, ALTO, or a searchable PDF of the page images.
+#[utoipa::path(get, path = "/v1/ocr/jobs/{id}/result", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path), ResultQuery),
+    responses(
+        (status = 200, description = "The result in the asked format (`Content-Disposition: attachment` for the PDF)", content(
+            (OcrResult = "application/json"),
+            (String = "text/plain; charset=utf-8"),
+            (String = "text/html; charset=utf-8"),
+            (String = "application/xml"),
+            ("application/pdf"))),
+        (status = 400, body = ErrorBody, description = "Unknown format"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not DONE yet")))]
+pub async fn get_result(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    Path(id): Path<String>,
+    Query(q): Query<ResultQuery>,
+) -> ApiResult<Response> {
+    let format = ResultFormat::parse(q.format.as_deref())?;
+    let mut job = load(&state, &tenant, &id).await?;
+    let result = stored_result(&state, JobRow { ocr_result: job.ocr_result.take(), ..job.clone() }).await?;
+    let source = ocr_formats::Source { lang: Some(job.options.lang.as_str()), file_name: job.file_name.as_deref() };
+    let typed = |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    Ok(match format {
+        ResultFormat::Json => axum::Json(result).into_response(),
+        ResultFormat::Text => typed("text/plain; charset=utf-8", ocr_formats::text(&result)),
+        ResultFormat::Hocr => typed("text/html; charset=utf-8", ocr_formats::hocr(&result, source)),
+        ResultFormat::Alto => typed("application/xml", ocr_formats::alto(&result, source)),
+        ResultFormat::Pdf => {
+            let pages = super::pages::decoded_pages(&state, &job).await?;
+            let span = tracing::Span::current();
+            let pdf = tokio::task::spawn_blocking(move || span.in_scope(|| ocr_formats::pdf(&result, &pages)))
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "making the PDF crashed");
+                    ApiError::new(ErrorCode::Internal, "internal error")
+                })?
+                .map_err(|e| {
+                    tracing::error!(error = %e, job_id = %job.id, "making the PDF failed");
+                    ApiError::new(ErrorCode::Internal, "internal error")
+                })?;
+            let disposition = format!("attachment; filename=\"{}.pdf\"", job.id);
+            let mut res = pdf.into_response();
+            let headers = res.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(|_| ApiError::new(ErrorCode::Internal, "internal error"))?,
+            );
+            res
+        }
+    })
 }

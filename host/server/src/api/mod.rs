@@ -4,7 +4,9 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod jobs;
+pub mod pages;
 pub mod plugins;
+pub mod settings;
 pub mod review;
 pub mod types;
 
@@ -36,6 +38,8 @@ pub struct ApiLimits {
     pub max_json_bytes: usize,
     /// Jobs a tenant may have waiting for or occupying workers (one tenant cannot fill the queue).
     pub max_active_jobs_per_tenant: i64,
+    /// Page limits for decoding an upload again (page images, searchable PDFs).
+    pub decode: ocr_inference::DecodeLimits,
 }
 
 /// Everything a handler needs.
@@ -48,6 +52,10 @@ pub struct AppState {
     pub plugins: Arc<Plugins>,
     pub limits: ApiLimits,
     pub auth: auth::SharedAuth,
+    /// Callback URLs may point to private addresses (`OCR_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
+    /// Retention of tenants that set none (`OCR_RETENTION_DAYS`).
+    pub retention_default_days: i64,
 }
 
 #[derive(OpenApi)]
@@ -57,13 +65,15 @@ pub struct AppState {
     paths(
         health, ready,
         jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
-        jobs::get_file, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result, review::patch_result,
+        jobs::get_file, pages::get_page_image, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result, review::patch_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
         plugins::get_pipeline, plugins::put_pipeline,
+        settings::get_settings, settings::put_settings, settings::rotate_webhook_secret, settings::job_webhooks,
         admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key, admin::queue, admin::requeue,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
     tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"),
+        (name = "settings", description = "The tenant's webhook URL and secret, and retention"),
         (name = "admin", description = "Operator API: tenants and API keys (Authorization: Bearer <OCR_OPERATOR_TOKEN>)"), (name = "ops", description = "Health and readiness"))
 )]
 pub struct ApiDoc;
@@ -170,9 +180,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ocr/jobs/{id}", get(jobs::get_job).delete(jobs::delete_job))
         .route("/v1/ocr/jobs/{id}/upload", axum::routing::post(jobs::upload))
         .route("/v1/ocr/jobs/{id}/file", get(jobs::get_file))
+        .route("/v1/ocr/jobs/{id}/pages/{page}/image", get(pages::get_page_image))
         .route("/v1/ocr/jobs/{id}/detect", get(jobs::get_detect).patch(jobs::patch_detect))
         .route("/v1/ocr/jobs/{id}/run-ocr", axum::routing::post(jobs::run_ocr))
         .route("/v1/ocr/jobs/{id}/result", get(jobs::get_result).patch(review::patch_result))
+        .route("/v1/ocr/jobs/{id}/webhooks", get(settings::job_webhooks))
+        .route("/v1/settings", get(settings::get_settings).put(settings::put_settings))
+        .route("/v1/settings/webhook-secret", axum::routing::post(settings::rotate_webhook_secret))
         .route("/v1/plugins", get(plugins::list_plugins).post(plugins::upload_plugin))
         .route("/v1/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
         .route("/v1/plugins/{id}/test", axum::routing::post(plugins::test_plugin))

@@ -1,5 +1,6 @@
 //! Wire types of the REST API (requests and responses), with their OpenAPI schemas.
 
+use ocr_core::plugin::JobTimings;
 use ocr_core::{DetectPage, DetectResult, JobError, JobOptions, JobStatus, OcrResult, PluginLogLine};
 use ocr_store::JobRow;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,9 @@ pub struct JobView {
     pub warnings: Vec<String>,
     /// What the tenant's plugins logged (at most 200 lines).
     pub plugin_logs: Vec<PluginLogLine>,
+    /// Milliseconds per stage (queue wait, detection, recognition, plugins, storage), measured
+    /// by the workers for the attempts that completed (all zero in job listings).
+    pub timings: JobTimings,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detect_result: Option<DetectResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +118,7 @@ impl JobView {
             detect_revision: job.detect_revision,
             warnings: job.notes.warnings,
             plugin_logs: job.notes.plugin_logs,
+            timings: job.notes.timings,
             detect_result: if with_results { job.detect_result } else { None },
             ocr_result: if with_results { job.ocr_result } else { None },
         }

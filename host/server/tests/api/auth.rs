@@ -120,7 +120,7 @@ async fn a_tenant_with_its_share_of_jobs_queued_gets_429_for_more() {
     let api = d.start_api("api", &[("OCR_MAX_ACTIVE_JOBS_PER_TENANT", "1"), ("OCR_AUTH_MODE", "header")]).await;
     let t = tenant();
     let first = api.create_job(&t, quick_options(false)).await;
-    assert_eq!(api.upload(&t, &first, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &first, "en_rotated_15deg.png").await;
     let second = api.create_job(&t, quick_options(false)).await;
     let r = api.upload(&t, &second, "en_rotated_15deg.png").await.unwrap();
     assert_eq!(r.status(), 429);
@@ -129,5 +129,5 @@ async fn a_tenant_with_its_share_of_jobs_queued_gets_429_for_more() {
     assert_eq!(api.job(&t, &second).await["status"], "PENDING_UPLOAD");
     let other = tenant();
     let job = api.create_job(&other, quick_options(false)).await;
-    assert_eq!(api.upload(&other, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&other, &job, "en_rotated_15deg.png").await;
 }

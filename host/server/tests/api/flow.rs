@@ -9,9 +9,7 @@ use crate::harness::{Api, Deployment, PRODUCTION, quick_options, tenant};
 async fn review_flow(api: &Api, deployment: &Deployment) {
     let t = tenant();
     let job = api.create_job(&t, quick_options(false)).await;
-    let r = api.upload(&t, &job, "vi_paragraph.png").await.unwrap();
-    assert_eq!(r.status(), 202);
-    assert_eq!(r.json::<Value>().await.unwrap()["status"], "UPLOADED");
+    assert_eq!(api.upload_ok(&t, &job, "vi_paragraph.png").await["status"], "UPLOADED");
 
     let done = api.wait_for(&t, &job, "DETECT_DONE").await;
     assert_eq!(done["page_count"], 1);
@@ -136,7 +134,7 @@ async fn auto_ocr_goes_from_upload_to_done_without_review() {
     let api = d.start_api("serve", &[]).await;
     let t = tenant();
     let job = api.create_job(&t, quick_options(true)).await;
-    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
     let done = api.wait_for(&t, &job, "DONE").await;
     let text = done["ocr_result"]["text"].as_str().unwrap().to_lowercase();
     // The sample reads "Shipment 58213 leaves Da Nang port on 12 June 2024", rotated by 15°.

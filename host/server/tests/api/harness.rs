@@ -146,6 +146,30 @@ impl Deployment {
     }
 }
 
+impl Drop for Deployment {
+    /// Drops a production deployment's database and Redis stream, so repeated runs leave the
+    /// shared services as they found them (objects stay under their unique tenant prefixes).
+    fn drop(&mut self) {
+        let Some(redis_url) = self.redis_url.clone() else { return };
+        let admin = env_or("OCR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres");
+        let name = self.database_url.rsplit('/').next().unwrap_or_default().to_owned();
+        let stream = format!("ocr:test:{name}");
+        // Drop can run inside the tests' runtime, so clean up on a thread with its own.
+        let cleanup = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
+                }
+                let mut redis = redis_client(&redis_url).await;
+                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(&stream).query_async(&mut redis).await;
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 pub async fn redis_client(url: &str) -> redis::aio::MultiplexedConnection {
     let client = redis::Client::open(url).expect("redis url");
     client
@@ -217,6 +241,15 @@ impl Api {
         let form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(bytes).file_name(file.to_owned()));
         self.req(reqwest::Method::POST, &format!("/v1/ocr/jobs/{job}/upload"), tenant).multipart(form).send().await
+    }
+
+    /// Uploads a fixture and expects 202, showing the body and the server log otherwise.
+    pub async fn upload_ok(&self, tenant: &str, job: &str, file: &str) -> Value {
+        let r = self.upload(tenant, job, file).await.expect("upload");
+        let status = r.status();
+        let body = r.text().await.unwrap_or_default();
+        assert_eq!(status, 202, "upload of {file}: {body}\nlog:\n{}", self.proc.log());
+        serde_json::from_str(&body).expect("upload answer is JSON")
     }
 
     /// Uploads a plugin component; returns the response.

@@ -33,14 +33,14 @@ async fn a_tenant_pipeline_filters_boxes_and_normalizes_text_in_its_jobs_only() 
     let r = api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let job = api.create_job(&t, quick_options(false)).await;
-    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
     let done = api.wait_for(&t, &job, "DETECT_DONE").await;
     assert_eq!(done["detect_result"]["pages"][0]["boxes"].as_array().unwrap().len(), 0, "the filter ran: {done}");
 
     // Another tenant's identical job keeps its boxes: pipelines are per tenant.
     let other = tenant();
     let job2 = api.create_job(&other, quick_options(false)).await;
-    assert_eq!(api.upload(&other, &job2, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&other, &job2, "en_rotated_15deg.png").await;
     let done2 = api.wait_for(&other, &job2, "DETECT_DONE").await;
     assert!(!done2["detect_result"]["pages"][0]["boxes"].as_array().unwrap().is_empty());
 
@@ -102,7 +102,7 @@ async fn a_failing_plugin_fails_the_job_with_its_code_or_is_skipped_with_a_warni
     let pipeline = json!({"filter_boxes": [{"plugin": hostile, "config": {"mode": "loop"}}]});
     assert_eq!(api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap().status(), 200);
     let job = api.create_job(&t, quick_options(false)).await;
-    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
     let failed = api.wait_for(&t, &job, "FAILED").await;
     assert_eq!(failed["error"]["code"], "plugin_timeout", "{failed}");
 
@@ -110,7 +110,7 @@ async fn a_failing_plugin_fails_the_job_with_its_code_or_is_skipped_with_a_warni
     let pipeline = json!({"filter_boxes": [{"plugin": hostile, "config": {"mode": "panic"}, "on_failure": "skip"}]});
     assert_eq!(api.req(Method::PUT, "/v1/pipeline", &t).json(&pipeline).send().await.unwrap().status(), 200);
     let job = api.create_job(&t, quick_options(false)).await;
-    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
     let done = api.wait_for(&t, &job, "DETECT_DONE").await;
     let warnings = done["warnings"].as_array().unwrap();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("plugin_failed")), "{done}");
@@ -134,7 +134,7 @@ async fn the_same_page_gives_each_tenant_what_its_pipeline_asks_for() {
     let mut results = Vec::new();
     for t in [&a, &b] {
         let job = api.create_job(t, quick_options(true)).await;
-        assert_eq!(api.upload(t, &job, "en_invoice.png").await.unwrap().status(), 202);
+        api.upload_ok(t, &job, "en_invoice.png").await;
         results.push(api.wait_for(t, &job, "DONE").await);
     }
     let lines = |j: &Value| j["ocr_result"]["pages"][0]["lines"].as_array().unwrap().clone();

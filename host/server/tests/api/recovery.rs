@@ -22,7 +22,7 @@ async fn a_worker_killed_mid_job_leaves_the_job_to_finish_exactly_once() {
     let mut doomed = d.spawn("worker-doomed", &["worker"], &[("OCR_WORKER_ID", "doomed")]);
     let t = tenant();
     let job = api.create_job(&t, quick_options(true)).await;
-    assert_eq!(api.upload(&t, &job, "en_invoice.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_invoice.png").await;
 
     // Kill the worker with SIGKILL while it holds the job.
     let start = Instant::now();
@@ -55,7 +55,7 @@ async fn emptying_redis_while_jobs_wait_loses_no_job() {
     let mut jobs = Vec::new();
     for _ in 0..3 {
         let job = api.create_job(&t, quick_options(true)).await;
-        assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+        api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
         jobs.push(job);
     }
     // Every message is gone: stream, group, everything.
@@ -94,7 +94,7 @@ async fn a_tampered_queue_message_cannot_make_a_worker_touch_another_tenants_job
     let _worker = d.spawn("worker", &["worker"], &[]);
     let (victim, attacker) = (tenant(), tenant());
     let victim_job = api.create_job(&victim, quick_options(false)).await;
-    assert_eq!(api.upload(&victim, &victim_job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&victim, &victim_job, "en_rotated_15deg.png").await;
     let done = api.wait_for(&victim, &victim_job, "DETECT_DONE").await;
     let victim_events = d.db().await.events(victim_job.parse().unwrap()).await.unwrap().len();
     let attacker_job = api.create_job(&attacker, quick_options(false)).await;
@@ -120,7 +120,7 @@ async fn a_tampered_queue_message_cannot_make_a_worker_touch_another_tenants_job
 
     // The worker goes on: a legitimate job of the attacker still runs...
     let legit = api.create_job(&attacker, quick_options(false)).await;
-    assert_eq!(api.upload(&attacker, &legit, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&attacker, &legit, "en_rotated_15deg.png").await;
     api.wait_for(&attacker, &legit, "DETECT_DONE").await;
     // ...while the forged messages changed nothing.
     let a = api.job(&attacker, &attacker_job).await;
@@ -144,7 +144,7 @@ async fn three_workers_share_the_work_and_workers_leaving_or_joining_lose_nothin
     std::fs::create_dir_all(&no_models).unwrap();
     let mut broken = d.spawn("worker-broken", &["worker"], &[("OCR_MODELS_DIR", no_models.to_str().unwrap())]);
     let unlucky = api.create_job(&t, quick_options(true)).await;
-    assert_eq!(api.upload(&t, &unlucky, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &unlucky, "en_rotated_15deg.png").await;
     assert_eq!(api.wait_for(&t, &unlucky, "FAILED").await["error"]["code"], "models_missing");
     broken.kill();
 
@@ -155,7 +155,7 @@ async fn three_workers_share_the_work_and_workers_leaving_or_joining_lose_nothin
     let mut jobs = Vec::new();
     for _ in 0..6 {
         let job = api.create_job(&t, quick_options(true)).await;
-        assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+        api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
         jobs.push(job);
     }
     // One worker leaves (SIGTERM: it finishes or releases its job), another joins.

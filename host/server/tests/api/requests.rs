@@ -49,7 +49,7 @@ async fn bad_requests_get_clear_json_errors_and_lose_nothing() {
     assert_eq!(code(r).await, (400, "missing_file".into()));
     // After all that the job is still waiting for its file, and takes one.
     assert_eq!(api.job(&t, &job).await["status"], "PENDING_UPLOAD");
-    assert_eq!(api.upload(&t, &job, "vi_paragraph.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "vi_paragraph.png").await;
     // A second upload is refused.
     let r = api.upload(&t, &job, "vi_paragraph.png").await.unwrap();
     assert_eq!(code(r).await, (409, "already_uploaded".into()));
@@ -69,7 +69,7 @@ async fn box_edits_outside_the_page_over_the_box_limit_or_too_big_are_refused_wi
     let api = d.start_api("serve", &[("OCR_MAX_BOXES_PER_PAGE", "2"), ("OCR_MAX_JSON_BYTES", "4096")]).await;
     let t = tenant();
     let job = api.create_job(&t, crate::harness::quick_options(false)).await;
-    assert_eq!(api.upload(&t, &job, "en_rotated_15deg.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "en_rotated_15deg.png").await;
     api.wait_for(&t, &job, "DETECT_DONE").await;
     let outside = json!({"pages": [{"page_index": 0, "width": 894, "height": 320,
         "boxes": [{"points": [[0, 0], [5000, 0], [5000, 10], [0, 10]]}]}]});
@@ -162,7 +162,7 @@ async fn missing_models_make_ready_fail_and_jobs_fail_with_models_missing() {
 
     let t = tenant();
     let job = api.create_job(&t, json!({})).await;
-    assert_eq!(api.upload(&t, &job, "vi_paragraph.png").await.unwrap().status(), 202);
+    api.upload_ok(&t, &job, "vi_paragraph.png").await;
     let failed = api.wait_for(&t, &job, "FAILED").await;
     assert_eq!(failed["error"]["code"], "models_missing", "{failed}");
     // The server is still up and serving.
