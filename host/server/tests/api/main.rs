@@ -8,6 +8,7 @@ mod harness;
 mod auth;
 mod cli;
 mod flow;
+mod formats;
 mod isolation;
 mod plugins;
 mod recovery;
