@@ -7,6 +7,7 @@ mod harness;
 
 mod auth;
 mod cli;
+mod clients;
 mod flow;
 mod formats;
 mod isolation;
