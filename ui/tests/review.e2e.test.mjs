@@ -199,6 +199,74 @@ test('keyboard help lists the shortcuts', async (t) => {
   await dialog.waitFor({ state: 'hidden' });
 });
 
+test('editing tools on another job: add, split, merge, resize, rotate, zoom; saved inside the page', async (t) => {
+  const { jobs } = await (await api('/v1/ocr/jobs')).json();
+  const other = jobs.find((j) => j.file?.name === 'vi_paragraph.png').job_id;
+  const before = await (await api(`/v1/ocr/jobs/${other}/detect`)).json();
+  const { width, height, boxes } = before.pages[0];
+  await page.goto(`${BASE}/ui/#/jobs/${other}/review`);
+  const polys = page.locator('polygon.box');
+  await polys.nth(boxes.length - 1).waitFor();
+  const k = boxes.length;
+
+  // Zoom in with the keyboard, then fit again.
+  await page.locator('.viewport').focus();
+  const zoom = async () => Number((await page.locator('.zoom-label').innerText()).replace('%', ''));
+  const z0 = await zoom();
+  await page.keyboard.press('+');
+  assert.ok((await zoom()) > z0);
+  await page.keyboard.press('0');
+  assert.equal(await zoom(), z0);
+
+  // N, then draw a rectangle in the middle of the page.
+  const svg = await page.locator('svg.page-svg').boundingBox();
+  await page.keyboard.press('n');
+  const [x0, y0] = [svg.x + svg.width * 0.35, svg.y + svg.height * 0.4];
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  await page.mouse.move(x0 + 120, y0 + 40, { steps: 5 });
+  await page.mouse.up();
+  assert.equal(await polys.count(), k + 1);
+  // Split it in two (X), then merge the halves back (M).
+  await page.keyboard.press('x');
+  assert.equal(await polys.count(), k + 2);
+  assert.equal(await page.locator('polygon.box.selected').count(), 2);
+  await page.keyboard.press('m');
+  assert.equal(await polys.count(), k + 1);
+  // Resize from the bottom-right corner, then rotate with the round handle.
+  const corner = centre(await page.locator('.handle.corner').nth(2).boundingBox());
+  await page.mouse.move(corner.x, corner.y);
+  await page.mouse.down();
+  await page.mouse.move(corner.x + 30, corner.y + 12, { steps: 4 });
+  await page.mouse.up();
+  const knob = centre(await page.locator('.handle.rotate').boundingBox());
+  await page.mouse.move(knob.x, knob.y);
+  await page.mouse.down();
+  await page.mouse.move(knob.x + 25, knob.y + 4, { steps: 4 });
+  await page.mouse.up();
+  await shot(t, 'review-tools');
+  await page.keyboard.press('s');
+  await page.getByRole('status').filter({ hasText: 'Saved (revision' }).waitFor();
+
+  const saved = (await (await api(`/v1/ocr/jobs/${other}/detect`)).json()).pages[0].boxes;
+  assert.equal(saved.length, k + 1);
+  assert.deepEqual(saved.slice(0, k), boxes, 'the detected boxes are untouched');
+  const q = saved[k].points;
+  assert.ok(q.every(([x, y]) => x >= 0 && y >= 0 && x <= width && y <= height), `inside the page: ${JSON.stringify(q)}`);
+  const angle = (Math.atan2(q[1][1] - q[0][1], q[1][0] - q[0][0]) * 180) / Math.PI;
+  assert.ok(Math.abs(angle) > 3, `rotated: top edge at ${angle.toFixed(1)}°`);
+  const side = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const scale = svg.width / width;
+  assert.ok(side(q[0], q[1]) > (120 + 20) / scale, `resized wider: ${side(q[0], q[1]).toFixed(1)} px`);
+  assert.equal(saved[k].score, 1, 'a box a person adds scores 1');
+
+  // Undo everything back to the detected boxes.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Control+z');
+  assert.equal(await polys.count(), k);
+  await page.goto(`${BASE}/ui/#/jobs/${jobId}/review`);
+  await page.locator('polygon.box').first().waitFor();
+});
+
 test('run recognition, read the text, correct a line, download', async (t) => {
   await page.getByRole('button', { name: 'Run recognition' }).click();
   await page.waitForURL(/#\/jobs\/.*\/result$/, { timeout: WAIT });

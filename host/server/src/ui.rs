@@ -18,7 +18,7 @@ mod embedded {
 pub const PREFIX: &str = "/ui/";
 
 /// The app may only load its own files and talk to this server.
-const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; \
+const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const MISSING: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Review UI not built</title></head>\
