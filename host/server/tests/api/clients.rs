@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::harness::{Api, Deployment, fixture, quick_options, tenant};
 
-/// Words of `en_invoice.png` (tests/fixtures/gt.json) that recognition reads, wherever the
-/// review step's removed box falls: each appears on two or more lines of the invoice.
+/// Words of `en_invoice.png` (tests/fixtures/gt.json) on lines the models read right. The review
+/// step removes the detector's least certain box, a lone quantity digit ("1"), none of these.
 const INVOICE_WORDS: [&str; 4] = ["Invoice", "2024", "CA 94", "Tel"];
 
 /// The detection canvas the clients ask for (the server's default is 1280): quicker on two cores.
