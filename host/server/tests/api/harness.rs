@@ -211,7 +211,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(180);
 impl Api {
     async fn wait_healthy(&self) {
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(60) {
+        while start.elapsed() < Duration::from_secs(180) {
             if let Ok(r) = self.http.get(format!("{}/health", self.base)).send().await
                 && r.status().is_success()
             {
