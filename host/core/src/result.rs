@@ -252,7 +252,13 @@ mod tests {
 
     fn result() -> OcrResult {
         let line = |t: &str| OcrLine::recognized(t.into(), 0.8, tb(1.0, 1.0, 9.0, 9.0).points, vec![0.8; t.len()]);
-        let page = OcrPage { page_index: 0, width: 100, height: 50, lines: vec![line("helo"), line("world")], text: "".into() };
+        let page = OcrPage {
+            page_index: 0,
+            width: 100,
+            height: 50,
+            lines: vec![line("helo"), line("world")],
+            text: "".into(),
+        };
         OcrResult::new(vec![page], "m".into())
     }
 

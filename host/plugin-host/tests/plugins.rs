@@ -112,12 +112,7 @@ fn detect_page() -> DetectPage {
 
 fn line(text: &str) -> OcrLine {
     let n = text.chars().count();
-    OcrLine::recognized(
-        text.into(),
-        0.8,
-        rect(10.0, 10.0, 100.0, 20.0),
-        (0..n).map(|i| i as f32 / n as f32).collect(),
-    )
+    OcrLine::recognized(text.into(), 0.8, rect(10.0, 10.0, 100.0, 20.0), (0..n).map(|i| i as f32 / n as f32).collect())
 }
 
 fn ocr_page(texts: &[&str]) -> OcrPage {

@@ -46,9 +46,15 @@ pub struct DueDelivery {
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttemptOutcome {
-    Delivered { status: u16 },
+    Delivered {
+        status: u16,
+    },
     /// Try again at `retry_at` (ms), or give up when `None`.
-    Failed { status: Option<u16>, error: String, retry_at: Option<i64> },
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_at: Option<i64>,
+    },
 }
 
 /// The event a transition into `to` causes, if any.
@@ -212,10 +218,12 @@ impl Db {
             if !claimed {
                 continue; // another sender took it
             }
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1")))
-                .bind(&id)
-                .fetch_one(self.pool())
-                .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"
+            )))
+            .bind(&id)
+            .fetch_one(self.pool())
+            .await?;
             let delivery = delivery(&row)?;
             let secret = self.tenant_settings(&tenant_id(&delivery.tenant_id)?).await?.webhook_secret;
             return Ok(Some(DueDelivery { delivery, secret }));

@@ -80,7 +80,10 @@ impl Sender {
     async fn attempt(&self, due: &DueDelivery) -> Result<u16, (Option<u16>, String)> {
         let d = &due.delivery;
         let Some(secret) = &due.secret else {
-            return Err((None, "the tenant has no webhook secret; create one with POST /v1/settings/webhook-secret".into()));
+            return Err((
+                None,
+                "the tenant has no webhook secret; create one with POST /v1/settings/webhook-secret".into(),
+            ));
         };
         let url = check_url(&d.url, self.settings.allow_private).map_err(|e| (None, e.to_string()))?;
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();

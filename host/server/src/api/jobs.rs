@@ -487,7 +487,8 @@ pub async fn get_result(
     let mut job = load(&state, &tenant, &id).await?;
     let result = stored_result(&state, JobRow { ocr_result: job.ocr_result.take(), ..job.clone() }).await?;
     let source = ocr_formats::Source { lang: Some(job.options.lang.as_str()), file_name: job.file_name.as_deref() };
-    let typed = |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    let typed =
+        |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
     Ok(match format {
         ResultFormat::Json => axum::Json(result).into_response(),
         ResultFormat::Text => typed("text/plain; charset=utf-8", ocr_formats::text(&result)),
@@ -512,7 +513,8 @@ pub async fn get_result(
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
             headers.insert(
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).map_err(|_| ApiError::new(ErrorCode::Internal, "internal error"))?,
+                HeaderValue::from_str(&disposition)
+                    .map_err(|_| ApiError::new(ErrorCode::Internal, "internal error"))?,
             );
             res
         }

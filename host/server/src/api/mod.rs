@@ -6,8 +6,8 @@ pub mod error;
 pub mod jobs;
 pub mod pages;
 pub mod plugins;
-pub mod settings;
 pub mod review;
+pub mod settings;
 pub mod types;
 
 use std::sync::Arc;

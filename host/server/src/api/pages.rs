@@ -16,8 +16,10 @@ use super::{AppState, Tenant};
 /// Decodes every page of the job's upload with the server's decode limits (the same pixels and
 /// page count the worker accepted).
 pub(crate) async fn decoded_pages(state: &AppState, job: &JobRow) -> ApiResult<Vec<RgbImage>> {
-    let key =
-        job.file_key.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no file has been uploaded to this job yet"))?;
+    let key = job
+        .file_key
+        .clone()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no file has been uploaded to this job yet"))?;
     let bytes = state.backends.objects.get(&key).await?;
     let limits = state.limits.decode;
     tokio::task::spawn_blocking(move || ocr_inference::decode_pages(&bytes, &limits))

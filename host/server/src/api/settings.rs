@@ -100,7 +100,10 @@ pub(crate) async fn check_callback(state: &AppState, tenant: &ocr_core::TenantId
 /// The tenant's settings.
 #[utoipa::path(get, path = "/v1/settings", tag = "settings", params(("X-Tenant-Id" = String, Header)),
     responses((status = 200, body = SettingsView)))]
-pub async fn get_settings(State(state): State<AppState>, Tenant(tenant): Tenant) -> ApiResult<axum::Json<SettingsView>> {
+pub async fn get_settings(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+) -> ApiResult<axum::Json<SettingsView>> {
     Ok(axum::Json(view(&state, &tenant).await?))
 }
 

@@ -15,5 +15,5 @@ mod isolation;
 mod plugins;
 mod recovery;
 mod requests;
-mod webhooks;
 mod review;
+mod webhooks;

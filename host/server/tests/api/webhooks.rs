@@ -76,9 +76,7 @@ async fn callback_urls_to_private_addresses_are_refused_by_default() {
 #[tokio::test]
 async fn job_events_are_signed_retried_and_logged() {
     let d = Deployment::embedded();
-    let api = d
-        .start_api("serve", &[("OCR_WEBHOOK_ALLOW_PRIVATE", "true"), ("OCR_WEBHOOK_BACKOFF_SECS", "1")])
-        .await;
+    let api = d.start_api("serve", &[("OCR_WEBHOOK_ALLOW_PRIVATE", "true"), ("OCR_WEBHOOK_BACKOFF_SECS", "1")]).await;
     let (url, got) = receiver().await;
     let t = tenant();
 
@@ -88,8 +86,7 @@ async fn job_events_are_signed_retried_and_logged() {
     let (status, body) = create(&api, &t, options.clone()).await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("webhook-secret"), "{body}");
-    let (status, body) =
-        json_of(api.req(Method::POST, "/v1/settings/webhook-secret", &t).send().await.unwrap()).await;
+    let (status, body) = json_of(api.req(Method::POST, "/v1/settings/webhook-secret", &t).send().await.unwrap()).await;
     assert_eq!(status, 201);
     let secret = body["webhook_secret"].as_str().unwrap().to_owned();
 
@@ -125,7 +122,8 @@ async fn job_events_are_signed_retried_and_logged() {
     assert_ne!(id(1), id(2));
 
     // The delivery log says what happened.
-    let (status, log) = json_of(api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/webhooks"), &t).send().await.unwrap()).await;
+    let (status, log) =
+        json_of(api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/webhooks"), &t).send().await.unwrap()).await;
     assert_eq!(status, 200);
     let deliveries = log["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 2, "{log}");
@@ -164,9 +162,7 @@ fn stored_files(d: &Deployment, t: &str, job: &str) -> usize {
 
 fn walk(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
 
