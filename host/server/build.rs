@@ -1,6 +1,8 @@
-//! Embeds the review UI (`ui/dist`, built by `scripts/build-ui.sh`) into the binary: writes
-//! `$OUT_DIR/ui_assets.rs`, a table of every file with `include_bytes!`. Without a build the
-//! table is empty and `/ui` says how to make one; the crate compiles either way.
+//! Embeds the review UI (`ui/dist`, built by `scripts/build-ui.sh`) into the binary: copies its
+//! files under `$OUT_DIR/ui` (so a UI rebuild while this crate compiles cannot pull files away
+//! from under it) and writes `$OUT_DIR/ui_assets.rs`, a table of every file with
+//! `include_bytes!`. Without a build the table is empty and `/ui` says how to make one; the crate
+//! compiles either way.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,14 +17,22 @@ fn main() {
     let mut files = Vec::new();
     collect(&dist, &dist, &mut files);
     files.sort();
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let copies = out_dir.join("ui");
+    let _ = std::fs::remove_dir_all(&copies);
+    std::fs::create_dir_all(&copies).expect("creating OUT_DIR/ui");
     let mut out = String::from(
         "/// Files of `ui/dist`: path relative to it, contents.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
     );
-    for (rel, abs) in &files {
-        let _ = writeln!(out, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string());
+    for (i, (rel, path)) in files.iter().enumerate() {
+        // A file gone since the listing (a UI build running now) is left out this time; the
+        // change makes cargo run this script again on the next build.
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        let copy = copies.join(i.to_string());
+        std::fs::write(&copy, bytes).expect("copying a UI file into OUT_DIR");
+        let _ = writeln!(out, "    ({rel:?}, include_bytes!({:?})),", copy.display().to_string());
     }
     out.push_str("];\n");
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("ui_assets.rs"), out).expect("writing ui_assets.rs");
 }
 
@@ -34,8 +44,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
             collect(root, &path, files);
         } else if let Ok(rel) = path.strip_prefix(root) {
             let rel = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>();
-            let abs = std::fs::canonicalize(&path).unwrap_or(path);
-            files.push((rel.join("/"), abs));
+            files.push((rel.join("/"), path));
         }
     }
 }
