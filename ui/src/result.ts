@@ -167,6 +167,8 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
     if (!result || i < 0 || i >= result.pages.length) return;
     current = i;
     render();
+    if (images.has(i)) image.setAttribute('href', images.get(i)!);
+    else image.removeAttribute('href');
     try {
       if (!images.has(i)) images.set(i, await api.pageImage(jobId, result.pages[i].page_index));
       if (current === i) image.setAttribute('href', images.get(i)!);

@@ -230,7 +230,7 @@ export function reviewScreen(root: HTMLElement, api: Api, jobId: string): () => 
     if (drag?.kind === 'add') {
       overlay.append(s('polygon', { class: 'box adding', points: g.pointsAttr(g.rect(drag.start[0], drag.start[1], drag.now[0], drag.now[1])) }));
     }
-    counts.textContent = `${p.boxes.length} boxes on this page${selected.size ? ` · ${selected.size} selected` : ''}${dirty ? ' · unsaved changes' : ''}`;
+    counts.textContent = `${p.boxes.length} ${p.boxes.length === 1 ? 'box' : 'boxes'} on this page${selected.size ? ` · ${selected.size} selected` : ''}${dirty ? ' · unsaved changes' : ''}`;
     boxList.replaceChildren(
       ...p.boxes.map((b, i) =>
         h(
@@ -352,6 +352,9 @@ export function reviewScreen(root: HTMLElement, api: Api, jobId: string): () => 
     image.setAttribute('width', String(page().width));
     image.setAttribute('height', String(page().height));
     svg.setAttribute('viewBox', `0 0 ${page().width} ${page().height}`);
+    // Never the previous page's image under this page's boxes while it loads.
+    if (images.has(i)) image.setAttribute('href', images.get(i)!);
+    else image.removeAttribute('href');
     fit();
     try {
       if (!images.has(i)) images.set(i, await api.pageImage(jobId, i));

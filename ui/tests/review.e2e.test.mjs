@@ -326,6 +326,61 @@ test('the job list filters by status', async (t) => {
   await shot(t, 'jobs-filtered');
 });
 
+/** A PDF with one line of Helvetica text per page (each 5.5 x 2.5 in). */
+function pdf(lines) {
+  const n = lines.length;
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${lines.map((_, i) => `${4 + 2 * i} 0 R`).join(' ')}] /Count ${n} >>`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  for (const [i, text] of lines.entries()) {
+    const content = `BT /F1 24 Tf 36 90 Td (${text}) Tj ET`;
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 396 180] /Contents ${5 + 2 * i} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`);
+    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  }
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+test('a multi-page PDF: page thumbnails and navigation', async (t) => {
+  await page.goto(`${BASE}/ui/#/jobs`);
+  await page.locator('#status-filter').selectOption('');
+  await page.setInputFiles('#upload-input', { name: 'two-pages.pdf', mimeType: 'application/pdf', buffer: pdf(['First page of the report', 'Second page, more text']) });
+  const row = page.locator('tr[data-job]', { hasText: 'two-pages.pdf' });
+  await row.locator('[data-status="DETECT_DONE"]').waitFor({ timeout: WAIT });
+  assert.equal(await row.locator('td.num').innerText(), '2', 'two pages in the list');
+  const id = await row.getAttribute('data-job');
+  const detect = await (await api(`/v1/ocr/jobs/${id}/detect`)).json();
+  assert.equal(detect.pages.length, 2);
+  await row.getByRole('link', { name: 'Review boxes' }).click();
+  const thumbs = page.getByRole('navigation', { name: 'Pages' }).getByRole('button');
+  await thumbs.nth(1).waitFor();
+  assert.equal(await thumbs.count(), 2);
+  await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((i) => i.complete && i.naturalWidth > 0));
+  await page.locator('polygon.box').first().waitFor();
+  assert.equal(await page.locator('polygon.box').count(), detect.pages[0].boxes.length);
+  await page.waitForFunction(() => document.querySelector('.page-svg image')?.getAttribute('href')?.startsWith('blob:'));
+  const first = await page.locator('.page-svg image').getAttribute('href');
+  await thumbs.nth(1).click();
+  await page.locator('.page-label', { hasText: 'Page 2 of 2' }).waitFor();
+  assert.equal(await thumbs.nth(1).getAttribute('aria-current'), 'true');
+  assert.equal(await page.locator('polygon.box').count(), detect.pages[1].boxes.length);
+  // The second page's own image (never the first one's under the second page's boxes).
+  await page.waitForFunction((first) => {
+    const href = document.querySelector('.page-svg image')?.getAttribute('href');
+    return href?.startsWith('blob:') && href !== first;
+  }, first);
+  await shot(t, 'review-pages');
+  await page.locator('.viewport').focus();
+  await page.keyboard.press('PageUp');
+  await page.locator('.page-label', { hasText: 'Page 1 of 2' }).waitFor();
+});
+
 test('no script errors or blocked resources in the browser', () => {
   assert.deepEqual(pageErrors, []);
 });
