@@ -4,12 +4,26 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{Deployment, quick_options, tenant};
+use crate::harness::{Api, Deployment, PRODUCTION, quick_options, tenant};
 
 #[tokio::test]
 async fn a_reviewer_corrects_a_line_and_the_machine_reading_is_kept() {
     let d = Deployment::embedded();
     let api = d.start_api("serve", &[]).await;
+    corrections(&api).await;
+}
+
+#[tokio::test]
+async fn corrections_are_stored_on_production_backends() {
+    let _one_at_a_time = PRODUCTION.lock().await;
+    let d = Deployment::production().await;
+    let api = d.start_api("api", &[]).await;
+    let _worker = d.spawn("worker", &["worker"], &[]);
+    corrections(&api).await;
+}
+
+/// Corrects lines of a recognized page and checks each answer and what is stored.
+async fn corrections(api: &Api) {
     let t = tenant();
 
     // No result yet: 409 result_not_ready.
