@@ -267,7 +267,7 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         database = %redact_url(&resolved.database_url),
         queue = %backends.queue.describe(),
         objects = %backends.objects.description(),
-        "listening on http://{local} (API docs at /docs)"
+        "listening on http://{local} (review UI at /ui, API docs at /docs)"
     );
     let stop = shutdown.clone();
     axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await?;

@@ -490,7 +490,15 @@ pub async fn get_result(
     let typed =
         |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
     Ok(match format {
-        ResultFormat::Json => axum::Json(result).into_response(),
+        ResultFormat::Json => {
+            // The ETag a correction (PATCH …/result with If-Match) is made against.
+            let etag = super::review::result_etag(&result)?;
+            let mut res = axum::Json(result).into_response();
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                res.headers_mut().insert(header::ETAG, v);
+            }
+            res
+        }
         ResultFormat::Text => typed("text/plain; charset=utf-8", ocr_formats::text(&result)),
         ResultFormat::Hocr => typed("text/html; charset=utf-8", ocr_formats::hocr(&result, source)),
         ResultFormat::Alto => typed("application/xml", ocr_formats::alto(&result, source)),

@@ -29,7 +29,7 @@ pub struct ResultEdit {
 }
 
 /// The result's ETag: a digest of its JSON, so any change to the text changes it.
-fn result_etag(result: &OcrResult) -> ApiResult<String> {
+pub(crate) fn result_etag(result: &OcrResult) -> ApiResult<String> {
     let json = serde_json::to_vec(result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
     let digest = Sha256::digest(&json);
     Ok(format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
