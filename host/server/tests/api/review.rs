@@ -53,7 +53,9 @@ async fn corrections(api: &Api) {
     assert!(body["pages"][0]["lines"][0].get("machine_text").is_none(), "other lines untouched");
 
     // Stored: the JSON and the plain text both carry the correction, and the job view too.
-    let stored: Value = api.req(Method::GET, &url, &t).send().await.unwrap().json().await.unwrap();
+    let r = api.req(Method::GET, &url, &t).send().await.unwrap();
+    assert_eq!(r.headers()["etag"].to_str().unwrap(), etag, "GET result carries the ETag a correction is made against");
+    let stored: Value = r.json().await.unwrap();
     assert_eq!(stored, body);
     let text = api.req(Method::GET, &format!("{url}?format=text"), &t).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("Corrected by a reviewer") && !text.contains(&machine), "{text}");
