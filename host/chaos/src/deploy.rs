@@ -134,7 +134,8 @@ impl Drop for Proc {
     }
 }
 
-fn read_usage(pid: u32) -> Option<Usage> {
+/// CPU time and peak memory of any process (e.g. `std::process::id()`); `None` when it is gone.
+pub fn read_usage(pid: u32) -> Option<Usage> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces) in parentheses; utime and stime
     // are fields 14 and 15 of the line, in clock ticks.
