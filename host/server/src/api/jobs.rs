@@ -201,7 +201,16 @@ pub async fn upload(
     let size = data.len() as i64;
     state.backends.objects.put(&key, data).await?;
     let meta = FileMeta { key: key.clone(), name, content_type: content_type.to_owned(), size };
-    if !state.backends.db.record_upload(&tenant, job.id, &meta).await? {
+    // Stored but not recorded (the database failed, or a racing upload won): remove it again.
+    // Should that fail too, it stays under the job's prefix, which DELETE and retention clear.
+    let recorded = match state.backends.db.record_upload(&tenant, job.id, &meta).await {
+        Ok(recorded) => recorded,
+        Err(e) => {
+            let _ = state.backends.objects.delete_prefix(&key).await;
+            return Err(e.into());
+        }
+    };
+    if !recorded {
         let _ = state.backends.objects.delete_prefix(&key).await;
         return Err(ApiError::new(
             ErrorCode::AlreadyUploaded,
