@@ -1,5 +1,5 @@
 //! Production-mode deployments of `ocr-server` on loopback, for the end-to-end bench
-//! (`cargo run -p ocr-server --example bench`), the chaos run (`--example chaos`) and its short
+//! (`cargo run -p ocr-server --example e2e-bench`), the chaos run (`--example chaos`) and its short
 //! version in the test suite (`api::chaos`). Dev only: nothing here ships in the server.
 //!
 //! - [`services`]: a fresh PostgreSQL database on the machine's cluster, and *private* Redis and

@@ -17,7 +17,7 @@
 //!
 //! ```sh
 //! cargo build --release -p ocr-server --bins --examples
-//! target/release/examples/bench --production --workers 2 --json bench.json \
+//! target/release/examples/e2e-bench --production --workers 2 --json bench.json \
 //!     --markdown bench.md --plot latency.svg tests/fixtures
 //! ```
 
