@@ -37,6 +37,9 @@ pub struct InferenceConfig {
     /// File name of the CRAFT detector: [`InferenceConfig::DETECTOR_FP32`] (the default) or
     /// [`InferenceConfig::DETECTOR_INT8`] (built by `scripts/fetch-models.sh --int8`).
     pub detector_model: String,
+    /// ONNX Runtime graph optimizations: 0 none, 1 basic, 2 extended, 3 all (the default; the
+    /// `bench` example measures each level).
+    pub graph_optimization: u8,
 }
 
 impl Default for InferenceConfig {
@@ -48,6 +51,7 @@ impl Default for InferenceConfig {
             device: Device::Cpu,
             recognizers: vec![aster(Lang::Vi), aster(Lang::En)],
             detector_model: Self::DETECTOR_FP32.into(),
+            graph_optimization: 3,
         }
     }
 }

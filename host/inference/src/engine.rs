@@ -91,7 +91,12 @@ fn load_session(env: &Environment, path: &Path, cfg: &InferenceConfig) -> Result
     let builder = || -> Result<ort::session::builder::SessionBuilder> {
         let mut b = Session::builder(env)
             .map_err(load_err)?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .with_optimization_level(match cfg.graph_optimization {
+                0 => GraphOptimizationLevel::Disable,
+                1 => GraphOptimizationLevel::Level1,
+                2 => GraphOptimizationLevel::Level2,
+                _ => GraphOptimizationLevel::Level3,
+            })
             .map_err(|e| load_err(e.into()))?;
         if cfg.intra_threads > 0 {
             b = b.with_intra_threads(cfg.intra_threads).map_err(|e| load_err(e.into()))?;
