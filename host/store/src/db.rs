@@ -588,8 +588,12 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
-fn parse_id(s: &str) -> Result<JobId> {
+pub(crate) fn parse_id(s: &str) -> Result<JobId> {
     s.parse().map_err(|_| Error::Corrupt(format!("bad job id {s:?}")))
+}
+
+pub(crate) fn parse_tenant(s: &str) -> Result<TenantId> {
+    TenantId::parse(s).ok_or_else(|| Error::Corrupt(format!("bad tenant id {s:?}")))
 }
 
 fn parse_status(s: &str) -> Result<JobStatus> {
@@ -621,7 +625,7 @@ fn parse_row(r: &AnyRow) -> Result<JobRow> {
     };
     Ok(JobRow {
         id: parse_id(&r.try_get::<String, _>("id")?)?,
-        tenant_id: TenantId::parse(&tenant).ok_or_else(|| Error::Corrupt(format!("bad tenant id {tenant:?}")))?,
+        tenant_id: parse_tenant(&tenant)?,
         status: parse_status(&r.try_get::<String, _>("status")?)?,
         options: parse_json(Some(r.try_get("options")?), "options")?.unwrap_or_default(),
         file_key: r.try_get("file_key")?,

@@ -31,7 +31,7 @@ fn parse(r: &AnyRow) -> Result<PluginRow> {
         serde_json::from_str(&hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
     Ok(PluginRow {
         id: r.try_get("id")?,
-        tenant_id: TenantId::parse(&tenant).ok_or_else(|| Error::Corrupt(format!("bad tenant id {tenant:?}")))?,
+        tenant_id: crate::db::parse_tenant(&tenant)?,
         name: r.try_get("name")?,
         version: r.try_get("version")?,
         sha256: r.try_get("sha256")?,

@@ -8,6 +8,7 @@
 use ocr_core::{JobId, JobOptions, JobStatus, TenantId};
 use sqlx::{Any, Row, Transaction};
 
+use crate::db::{parse_id, parse_tenant};
 use crate::{Db, Error, Result, now_ms};
 
 /// A tenant's settings; everything optional falls back to the server's defaults.
@@ -65,10 +66,6 @@ pub fn event_for(to: JobStatus) -> Option<&'static str> {
         JobStatus::Failed => Some("job.failed"),
         _ => None,
     }
-}
-
-fn tenant_id(s: &str) -> Result<TenantId> {
-    TenantId::parse(s).ok_or_else(|| Error::Corrupt(format!("bad tenant id {s:?}")))
 }
 
 const DELIVERY_COLUMNS: &str = "id, job_id, tenant_id, event, url, body, state, attempts, next_attempt_at, \
@@ -225,7 +222,7 @@ impl Db {
             .fetch_one(self.pool())
             .await?;
             let delivery = delivery(&row)?;
-            let secret = self.tenant_settings(&tenant_id(&delivery.tenant_id)?).await?.webhook_secret;
+            let secret = self.tenant_settings(&parse_tenant(&delivery.tenant_id)?).await?.webhook_secret;
             return Ok(Some(DueDelivery { delivery, secret }));
         }
         Ok(None)
@@ -287,9 +284,7 @@ impl Db {
         .await?;
         rows.iter()
             .map(|r| {
-                let id: String = r.try_get("id")?;
-                let id = id.parse().map_err(|_| Error::Corrupt(format!("bad job id {id:?}")))?;
-                Ok((tenant_id(&r.try_get::<String, _>("tenant_id")?)?, id))
+                Ok((parse_tenant(&r.try_get::<String, _>("tenant_id")?)?, parse_id(&r.try_get::<String, _>("id")?)?))
             })
             .collect()
     }

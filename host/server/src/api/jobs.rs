@@ -457,15 +457,16 @@ impl ResultFormat {
     }
 }
 
-/// The stored recognition result of a DONE job (database first, object storage as fallback).
-pub(crate) async fn stored_result(state: &AppState, job: JobRow) -> ApiResult<OcrResult> {
+/// The stored recognition result of a DONE job (database first, object storage as fallback);
+/// takes it out of the row rather than copying it.
+pub(crate) async fn stored_result(state: &AppState, job: &mut JobRow) -> ApiResult<OcrResult> {
     if job.status != JobStatus::Done {
         return Err(ApiError::new(
             ErrorCode::ResultNotReady,
             format!("the result is ready when the job is DONE; it is {}", job.status),
         ));
     }
-    match job.ocr_result {
+    match job.ocr_result.take() {
         Some(r) => Ok(r),
         None => {
             let bytes = state.backends.objects.get(&keys::result(&job.tenant_id, job.id)).await?;
@@ -494,20 +495,12 @@ pub async fn get_result(
 ) -> ApiResult<Response> {
     let format = ResultFormat::parse(q.format.as_deref())?;
     let mut job = load(&state, &tenant, &id).await?;
-    let result = stored_result(&state, JobRow { ocr_result: job.ocr_result.take(), ..job.clone() }).await?;
+    let result = stored_result(&state, &mut job).await?;
     let source = ocr_formats::Source { lang: Some(job.options.lang.as_str()), file_name: job.file_name.as_deref() };
     let typed =
         |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
     Ok(match format {
-        ResultFormat::Json => {
-            // The ETag a correction (PATCH …/result with If-Match) is made against.
-            let etag = super::review::result_etag(&result)?;
-            let mut res = axum::Json(result).into_response();
-            if let Ok(v) = HeaderValue::from_str(&etag) {
-                res.headers_mut().insert(header::ETAG, v);
-            }
-            res
-        }
+        ResultFormat::Json => super::review::result_response(result)?,
         ResultFormat::Text => typed("text/plain; charset=utf-8", ocr_formats::text(&result)),
         ResultFormat::Hocr => typed("text/html; charset=utf-8", ocr_formats::hocr(&result, source)),
         ResultFormat::Alto => typed("application/xml", ocr_formats::alto(&result, source)),

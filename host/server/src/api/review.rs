@@ -29,10 +29,20 @@ pub struct ResultEdit {
 }
 
 /// The result's ETag: a digest of its JSON, so any change to the text changes it.
-pub(crate) fn result_etag(result: &OcrResult) -> ApiResult<String> {
+fn result_etag(result: &OcrResult) -> ApiResult<String> {
     let json = serde_json::to_vec(result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
     let digest = Sha256::digest(&json);
     Ok(format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// A result as JSON with its ETag: the one a correction (`If-Match`) is made against.
+pub(crate) fn result_response(result: OcrResult) -> ApiResult<Response> {
+    let etag = result_etag(&result)?;
+    let mut res = axum::Json(result).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(res)
 }
 
 /// Corrects the text of recognized lines. Each edit names a line by page and index; the
@@ -65,7 +75,7 @@ pub async fn patch_result(
     };
     for _ in 0..SAVE_ATTEMPTS {
         let (job_id, read_at) = (job.id, job.updated_at);
-        let mut result = stored_result(&state, job).await?;
+        let mut result = stored_result(&state, &mut job).await?;
         if let Some(expected) = &if_match
             && *expected != result_etag(&result)?
         {
@@ -81,12 +91,7 @@ pub async fn patch_result(
                 // The database holds the correction; the object copy is a convenience.
                 tracing::warn!(error = %e, "could not mirror the corrected result to object storage");
             }
-            let etag = result_etag(&result)?;
-            let mut res = axum::Json(result).into_response();
-            if let Ok(v) = HeaderValue::from_str(&etag) {
-                res.headers_mut().insert(header::ETAG, v);
-            }
-            return Ok(res);
+            return result_response(result);
         }
         // Someone changed the job in between: read it again and re-apply the edits.
         job = load(&state, &tenant, &id).await?;
