@@ -314,19 +314,42 @@ async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
     options.detect.validate().map_err(|m| anyhow::anyhow!("{m}"))?;
     let mut failed = false;
     let mut outputs = Vec::new();
-    for file in &args.files {
-        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let result = tokio::task::block_in_place(|| {
-            ocr.detect(&bytes, &options).and_then(|boxes| ocr.recognize(&bytes, &boxes, &options))
-        });
-        match result {
-            Ok(result) => outputs.push((file.display().to_string(), result)),
-            Err(e) => {
-                eprintln!("{}: {} ({})", file.display(), e.message, e.code);
-                failed = true;
+    // Two stages in step: while one file is recognized, the next one is detected (the detector
+    // and the recognizer are separate sessions), so a folder takes about the time of the slower
+    // stage per file instead of both, for the same CPU time.
+    let files = &args.files;
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let (ocr, options) = (&ocr, &options);
+            let (to_recognize, detected) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for file in files {
+                    let read =
+                        std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display())).and_then(|bytes| {
+                            match ocr.detect(&bytes, options) {
+                                Ok(boxes) => Ok((bytes, boxes)),
+                                Err(e) => Err(format!("{}: {} ({})", file.display(), e.message, e.code)),
+                            }
+                        });
+                    if to_recognize.send((file, read)).is_err() {
+                        return;
+                    }
+                }
+            });
+            for (file, read) in detected {
+                match read.and_then(|(bytes, boxes)| {
+                    ocr.recognize(&bytes, &boxes, options)
+                        .map_err(|e| format!("{}: {} ({})", file.display(), e.message, e.code))
+                }) {
+                    Ok(result) => outputs.push((file.display().to_string(), result)),
+                    Err(message) => {
+                        eprintln!("{message}");
+                        failed = true;
+                    }
+                }
             }
-        }
-    }
+        })
+    });
     match args.format {
         OutputFormat::Text => {
             for (i, (name, result)) in outputs.iter().enumerate() {

@@ -137,9 +137,13 @@ pub struct ModelArgs {
     /// Folder with the model files  [default: $XDG_CACHE_HOME/ocr-platform/models or ~/.cache/ocr-platform/models]
     #[arg(long, env = "OCR_MODELS_DIR")]
     pub models_dir: Option<PathBuf>,
-    /// ONNX Runtime threads per model call (0: ONNX Runtime's default).
+    /// ONNX Runtime threads per detector call (0: ONNX Runtime's default, one per core).
     #[arg(long, env = "OCR_THREADS", default_value_t = 0)]
     pub threads: usize,
+    /// ONNX Runtime threads per recognizer call (0: ONNX Runtime's default). One thread reads a
+    /// line for the least CPU time.
+    #[arg(long, env = "OCR_RECOGNIZER_THREADS", default_value_t = 1)]
+    pub recognizer_threads: usize,
     /// Execution device.
     #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
@@ -529,6 +533,7 @@ impl ModelArgs {
             cfg.models_dir = dir.clone();
         }
         cfg.intra_threads = self.threads;
+        cfg.recognizer_threads = self.recognizer_threads;
         cfg.detector_model = self.detector_model.clone();
         cfg.recognizers = self.recognizers.0.clone();
         cfg.device = match self.device {

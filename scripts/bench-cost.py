@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Cost and reading quality per page: `ocr-server ocr` beside Tesseract 5 on the same images.
+
+usage: scripts/bench-cost.py [--ocr-bin PATH] [--tesseract-lang vie+eng] [--no-tesseract]
+                             [--score score.py] [--out DIR] [--json FILE] [--runs N]
+                             [-- OCR-ARGS...] SET...
+
+A SET is a folder of images, or a fixtures folder with `images/` and `gt.json`
+(../shared/fixtures/devset, ../shared/fixtures/devset-vi). For each set, in one run:
+
+1. `ocr-server ocr --format json FILES...` in one process (model loading included, as a user
+   runs it), then
+2. Tesseract 5 (`tesseract LIST OUT -l vie+eng tsv`, Debian's package) in one process over the
+   same files,
+
+each timed by the kernel: CPU seconds (user + sys, all threads, from wait4), wall seconds and
+peak RSS. Prints CPU s/page and wall s/page for both and the ratio ours / Tesseract. Both
+readings are written as PRED files in the shape of the fixtures' gt.json (`--out`, default
+./bench-cost), so `score.py PRED --gt gt.json` scores them; with `--score PATH/score.py` this
+script runs it for both and prints bag-of-words F1, cover recall, detection F1, CER and word
+accuracy per language. `--runs N` repeats each program N times and keeps the fastest run
+(CPU), to damp a busy machine.
+
+Arguments after `--` go to `ocr-server ocr` (e.g. `-- --canvas 960`).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def images_of(folder: Path):
+    root = folder / "images" if (folder / "images").is_dir() else folder
+    files = sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_EXT)
+    if not files:
+        sys.exit(f"no images in {root}")
+    gt = folder / "gt.json"
+    return files, (gt if gt.is_file() else None)
+
+
+def timed(cmd, stdout):
+    """Runs cmd; returns (returncode, cpu_s, wall_s, peak_rss_mib) of that process and its threads."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    # Read stderr in the background would be nicer; these programs write little to it.
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({proc.returncode}):\n{err[-4000:]}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024.0
+
+
+def best_of(runs, fn):
+    results = [fn() for _ in range(max(1, runs))]
+    return min(results, key=lambda r: r[0])
+
+
+def run_ours(bin_path, files, extra, out_json):
+    def once():
+        with open(out_json, "wb") as out:
+            return timed([bin_path, "ocr", "--format", "json", *extra, *map(str, files)], out)
+
+    return once
+
+
+def ours_pred(out_json):
+    docs = json.loads(Path(out_json).read_text())
+    images = []
+    for d in docs:
+        lines = []
+        for page in d["result"]["pages"][:1]:
+            for line in page["lines"]:
+                lines.append({"poly": line["points"], "text": line["text"]})
+        images.append({"file": Path(d["file"]).name, "lines": lines})
+    return {"images": images}
+
+
+def run_tesseract(files, lang, out_base):
+    listing = Path(out_base).with_suffix(".list")
+    listing.write_text("".join(f"{f}\n" for f in files))
+
+    def once():
+        return timed(["tesseract", str(listing), str(out_base), "-l", lang, "tsv"], subprocess.DEVNULL)
+
+    return once
+
+
+def tesseract_pred(tsv_path, files):
+    """Tesseract's TSV (level 5 = words) grouped into its own lines (level 4 boxes)."""
+    pages = {}
+    rows = Path(tsv_path).read_text(errors="replace").splitlines()
+    header = rows[0].split("\t")
+    col = {name: i for i, name in enumerate(header)}
+    for row in rows[1:]:
+        f = row.split("\t")
+        if len(f) < len(header):
+            continue
+        level, page = int(f[col["level"]]), int(f[col["page_num"]])
+        key = (int(f[col["block_num"]]), int(f[col["par_num"]]), int(f[col["line_num"]]))
+        x, y, w, h = (int(f[col[k]]) for k in ("left", "top", "width", "height"))
+        lines = pages.setdefault(page, {})
+        if level == 4:
+            lines[key] = {"poly": [[x, y], [x + w, y], [x + w, y + h], [x, y + h]], "words": []}
+        elif level == 5 and f[col["text"]].strip() and key in lines:
+            lines[key]["words"].append(f[col["text"]].strip())
+    images = []
+    for i, path in enumerate(files, start=1):
+        lines = [
+            {"poly": l["poly"], "text": " ".join(l["words"])}
+            for l in pages.get(i, {}).values()
+            if l["words"]
+        ]
+        images.append({"file": path.name, "lines": lines})
+    return {"images": images}
+
+
+def score(score_py, pred_path, gt_path):
+    """score.py's JSON summary: {group: {metric: value}}."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as t:
+        out = t.name
+    subprocess.run([sys.executable, score_py, str(pred_path), "--gt", str(gt_path), "--json", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    data = json.loads(Path(out).read_text())
+    os.unlink(out)
+    return data
+
+
+def main():
+    argv = sys.argv[1:]
+    ocr_extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, ocr_extra = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sets", nargs="+", type=Path)
+    ap.add_argument("--ocr-bin", default="target/release/ocr-server")
+    ap.add_argument("--tesseract-lang", default="vie+eng")
+    ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--score", help="path of score.py (needs shapely)")
+    ap.add_argument("--out", type=Path, default=Path("bench-cost"))
+    ap.add_argument("--json", type=Path, help="write every number here")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--label", default="ours", help="name of this configuration in the output files")
+    a = ap.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+
+    report = {"ocr_args": ocr_extra, "sets": {}}
+    rows = []
+    for folder in a.sets:
+        files, gt = images_of(folder)
+        name = folder.resolve().name
+        entry = {"pages": len(files)}
+        raw = a.out / f"{name}.{a.label}.raw.json"
+        cpu, wall, rss = best_of(a.runs, run_ours(a.ocr_bin, files, ocr_extra, raw))
+        entry["ours"] = {"cpu_s": cpu, "wall_s": wall, "peak_rss_mib": rss}
+        pred = a.out / f"{name}.{a.label}.pred.json"
+        pred.write_text(json.dumps(ours_pred(raw), ensure_ascii=False))
+        entry["ours"]["pred"] = str(pred)
+        if not a.no_tesseract:
+            base = a.out / f"{name}.tesseract"
+            cpu, wall, rss = best_of(a.runs, run_tesseract(files, a.tesseract_lang, base))
+            entry["tesseract"] = {"cpu_s": cpu, "wall_s": wall, "peak_rss_mib": rss}
+            tpred = a.out / f"{name}.tesseract.pred.json"
+            tpred.write_text(json.dumps(tesseract_pred(f"{base}.tsv", files), ensure_ascii=False))
+            entry["tesseract"]["pred"] = str(tpred)
+        if a.score and gt:
+            for who in ("ours", "tesseract"):
+                if who in entry:
+                    entry[who]["scores"] = score(a.score, entry[who]["pred"], gt)
+        report["sets"][name] = entry
+        rows.append((name, entry))
+
+    print(f"\n`ocr-server ocr {' '.join(ocr_extra)}` vs Tesseract 5 (-l {a.tesseract_lang}), one process per program and set")
+    print("| set | pages | ours CPU s/page | ours wall s/page | Tesseract CPU s/page | Tesseract wall s/page | CPU ratio | wall ratio | peak RSS ours / Tesseract |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, e in rows:
+        n = e["pages"]
+        o = e["ours"]
+        t = e.get("tesseract")
+        if t:
+            print(f"| {name} | {n} | {o['cpu_s']/n:.2f} | {o['wall_s']/n:.2f} | {t['cpu_s']/n:.2f} | {t['wall_s']/n:.2f} | "
+                  f"{o['cpu_s']/t['cpu_s']:.2f} | {o['wall_s']/t['wall_s']:.2f} | {o['peak_rss_mib']:.0f} / {t['peak_rss_mib']:.0f} MiB |")
+        else:
+            print(f"| {name} | {n} | {o['cpu_s']/n:.2f} | {o['wall_s']/n:.2f} | | | | | {o['peak_rss_mib']:.0f} MiB |")
+    if a.score:
+        metrics = [("bow_F1", "BoW F1"), ("cover_R", "cover R"), ("det_F1", "det F1"), ("CER_matched", "CER"), ("word_acc_matched", "word acc")]
+        print("\n| set | who | group | " + " | ".join(m[1] for m in metrics) + " |")
+        print("|---|---|---|" + "---|" * len(metrics))
+        for name, e in rows:
+            for who in ("ours", "tesseract"):
+                s = e.get(who, {}).get("scores")
+                if not s:
+                    continue
+                for group, vals in s.items():
+                    if not isinstance(vals, dict) or not (group.startswith("lang=") or group.startswith("cat=")):
+                        continue
+                    cells = " | ".join(f"{vals[k]:.3f}" if isinstance(vals.get(k), float) else "-" for k, _ in metrics)
+                    print(f"| {name} | {who} | {group} | {cells} |")
+    if a.json:
+        a.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
