@@ -35,22 +35,89 @@ pub(crate) fn resize_plan(width: u32, height: u32, canvas: u32, mag_ratio: f32) 
     ResizePlan { ratio, width: w, height: h, padded_width: w.div_ceil(32) * 32, padded_height: h.div_ceil(32) * 32 }
 }
 
-/// The normalized NCHW input tensor for a page (padding is zero before normalization, like the reference).
-pub(crate) fn input_tensor(page: &RgbImage, plan: &ResizePlan) -> Array4<f32> {
-    let resized = if (plan.width, plan.height) == page.dimensions() {
+/// The page at the detector's scale.
+pub(crate) fn resize(page: &RgbImage, plan: &ResizePlan) -> RgbImage {
+    if (plan.width, plan.height) == page.dimensions() {
         page.clone()
     } else {
         image::imageops::resize(page, plan.width, plan.height, FilterType::Triangle)
-    };
-    let (pw, ph) = (plan.padded_width as usize, plan.padded_height as usize);
+    }
+}
+
+/// The part of the resized page the detector reads, in resized-page pixels. `x` and `y` are
+/// even, so score-map pixels (half the input size) land on whole input pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Side of the squares whose contrast decides what is page content.
+const CONTENT_BLOCK: u32 = 16;
+/// A square whose channels span fewer levels than this is flat background (paper, a table, a
+/// wall): scanner and JPEG noise stay well under it, the faintest print on the dev sets well above.
+const CONTENT_CONTRAST: u8 = 32;
+/// Background kept around the content, so the detector sees text at the window's edge with the
+/// same context as on the whole page.
+const CONTENT_MARGIN: u32 = 32;
+
+/// The bounding box of everything on the page that is not flat background, with a margin: the
+/// detector's cost grows with its input area, and blank margins, the table under a photographed
+/// receipt or the sky around a sign hold no text. The whole page when the content fills nearly
+/// all of it or when nothing stands out (a blank page).
+pub(crate) fn content_window(resized: &RgbImage) -> Window {
+    let (w, h) = resized.dimensions();
+    let whole = Window { x: 0, y: 0, width: w, height: h };
+    let (bw, bh) = (w / CONTENT_BLOCK, h / CONTENT_BLOCK);
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut lo, mut hi) = ([u8::MAX; 3], [0u8; 3]);
+            for y in by * CONTENT_BLOCK..(by + 1) * CONTENT_BLOCK {
+                for x in bx * CONTENT_BLOCK..(bx + 1) * CONTENT_BLOCK {
+                    let p = resized.get_pixel(x, y).0;
+                    for c in 0..3 {
+                        lo[c] = lo[c].min(p[c]);
+                        hi[c] = hi[c].max(p[c]);
+                    }
+                }
+            }
+            if (0..3).any(|c| hi[c] - lo[c] >= CONTENT_CONTRAST) {
+                (x0, y0) = (x0.min(bx), y0.min(by));
+                (x1, y1) = (x1.max(bx + 1), y1.max(by + 1));
+            }
+        }
+    }
+    if x0 == u32::MAX {
+        return whole;
+    }
+    // Blocks cover all but the last partial row/column: a window reaching the last block reaches the edge.
+    let x1 = if x1 == bw { w } else { (x1 * CONTENT_BLOCK + CONTENT_MARGIN).min(w) };
+    let y1 = if y1 == bh { h } else { (y1 * CONTENT_BLOCK + CONTENT_MARGIN).min(h) };
+    let x0 = (x0 * CONTENT_BLOCK).saturating_sub(CONTENT_MARGIN);
+    let y0 = (y0 * CONTENT_BLOCK).saturating_sub(CONTENT_MARGIN);
+    let window = Window { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    // Not worth a different input shape for a few percent.
+    if u64::from(window.width) * u64::from(window.height) * 10 > u64::from(w) * u64::from(h) * 9 { whole } else { window }
+}
+
+/// The normalized NCHW input tensor for a window of the resized page, zero-padded right/bottom
+/// to multiples of 32 (padding is zero before normalization, like the reference).
+pub(crate) fn input_tensor(resized: &RgbImage, window: &Window) -> Array4<f32> {
+    let (pw, ph) = (window.width.div_ceil(32) as usize * 32, window.height.div_ceil(32) as usize * 32);
     let mut t = Array4::<f32>::zeros((1, 3, ph, pw));
     for c in 0..3 {
         let (m, s) = (255.0 * MEAN[c], 255.0 * STD[c]);
         let pad = -m / s;
         let mut plane = t.slice_mut(ndarray::s![0, c, .., ..]);
         plane.fill(pad);
-        for (x, y, p) in resized.enumerate_pixels() {
-            plane[[y as usize, x as usize]] = (f32::from(p[c]) - m) / s;
+        for y in 0..window.height {
+            for x in 0..window.width {
+                let p = resized.get_pixel(window.x + x, window.y + y);
+                plane[[y as usize, x as usize]] = (f32::from(p[c]) - m) / s;
+            }
         }
     }
     t
@@ -518,10 +585,46 @@ mod tests {
     fn input_tensor_normalizes_and_pads_with_normalized_zero() {
         let page = RgbImage::from_pixel(10, 5, image::Rgb([255, 255, 255]));
         let plan = resize_plan(10, 5, 1280, 1.0);
-        let t = input_tensor(&page, &plan);
+        let resized = resize(&page, &plan);
+        let t = input_tensor(&resized, &content_window(&resized));
         assert_eq!(t.shape(), &[1, 3, 32, 32]);
         assert!((t[[0, 0, 0, 0]] - (255.0 - 255.0 * 0.485) / (255.0 * 0.229)).abs() < 1e-4);
         assert!((t[[0, 2, 31, 31]] - (-0.406 / 0.225)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn content_window_keeps_the_ink_and_a_margin_and_drops_blank_paper() {
+        // A 640x480 white page with one dark bar at (200..300, 100..120).
+        let mut page = RgbImage::from_pixel(640, 480, image::Rgb([250, 250, 250]));
+        for y in 100..120 {
+            for x in 200..300 {
+                page.put_pixel(x, y, image::Rgb([20, 20, 20]));
+            }
+        }
+        let win = content_window(&page);
+        assert!(win.x <= 200 - CONTENT_MARGIN && win.y <= 100 - CONTENT_MARGIN, "{win:?}");
+        assert!(win.x + win.width >= 300 + CONTENT_MARGIN && win.y + win.height >= 120 + CONTENT_MARGIN, "{win:?}");
+        assert!(win.width < 240 && win.height < 120, "{win:?}");
+        assert_eq!((win.x % 2, win.y % 2), (0, 0));
+        let t = input_tensor(&page, &win);
+        assert_eq!(t.shape(), &[1, 3, win.height.div_ceil(32) as usize * 32, win.width.div_ceil(32) as usize * 32]);
+
+        // Faint noise is background; light text on a dark sign counts as content.
+        let mut noisy = RgbImage::from_fn(640, 480, |x, y| image::Rgb([240 + ((x * 7 + y * 13) % 12) as u8; 3]));
+        assert_eq!(content_window(&noisy), Window { x: 0, y: 0, width: 640, height: 480 });
+        for y in 400..420 {
+            for x in 500..560 {
+                noisy.put_pixel(x, y, image::Rgb([200, 30, 30]));
+            }
+        }
+        let win = content_window(&noisy);
+        assert!(win.x <= 500 - CONTENT_MARGIN && win.x + win.width == 592 && win.y + win.height == 464, "{win:?}");
+
+        // Content spread over the whole page: the whole page.
+        let mut full = page.clone();
+        full.put_pixel(2, 2, image::Rgb([0, 0, 0]));
+        full.put_pixel(637, 477, image::Rgb([0, 0, 0]));
+        assert_eq!(content_window(&full), Window { x: 0, y: 0, width: 640, height: 480 });
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub struct Engine {
     recognizers: Vec<std::sync::Arc<Recognizer>>,
     by_lang: HashMap<Lang, usize>,
     group: GroupParams,
+    crop_to_content: bool,
 }
 
 /// ONNX Runtime allows one environment per process (a second `build` fails), so every engine shares it.
@@ -198,6 +199,7 @@ impl Engine {
             recognizers,
             by_lang,
             group: GroupParams::default(),
+            crop_to_content: cfg.crop_to_content,
         })
     }
 
@@ -217,7 +219,13 @@ impl Engine {
             return Err(Error::InvalidImage("the page is empty".into()));
         }
         let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
-        let input = detect::input_tensor(page, &plan);
+        let resized = detect::resize(page, &plan);
+        let window = if self.crop_to_content {
+            detect::content_window(&resized)
+        } else {
+            detect::Window { x: 0, y: 0, width: plan.width, height: plan.height }
+        };
+        let input = detect::input_tensor(&resized, &window);
 
         let model_start = Instant::now();
         let maps = {
@@ -230,11 +238,13 @@ impl Engine {
         };
         let model = model_start.elapsed();
 
-        // Score maps are half the input size: x2 back to the input, then / ratio to the page.
-        let to_page = 2.0 / plan.ratio;
+        // Score maps are half the input size: x2 back to the input, + the window's place on the
+        // resized page, then / ratio to the page.
+        let (ox, oy) = (window.x as f32, window.y as f32);
+        let to_page = |[x, y]: [f32; 2]| [(2.0 * x + ox) / plan.ratio, (2.0 * y + oy) / plan.ratio];
         let words: Vec<_> = detect::word_boxes(&maps, params)
             .into_iter()
-            .map(|(q, s)| (detect::order_quad(q.map(|[x, y]| [x * to_page, y * to_page])), s))
+            .map(|(q, s)| (detect::order_quad(q.map(to_page)), s))
             .collect();
         let boxes = detect::group_lines(&words, &self.group, w, h);
         let total = start.elapsed();
