@@ -3,7 +3,7 @@
 
 usage: scripts/bench-cost.py [--ocr-bin PATH] [--tesseract-lang vie+eng] [--no-tesseract]
                              [--score score.py] [--out DIR] [--json FILE] [--runs N]
-                             [-- OCR-ARGS...] SET...
+                             [--production [--workers K]] [-- OCR-ARGS...] SET...
 
 A SET is a folder of images, or a fixtures folder with `images/` and `gt.json`
 (../shared/fixtures/devset, ../shared/fixtures/devset-vi). For each set, in one run:
@@ -20,6 +20,12 @@ readings are written as PRED files in the shape of the fixtures' gt.json (`--out
 script runs it for both and prints bag-of-words F1, cover recall, detection F1, CER and word
 accuracy per language. `--runs N` repeats each program N times and keeps the fastest run
 (CPU), to damp a busy machine.
+
+With `--production`, the same images also go through the server in production mode
+(`e2e-bench --production --workers K`: PostgreSQL, Redis, the S3-compatible server, one api and K
+worker processes; build it with `cargo build --release -p ocr-server --bins --examples`), and the
+workers' CPU seconds per page (user + sys of the worker processes, over the measured jobs) and the
+server's wall time per page are put beside Tesseract's.
 
 Arguments after `--` go to `ocr-server ocr` (e.g. `-- --canvas 960`).
 """
@@ -150,6 +156,9 @@ def main():
     ap.add_argument("--json", type=Path, help="write every number here")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--label", default="ours", help="name of this configuration in the output files")
+    ap.add_argument("--production", action="store_true", help="also measure the server's workers (e2e-bench)")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--e2e-bin", default="target/release/examples/e2e-bench")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
 
@@ -172,6 +181,16 @@ def main():
             tpred = a.out / f"{name}.tesseract.pred.json"
             tpred.write_text(json.dumps(tesseract_pred(f"{base}.tsv", files), ensure_ascii=False))
             entry["tesseract"]["pred"] = str(tpred)
+        if a.production:
+            out = a.out / f"{name}.e2e.json"
+            images = folder / "images" if (folder / "images").is_dir() else folder
+            subprocess.run([a.e2e_bin, "--production", "--workers", str(a.workers), "--json", str(out), str(images)],
+                           check=True, stdout=subprocess.DEVNULL)
+            e2e = json.loads(out.read_text())
+            entry["worker"] = {"cpu_s": e2e["worker_cpu_s_per_page"] * len(files),
+                               "wall_s": e2e["wall_s"] / e2e["pages"] * len(files),
+                               "peak_rss_mib": max(p["peak_rss_mib"] for p in e2e["processes"] if "worker" in p["process"]),
+                               "workers": a.workers}
         if a.score and gt:
             for who in ("ours", "tesseract"):
                 if who in entry:
@@ -191,6 +210,15 @@ def main():
                   f"{o['cpu_s']/t['cpu_s']:.2f} | {o['wall_s']/t['wall_s']:.2f} | {o['peak_rss_mib']:.0f} / {t['peak_rss_mib']:.0f} MiB |")
         else:
             print(f"| {name} | {n} | {o['cpu_s']/n:.2f} | {o['wall_s']/n:.2f} | | | | | {o['peak_rss_mib']:.0f} MiB |")
+    if a.production:
+        print(f"\nThe server in production mode (api + {a.workers} worker process(es)), the same images, vs the same Tesseract run")
+        print("| set | pages | worker CPU s/page | server wall s/page | Tesseract CPU s/page | CPU ratio | wall ratio | peak RSS per worker |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, e in rows:
+            n, w, t = e["pages"], e["worker"], e.get("tesseract")
+            ratio = f"{w['cpu_s']/t['cpu_s']:.2f} | {w['wall_s']/t['wall_s']:.2f}" if t else " | "
+            tcpu = f"{t['cpu_s']/n:.2f}" if t else ""
+            print(f"| {name} | {n} | {w['cpu_s']/n:.2f} | {w['wall_s']/n:.2f} | {tcpu} | {ratio} | {w['peak_rss_mib']:.0f} MiB |")
     if a.score:
         metrics = [("bow_F1", "BoW F1"), ("cover_R", "cover R"), ("det_F1", "det F1"), ("CER_matched", "CER"), ("word_acc_matched", "word acc")]
         print("\n| set | who | group | " + " | ".join(m[1] for m in metrics) + " |")

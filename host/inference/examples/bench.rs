@@ -1,7 +1,7 @@
 //! Times the OCR pipeline page by page.
 //!
 //! ```text
-//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--int8 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...
+//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...
 //! ```
 //!
 //! Per page: decode time, detection and recognition time split into model (`Session::run`) and
@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => cfg.intra_threads = args.next().ok_or("--threads needs a value")?.parse()?,
             "--graph-opt" => cfg.graph_optimization = args.next().ok_or("--graph-opt needs 0-3")?.parse()?,
             "--print" => print = true,
-            "--int8" => cfg.detector_model = InferenceConfig::DETECTOR_INT8.into(),
+            "--fp32" => cfg = cfg.with_float_models(),
             "--detector" => cfg.detector_model = args.next().ok_or("--detector needs a file")?,
             "--recognizer" => {
                 let model = args.next().ok_or("--recognizer needs a file")?;
@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if files.is_empty() {
         return Err(
-            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--int8 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...".into()
+            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...".into()
         );
     }
 

@@ -38,8 +38,8 @@ pub struct InferenceConfig {
     pub device: Device,
     /// One entry per language. Entries naming the same model file share one loaded session.
     pub recognizers: Vec<RecognizerSpec>,
-    /// File name of the CRAFT detector: [`InferenceConfig::DETECTOR_FP32`] (the default) or
-    /// [`InferenceConfig::DETECTOR_INT8`] (built by `scripts/fetch-models.sh --int8`).
+    /// File name of the CRAFT detector: [`InferenceConfig::DETECTOR_INT8`] (the default) or
+    /// [`InferenceConfig::DETECTOR_FP32`].
     pub detector_model: String,
     /// Run the detector on the part of the page that holds anything but flat background (blank
     /// margins, the table under a photographed receipt), at the same scale: same boxes, less work.
@@ -52,14 +52,14 @@ pub struct InferenceConfig {
 
 impl Default for InferenceConfig {
     fn default() -> Self {
-        let aster = |lang| RecognizerSpec { lang, model: "asternet.onnx".into(), vocab: "vocab.json".into() };
+        let aster = |lang| RecognizerSpec { lang, model: Self::RECOGNIZER_INT8.into(), vocab: "vocab.json".into() };
         Self {
             models_dir: Self::default_models_dir(),
             intra_threads: 0,
             recognizer_threads: 1,
             device: Device::Cpu,
             recognizers: vec![aster(Lang::Vi), aster(Lang::En)],
-            detector_model: Self::DETECTOR_FP32.into(),
+            detector_model: Self::DETECTOR_INT8.into(),
             graph_optimization: 3,
             crop_to_content: true,
         }
@@ -69,13 +69,24 @@ impl Default for InferenceConfig {
 impl InferenceConfig {
     /// The CRAFT detector as published (float32).
     pub const DETECTOR_FP32: &str = "craftnet.onnx";
-    /// CRAFT statically quantized to int8 (QDQ, per-tensor) by `scripts/fetch-models.sh --int8`:
-    /// about 2.5x faster on the CPU; see the crate docs for its accuracy.
+    /// CRAFT statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel weights,
+    /// the first convolution and the score head kept in float): about 3x faster on the CPU for
+    /// the same reading (README, *Benchmarks and accuracy*). The default.
     pub const DETECTOR_INT8: &str = "craftnet.int8.onnx";
+    /// The asternet line recognizer as published (float32).
+    pub const RECOGNIZER_FP32: &str = "asternet.onnx";
+    /// asternet statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel
+    /// weights): about 1.7x faster per line. The default.
+    pub const RECOGNIZER_INT8: &str = "asternet.int8.onnx";
 
-    /// This configuration with the int8 detector.
-    pub fn with_int8_detector(mut self) -> Self {
-        self.detector_model = Self::DETECTOR_INT8.into();
+    /// This configuration with the float models as published (slower; for comparisons).
+    pub fn with_float_models(mut self) -> Self {
+        self.detector_model = Self::DETECTOR_FP32.into();
+        for r in &mut self.recognizers {
+            if r.model == Self::RECOGNIZER_INT8 {
+                r.model = Self::RECOGNIZER_FP32.into();
+            }
+        }
         self
     }
 
@@ -133,6 +144,6 @@ mod tests {
         let missing = cfg.missing_files();
         // Library, detector, and the one recognizer + vocab both languages share.
         assert_eq!(missing.len(), 4, "{missing:?}");
-        assert!(missing.iter().any(|p| p.ends_with("craftnet.onnx")));
+        assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

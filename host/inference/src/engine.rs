@@ -203,7 +203,7 @@ impl Engine {
         })
     }
 
-    /// Which models read `lang`, e.g. `craftnet+asternet`.
+    /// Which models read `lang`, e.g. `craftnet.int8+asternet.int8` (the file stems).
     pub fn model_name(&self, lang: Lang) -> String {
         match self.by_lang.get(&lang) {
             Some(&i) => format!("{}+{}", self.detector_name, self.recognizers[i].name),

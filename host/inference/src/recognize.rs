@@ -55,6 +55,24 @@ pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
     image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle)
 }
 
+/// The colour of the crop's border (per-channel median of its outermost rows and columns):
+/// paper for dark print, the sign's colour for light letters.
+fn background(line: &RgbImage) -> Rgb<u8> {
+    let (w, h) = line.dimensions();
+    let border = (0..w).flat_map(|x| [(x, 0), (x, h - 1)]).chain((1..h - 1).flat_map(|y| [(0, y), (w - 1, y)]));
+    let mut channels: [Vec<u8>; 3] = Default::default();
+    for (x, y) in border {
+        let p = line.get_pixel(x, y);
+        for c in 0..3 {
+            channels[c].push(p[c]);
+        }
+    }
+    Rgb(channels.map(|mut v| {
+        let mid = v.len() / 2;
+        *v.select_nth_unstable(mid).1
+    }))
+}
+
 /// Groups line indices into batches of equal padded width, at most `max_batch` each.
 pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..widths.len()).collect();
@@ -70,16 +88,18 @@ pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
 }
 
 /// Batch tensor `[B, 3, 32, W]`, `(p/255 - 0.5) / 0.5`, W = the padded width of the widest
-/// crop; crops are padded on the right by repeating their last column (no artificial edge for
-/// the model to read).
+/// crop; crops are padded on the right with their own background colour (no artificial edge
+/// for the model to read; repeating the last column instead smeared a glyph that touched the
+/// crop's edge into a stroke read as one more letter, "Văn." as "Văn.m").
 pub(crate) fn batch_tensor(crops: &[&RgbImage]) -> Array4<f32> {
     let wmax = padded_width(crops.iter().map(|c| c.width()).max().unwrap_or(32)) as usize;
     let mut t = Array4::<f32>::zeros((crops.len(), 3, LINE_HEIGHT as usize, wmax));
     for (b, crop) in crops.iter().enumerate() {
         let cw = crop.width();
+        let bg = background(crop);
         for y in 0..LINE_HEIGHT {
             for x in 0..wmax as u32 {
-                let p = crop.get_pixel(x.min(cw - 1), y);
+                let p = if x < cw { *crop.get_pixel(x, y) } else { bg };
                 for c in 0..3 {
                     t[[b, c, y as usize, x as usize]] = f32::from(p[c]) / 127.5 - 1.0;
                 }
@@ -227,5 +247,24 @@ mod tests {
         let crop = crop_line(&page, &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]]);
         assert_eq!(crop.dimensions(), (160, 32));
         assert!(crop.get_pixel(80, 16)[0] < 10);
+    }
+
+    #[test]
+    fn batches_are_padded_with_the_crops_own_background() {
+        // Dark ink reaching the crop's right edge, on white paper: the padding is paper, not ink.
+        let mut ink = RgbImage::from_pixel(40, 32, Rgb([250, 250, 250]));
+        for y in 8..24 {
+            for x in 30..40 {
+                ink.put_pixel(x, y, Rgb([0, 0, 0]));
+            }
+        }
+        // Light letters on a red sign: the padding is red.
+        let sign = RgbImage::from_pixel(40, 32, Rgb([200, 20, 20]));
+        let t = batch_tensor(&[&ink, &sign]);
+        assert_eq!(t.shape(), &[2, 3, 32, 64]);
+        let v = |p: u8| f32::from(p) / 127.5 - 1.0;
+        assert!((t[[0, 0, 16, 39]] - v(0)).abs() < 1e-6, "the ink is kept");
+        assert!((t[[0, 0, 16, 50]] - v(250)).abs() < 1e-6, "paper after it");
+        assert!((t[[1, 0, 16, 50]] - v(200)).abs() < 1e-6 && (t[[1, 1, 16, 50]] - v(20)).abs() < 1e-6);
     }
 }

@@ -272,7 +272,7 @@ fn recognize_keeps_the_order_of_the_boxes_given() {
     for (l, b) in rec.lines.iter().zip(&boxes) {
         assert_eq!(l.points, b.points);
     }
-    assert_eq!(engine().model_name(Lang::En), "craftnet+asternet");
+    assert_eq!(engine().model_name(Lang::En), "craftnet.int8+asternet.int8");
 }
 
 #[test]
@@ -392,7 +392,7 @@ fn missing_models_are_reported_by_name_with_the_fix() {
     assert!(matches!(err, Error::ModelsMissing { .. }));
     assert_eq!(err.code(), ErrorCode::ModelsMissing);
     let msg = err.to_string();
-    assert!(msg.contains("craftnet.onnx") && msg.contains("scripts/fetch-models.sh"), "{msg}");
+    assert!(msg.contains("craftnet.int8.onnx") && msg.contains("scripts/fetch-models.sh"), "{msg}");
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn args() -> Result<Args> {
         workers: 1,
         concurrency: 1,
         threads: 0,
-        canvas: 960,
+        canvas: ocr_core::DetectParams::default().canvas_size,
         clients: 8,
         json: None,
         markdown: None,

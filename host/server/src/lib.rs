@@ -29,6 +29,20 @@ use crate::settings::{
 
 /// The model fetch script, embedded so `ocr-server models fetch` works from any folder.
 const FETCH_MODELS_SCRIPT: &str = include_str!("../../../scripts/fetch-models.sh");
+/// The int8 quantizer the fetch script runs, and the pages it calibrates on (the repository's
+/// fixtures), so `models fetch` works from the binary alone.
+const QUANTIZE_SCRIPT: &str = include_str!("../../../scripts/quantize.py");
+const CALIBRATION_PAGES: [(&str, &[u8]); 9] = [
+    ("en_invoice.png", include_bytes!("../../../tests/fixtures/en_invoice.png")),
+    ("en_rotated_15deg.png", include_bytes!("../../../tests/fixtures/en_rotated_15deg.png")),
+    ("vi_paragraph.png", include_bytes!("../../../tests/fixtures/vi_paragraph.png")),
+    ("synth_vi_01_receipt_photo.jpg", include_bytes!("../../../tests/fixtures/synth_vi_01_receipt_photo.jpg")),
+    ("synth_vi_02_receipt_scan.jpg", include_bytes!("../../../tests/fixtures/synth_vi_02_receipt_scan.jpg")),
+    ("synth_vi_03_form_photo.jpg", include_bytes!("../../../tests/fixtures/synth_vi_03_form_photo.jpg")),
+    ("synth_vi_04_sign_scene.jpg", include_bytes!("../../../tests/fixtures/synth_vi_04_sign_scene.jpg")),
+    ("gt.json", include_bytes!("../../../tests/fixtures/gt.json")),
+    ("synth_vi_gt.json", include_bytes!("../../../tests/fixtures/synth_vi_gt.json")),
+];
 
 pub fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is reported.
@@ -386,19 +400,30 @@ async fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
         }
         ModelsCommand::Fetch { gpu, models } => {
             let cfg = models.inference_config();
-            let mut cmd = std::process::Command::new("bash");
-            cmd.arg("-s").arg("--");
-            if gpu {
-                cmd.arg("--gpu");
-            }
-            cmd.env("OCR_MODELS_DIR", &cfg.models_dir).stdin(std::process::Stdio::piped());
-            let mut child = cmd.spawn().context("starting bash to run the model fetch script")?;
-            if let Some(mut stdin) = child.stdin.take() {
-                use std::io::Write;
-                stdin.write_all(FETCH_MODELS_SCRIPT.as_bytes())?;
-            }
-            let status = child.wait()?;
-            Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            let scratch = std::env::temp_dir().join(format!("ocr-models-fetch-{}", std::process::id()));
+            let calib = scratch.join("calibration");
+            std::fs::create_dir_all(&calib).with_context(|| format!("creating {}", calib.display()))?;
+            let written = std::fs::write(scratch.join("quantize.py"), QUANTIZE_SCRIPT)
+                .and_then(|()| CALIBRATION_PAGES.iter().try_for_each(|(name, bytes)| std::fs::write(calib.join(name), bytes)));
+            let status = written.map_err(anyhow::Error::from).and_then(|()| {
+                let mut cmd = std::process::Command::new("bash");
+                cmd.arg("-s").arg("--");
+                if gpu {
+                    cmd.arg("--gpu");
+                }
+                cmd.env("OCR_MODELS_DIR", &cfg.models_dir)
+                    .env("OCR_QUANTIZE_SCRIPT", scratch.join("quantize.py"))
+                    .env("OCR_CALIB_DIR", &calib)
+                    .stdin(std::process::Stdio::piped());
+                let mut child = cmd.spawn().context("starting bash to run the model fetch script")?;
+                if let Some(mut stdin) = child.stdin.take() {
+                    use std::io::Write;
+                    stdin.write_all(FETCH_MODELS_SCRIPT.as_bytes())?;
+                }
+                Ok(child.wait()?)
+            });
+            let _ = std::fs::remove_dir_all(&scratch);
+            Ok(if status?.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }
 }

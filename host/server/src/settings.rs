@@ -147,11 +147,11 @@ pub struct ModelArgs {
     /// Execution device.
     #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
-    /// Detector model file in the models folder (`craftnet.int8.onnx` after `fetch-models.sh --int8`).
-    #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.onnx")]
+    /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
+    #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.int8.onnx")]
     pub detector_model: String,
     /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json`, comma-separated (files in the models folder).
-    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.onnx:vocab.json,en=asternet.onnx:vocab.json", value_parser = parse_recognizers)]
+    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=asternet.int8.onnx:vocab.json", value_parser = parse_recognizers)]
     pub recognizers: RecognizerList,
 }
 
