@@ -52,8 +52,35 @@ pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
         // Degenerate quad (zero area): nothing to read.
         None => native.fill(255),
     }
-    image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle)
+    dark_on_light(image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle))
 }
+
+fn luma(p: &Rgb<u8>) -> f32 {
+    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+}
+
+/// Light letters on a dark or coloured ground (shop signs, white on red) become dark letters
+/// on a light ground, the way the recognizer reads: the crop's border is its ground, so when the
+/// border is darker than the crop as a whole, the ink is lighter than the ground and the crop
+/// is turned into its inverted grey image. Dark print on paper passes unchanged.
+fn dark_on_light(line: RgbImage) -> RgbImage {
+    let ground = luma(&background(&line));
+    let mean = line.pixels().map(luma).sum::<f32>() / (line.width() * line.height()).max(1) as f32;
+    // A margin, so a flat crop (nothing but ground) is not flipped back and forth by noise.
+    if mean <= ground + POLARITY_MARGIN {
+        return line;
+    }
+    let mut out = line;
+    for p in out.pixels_mut() {
+        let v = 255 - luma(p).round().clamp(0.0, 255.0) as u8;
+        *p = Rgb([v, v, v]);
+    }
+    out
+}
+
+/// Grey levels by which a crop's mean must exceed its ground's before it counts as light
+/// letters on a dark ground.
+const POLARITY_MARGIN: f32 = 8.0;
 
 /// The colour of the crop's border (per-channel median of its outermost rows and columns):
 /// paper for dark print, the sign's colour for light letters.
@@ -247,6 +274,31 @@ mod tests {
         let crop = crop_line(&page, &[[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]]);
         assert_eq!(crop.dimensions(), (160, 32));
         assert!(crop.get_pixel(80, 16)[0] < 10);
+    }
+
+    #[test]
+    fn light_letters_on_a_dark_ground_are_read_as_dark_on_light() {
+        // White letters (a bar) on a red sign: inverted to dark on light grey.
+        let mut sign = RgbImage::from_pixel(200, 100, Rgb([200, 20, 20]));
+        for y in 45..55 {
+            for x in 40..100 {
+                sign.put_pixel(x, y, Rgb([255, 255, 255]));
+            }
+        }
+        let quad = [[20.0, 40.0], [120.0, 40.0], [120.0, 60.0], [20.0, 60.0]];
+        let crop = crop_line(&sign, &quad);
+        let (ink, ground) = (crop.get_pixel(60, 16), crop.get_pixel(2, 2));
+        assert!(ink[0] < 30 && ground[0] > 150 && ink[0] == ink[1], "ink {ink:?}, ground {ground:?}");
+        // Dark print on paper is left as it is, colours included.
+        let mut paper = RgbImage::from_pixel(200, 100, Rgb([250, 245, 240]));
+        for y in 45..55 {
+            for x in 40..100 {
+                paper.put_pixel(x, y, Rgb([10, 10, 80]));
+            }
+        }
+        let crop = crop_line(&paper, &quad);
+        assert_eq!(*crop.get_pixel(2, 2), Rgb([250, 245, 240]));
+        assert!(crop.get_pixel(60, 16)[2] > crop.get_pixel(60, 16)[0]);
     }
 
     #[test]
