@@ -156,6 +156,8 @@ pub enum Lang {
     /// Vietnamese (also reads English: the default recognizer covers both).
     #[default]
     Vi,
+    /// English: read without the Vietnamese letters (the shared recognizer would otherwise turn
+    /// some English `o`, `a` or `E` into `ơ`, `ạ` or `Ê`).
     En,
 }
 

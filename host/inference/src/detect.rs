@@ -100,7 +100,11 @@ pub(crate) fn content_window(resized: &RgbImage) -> Window {
     let y0 = (y0 * CONTENT_BLOCK).saturating_sub(CONTENT_MARGIN);
     let window = Window { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
     // Not worth a different input shape for a few percent.
-    if u64::from(window.width) * u64::from(window.height) * 10 > u64::from(w) * u64::from(h) * 9 { whole } else { window }
+    if u64::from(window.width) * u64::from(window.height) * 10 > u64::from(w) * u64::from(h) * 9 {
+        whole
+    } else {
+        window
+    }
 }
 
 /// The normalized NCHW input tensor for a window of the resized page, zero-padded right/bottom

@@ -44,6 +44,8 @@ struct Recognizer {
     name: String,
     session: Mutex<Session>,
     vocab: Vec<String>,
+    /// The classes an English reading may use ([`recognize::english_classes`]).
+    english: Vec<bool>,
 }
 
 /// The loaded models: one detector, one recognizer session per distinct model file.
@@ -184,6 +186,7 @@ impl Engine {
                     recognizers.push(std::sync::Arc::new(Recognizer {
                         name: stem(&spec.model),
                         session: Mutex::new(session),
+                        english: recognize::english_classes(&vocab),
                         vocab,
                     }));
                     loaded.insert(key, recognizers.len() - 1);
@@ -292,7 +295,8 @@ impl Engine {
             }
             for (b, &i) in bucket.iter().enumerate() {
                 let view = lp.slice(ndarray::s![.., b, ..]);
-                results[i] = Some(recognize::ctc_greedy(view, &rec.vocab));
+                let allowed = (lang == Lang::En).then_some(rec.english.as_slice());
+                results[i] = Some(recognize::ctc_greedy(view, &rec.vocab, allowed));
             }
         }
         let lines = boxes

@@ -136,15 +136,30 @@ pub(crate) fn batch_tensor(crops: &[&RgbImage]) -> Array4<f32> {
     t
 }
 
-/// Greedy CTC decoding of `[T, C]` log-probabilities: argmax per frame, repeats collapsed,
-/// blank (class 0) dropped. Each character's confidence is the exp of the best log-prob among
-/// the frames that produced it. Returns NFC text and one confidence per character of it.
-pub(crate) fn ctc_greedy(log_probs: ArrayView2<'_, f32>, vocab: &[String]) -> (String, Vec<f32>) {
+/// Which classes an English reading may use: the shared Vietnamese + English model can emit
+/// `ơ`, `ạ` or `Ê` where English print has `o`, `a` or `E` ("Sdn Bhd" read as "Sơn Bhd"), so for
+/// English the letters outside ASCII are masked out of the decoding; symbols (`°`) stay.
+pub(crate) fn english_classes(vocab: &[String]) -> Vec<bool> {
+    vocab.iter().map(|s| s.chars().all(|c| c.is_ascii() || !c.is_alphabetic())).collect()
+}
+
+/// Greedy CTC decoding of `[T, C]` log-probabilities: argmax per frame (over the `allowed`
+/// classes only, when given; the blank is always allowed), repeats collapsed, blank (class 0)
+/// dropped. Each character's confidence is the exp of the best log-prob among the frames that
+/// produced it. Returns NFC text and one confidence per character of it.
+pub(crate) fn ctc_greedy(
+    log_probs: ArrayView2<'_, f32>,
+    vocab: &[String],
+    allowed: Option<&[bool]>,
+) -> (String, Vec<f32>) {
     let mut tokens: Vec<(usize, f32)> = Vec::new();
     let mut prev = usize::MAX;
+    let ok = |k: usize| k == 0 || allowed.is_none_or(|a| a.get(k).copied().unwrap_or(false));
     for frame in log_probs.rows() {
-        let (best, lp) =
-            frame.iter().enumerate().fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 { (k, v) } else { acc });
+        let (best, lp) = frame
+            .iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 && ok(k) { (k, v) } else { acc });
         if best != 0 && best == prev {
             if let Some(last) = tokens.last_mut() {
                 last.1 = last.1.max(lp);
@@ -221,12 +236,26 @@ mod tests {
     }
 
     #[test]
+    fn english_decoding_never_emits_a_vietnamese_letter() {
+        let v = vocab();
+        let english = english_classes(&v);
+        assert_eq!(english, [true, true, true, false]);
+        // Frame 3 says "ệ" at 0.9; among the English classes its runner-up is read instead.
+        let mut lp = frames(&[1, 0, 2, 3], 0.9);
+        lp[[3, 1]] = 0.08f32.ln();
+        let (text, _) = ctc_greedy(lp.view(), &v, Some(&english));
+        assert_eq!(text, "aba");
+        assert_eq!(ctc_greedy(lp.view(), &v, None).0, "abệ");
+        assert!(english_classes(&["<blank>".into(), "°".into(), "Đ".into()]) == [true, true, false]);
+    }
+
+    #[test]
     fn ctc_collapses_repeats_and_drops_blanks() {
-        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab());
+        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab(), None);
         assert_eq!(text, "aabệ");
         assert_eq!(confs.len(), 4);
         assert!(confs.iter().all(|c| (c - 0.9).abs() < 1e-5));
-        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab());
+        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab(), None);
         assert_eq!((empty.as_str(), none.len()), ("", 0));
         assert_eq!(line_confidence(&none), 1.0);
     }
@@ -235,7 +264,7 @@ mod tests {
     fn a_character_takes_the_best_frame_of_its_run() {
         let mut lp = frames(&[1, 1], 0.6);
         lp[[1, 1]] = 0.8f32.ln();
-        let (_, confs) = ctc_greedy(lp.view(), &vocab());
+        let (_, confs) = ctc_greedy(lp.view(), &vocab(), None);
         assert!((confs[0] - 0.8).abs() < 1e-5);
     }
 

@@ -403,8 +403,9 @@ async fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             let scratch = std::env::temp_dir().join(format!("ocr-models-fetch-{}", std::process::id()));
             let calib = scratch.join("calibration");
             std::fs::create_dir_all(&calib).with_context(|| format!("creating {}", calib.display()))?;
-            let written = std::fs::write(scratch.join("quantize.py"), QUANTIZE_SCRIPT)
-                .and_then(|()| CALIBRATION_PAGES.iter().try_for_each(|(name, bytes)| std::fs::write(calib.join(name), bytes)));
+            let written = std::fs::write(scratch.join("quantize.py"), QUANTIZE_SCRIPT).and_then(|()| {
+                CALIBRATION_PAGES.iter().try_for_each(|(name, bytes)| std::fs::write(calib.join(name), bytes))
+            });
             let status = written.map_err(anyhow::Error::from).and_then(|()| {
                 let mut cmd = std::process::Command::new("bash");
                 cmd.arg("-s").arg("--");

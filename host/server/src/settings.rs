@@ -417,7 +417,7 @@ pub struct OcrArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Recognition language.
+    /// Recognition language: `vi` reads Vietnamese and English; `en` never emits a Vietnamese letter.
     #[arg(long, default_value = "vi", value_parser = parse_lang)]
     pub lang: ocr_core::Lang,
     /// Longest side the page is resized to for detection.
