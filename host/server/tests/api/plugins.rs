@@ -92,7 +92,9 @@ async fn invalid_uploads_and_pipelines_are_refused_with_their_reason() {
 #[tokio::test]
 async fn a_failing_plugin_fails_the_job_with_its_code_or_is_skipped_with_a_warning() {
     let d = Deployment::embedded();
-    let api = d.start_api("serve", &[("OCR_PLUGIN_DEADLINE_MS", "300")]).await;
+    // Fuel far above what 300 ms can burn, so the endless loop meets the deadline first on a
+    // fast machine too (with the default fuel, a quiet machine runs out of fuel before 300 ms).
+    let api = d.start_api("serve", &[("OCR_PLUGIN_DEADLINE_MS", "300"), ("OCR_PLUGIN_FUEL", "1000000000000")]).await;
     let t = tenant();
     let r = api.upload_plugin(&t, "hostile", "1", plugin_bytes("test/test-plugin-hostile.wasm")).await;
     assert_eq!(r.status(), 201);
