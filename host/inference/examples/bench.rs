@@ -1,7 +1,7 @@
 //! Times the OCR pipeline page by page.
 //!
 //! ```text
-//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...
+//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...
 //! ```
 //!
 //! Per page: decode time, detection and recognition time split into model (`Session::run`) and
@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--graph-opt" => cfg.graph_optimization = args.next().ok_or("--graph-opt needs 0-3")?.parse()?,
             "--print" => print = true,
             "--fp32" => cfg = cfg.with_float_models(),
+            "--whole-page" => cfg.crop_to_content = false,
             "--detector" => cfg.detector_model = args.next().ok_or("--detector needs a file")?,
             "--recognizer" => {
                 let model = args.next().ok_or("--recognizer needs a file")?;
@@ -61,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if files.is_empty() {
         return Err(
-            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--print] FOLDER_OR_FILES...".into()
+            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...".into()
         );
     }
 

@@ -43,7 +43,7 @@ pub struct InferenceConfig {
     pub detector_model: String,
     /// Run the detector on the part of the page that holds anything but flat background (blank
     /// margins, the table under a photographed receipt), at the same scale: same boxes, less work.
-    /// On by default; off reads the whole page as before.
+    /// On by default; off reads the whole page as before (the `bench` example's `--whole-page`).
     pub crop_to_content: bool,
     /// ONNX Runtime graph optimizations: 0 none, 1 basic, 2 extended, 3 all (the default; the
     /// `bench` example measures each level).
