@@ -2,6 +2,8 @@
 //!
 //! Follows the reference CRAFT / EasyOCR post-processing (`getDetBoxes_core`, `group_text_box`).
 
+use std::borrow::Cow;
+
 use image::{GrayImage, Luma, RgbImage, imageops::FilterType};
 use imageproc::distance_transform::Norm;
 use imageproc::point::Point;
@@ -20,27 +22,29 @@ pub(crate) struct ResizePlan {
     /// Size of the resized page.
     pub width: u32,
     pub height: u32,
-    /// Size of the model input: the resized page zero-padded right/bottom to multiples of 32.
-    pub padded_width: u32,
-    pub padded_height: u32,
 }
 
-/// Long side becomes `min(mag_ratio * long, canvas)`; then pad to multiples of 32.
+/// Model input side for `n` pixels of page: zero-padded right/bottom to a multiple of 32.
+pub(crate) fn padded_to_32(n: u32) -> u32 {
+    n.div_ceil(32) * 32
+}
+
+/// Long side becomes `min(mag_ratio * long, canvas)` (the input is then padded: [`padded_to_32`]).
 pub(crate) fn resize_plan(width: u32, height: u32, canvas: u32, mag_ratio: f32) -> ResizePlan {
     let long = width.max(height).max(1) as f32;
     let target = (mag_ratio * long).min(canvas as f32);
     let ratio = target / long;
     let w = ((width as f32 * ratio) as u32).max(1);
     let h = ((height as f32 * ratio) as u32).max(1);
-    ResizePlan { ratio, width: w, height: h, padded_width: w.div_ceil(32) * 32, padded_height: h.div_ceil(32) * 32 }
+    ResizePlan { ratio, width: w, height: h }
 }
 
-/// The page at the detector's scale.
-pub(crate) fn resize(page: &RgbImage, plan: &ResizePlan) -> RgbImage {
+/// The page at the detector's scale (the page itself when it already is).
+pub(crate) fn resize<'a>(page: &'a RgbImage, plan: &ResizePlan) -> Cow<'a, RgbImage> {
     if (plan.width, plan.height) == page.dimensions() {
-        page.clone()
+        Cow::Borrowed(page)
     } else {
-        image::imageops::resize(page, plan.width, plan.height, FilterType::Triangle)
+        Cow::Owned(image::imageops::resize(page, plan.width, plan.height, FilterType::Triangle))
     }
 }
 
@@ -52,6 +56,13 @@ pub(crate) struct Window {
     pub y: u32,
     pub width: u32,
     pub height: u32,
+}
+
+impl Window {
+    /// The whole resized page.
+    pub(crate) fn whole(width: u32, height: u32) -> Window {
+        Window { x: 0, y: 0, width, height }
+    }
 }
 
 /// Side of the squares whose contrast decides what is page content.
@@ -69,7 +80,7 @@ const CONTENT_MARGIN: u32 = 32;
 /// all of it or when nothing stands out (a blank page).
 pub(crate) fn content_window(resized: &RgbImage) -> Window {
     let (w, h) = resized.dimensions();
-    let whole = Window { x: 0, y: 0, width: w, height: h };
+    let whole = Window::whole(w, h);
     let (bw, bh) = (w / CONTENT_BLOCK, h / CONTENT_BLOCK);
     let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
     for by in 0..bh {
@@ -110,7 +121,7 @@ pub(crate) fn content_window(resized: &RgbImage) -> Window {
 /// The normalized NCHW input tensor for a window of the resized page, zero-padded right/bottom
 /// to multiples of 32 (padding is zero before normalization, like the reference).
 pub(crate) fn input_tensor(resized: &RgbImage, window: &Window) -> Array4<f32> {
-    let (pw, ph) = (window.width.div_ceil(32) as usize * 32, window.height.div_ceil(32) as usize * 32);
+    let (pw, ph) = (padded_to_32(window.width) as usize, padded_to_32(window.height) as usize);
     let mut t = Array4::<f32>::zeros((1, 3, ph, pw));
     for c in 0..3 {
         let (m, s) = (255.0 * MEAN[c], 255.0 * STD[c]);
@@ -575,16 +586,16 @@ mod tests {
     fn resize_plan_caps_the_long_side_and_pads_to_32() {
         let p = resize_plan(2000, 1000, 1280, 1.0);
         assert_eq!((p.width, p.height), (1280, 640));
-        assert_eq!((p.padded_width, p.padded_height), (1280, 640));
+        assert_eq!((padded_to_32(p.width), padded_to_32(p.height)), (1280, 640));
         assert!((p.ratio - 0.64).abs() < 1e-6);
 
         let p = resize_plan(800, 886, 1280, 1.0);
         assert_eq!((p.width, p.height, p.ratio), (800, 886, 1.0));
-        assert_eq!((p.padded_width, p.padded_height), (800, 896));
+        assert_eq!((padded_to_32(p.width), padded_to_32(p.height)), (800, 896));
 
         // mag_ratio upsamples small pages, still capped by the canvas.
         let p = resize_plan(300, 100, 1280, 2.0);
-        assert_eq!((p.width, p.height, p.padded_width, p.padded_height), (600, 200, 608, 224));
+        assert_eq!((p.width, p.height, padded_to_32(p.width), padded_to_32(p.height)), (600, 200, 608, 224));
         let p = resize_plan(1000, 10, 1280, 4.0);
         assert_eq!((p.width, p.height), (1280, 12));
     }

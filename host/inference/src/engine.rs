@@ -226,7 +226,7 @@ impl Engine {
         let window = if self.crop_to_content {
             detect::content_window(&resized)
         } else {
-            detect::Window { x: 0, y: 0, width: plan.width, height: plan.height }
+            detect::Window::whole(plan.width, plan.height)
         };
         let input = detect::input_tensor(&resized, &window);
 
