@@ -57,32 +57,31 @@ def craft_input(path, canvas):
 
 def line_crops(dirs, limit):
     """Axis-aligned crops of the gt lines, height 32, the recognizer's normalization."""
-    crops = []
     entries = []
     for d in dirs:
         root = os.path.join(d, "images") if os.path.isdir(os.path.join(d, "images")) else d
         for gt_path in sorted(glob.glob(os.path.join(d, "*gt.json"))):
             entries += [(root, e) for e in json.load(open(gt_path, encoding="utf-8"))["images"]]
+    crops = []
     for root, entry in entries:
-        if True:
-            path = os.path.join(root, entry["file"])
-            if not os.path.isfile(path):
+        path = os.path.join(root, entry["file"])
+        if not os.path.isfile(path):
+            continue
+        im = Image.open(path).convert("RGB")
+        for line in entry["lines"]:
+            if line.get("ignore"):
                 continue
-            im = Image.open(path).convert("RGB")
-            for line in entry["lines"]:
-                if line.get("ignore"):
-                    continue
-                xs = [p[0] for p in line["poly"]]
-                ys = [p[1] for p in line["poly"]]
-                box = (max(0, int(min(xs))), max(0, int(min(ys))), int(max(xs)) + 1, int(max(ys)) + 1)
-                if box[2] - box[0] < 4 or box[3] - box[1] < 4:
-                    continue
-                c = im.crop(box)
-                w = max(32, int(c.width * 32 / c.height))
-                w = min(1600, (w + 3) // 4 * 4)
-                c = c.resize((w, 32), Image.BILINEAR)
-                a = (np.asarray(c, np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
-                crops.append(a.astype(np.float32))
+            xs = [p[0] for p in line["poly"]]
+            ys = [p[1] for p in line["poly"]]
+            box = (max(0, int(min(xs))), max(0, int(min(ys))), int(max(xs)) + 1, int(max(ys)) + 1)
+            if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+                continue
+            c = im.crop(box)
+            w = max(32, int(c.width * 32 / c.height))
+            w = min(1600, (w + 3) // 4 * 4)
+            c = c.resize((w, 32), Image.BILINEAR)
+            a = (np.asarray(c, np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+            crops.append(a.astype(np.float32))
     rng = np.random.default_rng(7)
     rng.shuffle(crops)
     return crops[:limit]
