@@ -51,17 +51,18 @@ def images_of(folder: Path):
 
 
 def timed(cmd, stdout):
-    """Runs cmd; returns (returncode, cpu_s, wall_s, peak_rss_mib) of that process and its threads."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
-    # Read stderr in the background would be nicer; these programs write little to it.
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"{cmd[0]} failed ({proc.returncode}):\n{err[-4000:]}")
+    """Runs cmd; returns (cpu_s, wall_s, peak_rss_mib) of that process and its threads."""
+    # stderr goes to a file, not a pipe: a pipe nobody reads while we wait would block a chatty child.
+    with tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code  # reaped by wait4: keep Popen from waiting again
+        if code != 0:
+            err.seek(0)
+            sys.exit(f"{cmd[0]} failed ({code}):\n{err.read().decode(errors='replace')[-4000:]}")
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024.0
 
 
@@ -177,6 +178,8 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--e2e-bin", default="target/release/examples/e2e-bench")
     a = ap.parse_args(argv)
+    if not os.access(a.ocr_bin, os.X_OK):
+        sys.exit(f"{a.ocr_bin} not found: cargo build --release -p ocr-server --bins --examples")
     a.out.mkdir(parents=True, exist_ok=True)
 
     report = {"ocr_args": ocr_extra, "sets": {}}
