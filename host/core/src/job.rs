@@ -153,8 +153,12 @@ impl TaskKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
-    /// Vietnamese (also reads English: the default recognizer covers both).
+    /// Decided per page and line (the default): the `vi` recognizer reads every line, and lines
+    /// of a page that reads as English are decoded the way `en` decodes them (see README,
+    /// "Languages").
     #[default]
+    Auto,
+    /// Vietnamese (also reads English: the default recognizer covers both).
     Vi,
     /// English: read without the Vietnamese letters (the shared recognizer would otherwise turn
     /// some English `o`, `a` or `E` into `ơ`, `ạ` or `Ê`).
@@ -164,9 +168,15 @@ pub enum Lang {
 impl Lang {
     pub fn as_str(self) -> &'static str {
         match self {
+            Lang::Auto => "auto",
             Lang::Vi => "vi",
             Lang::En => "en",
         }
+    }
+
+    /// The language named `s` (`auto`, `vi` or `en`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        [Lang::Auto, Lang::Vi, Lang::En].into_iter().find(|l| l.as_str() == s)
     }
 }
 

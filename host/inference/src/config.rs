@@ -45,6 +45,10 @@ pub struct InferenceConfig {
     /// margins, the table under a photographed receipt), at the same scale: same boxes, less work.
     /// On by default; off reads the whole page as before (the `bench` example's `--whole-page`).
     pub crop_to_content: bool,
+    /// File name of the Vietnamese syllable frequency list (wordfreq's `small_vi.msgpack.gz`,
+    /// fetched with the models) that re-spells uncertain marks in Vietnamese readings
+    /// ([`InferenceConfig::LEXICON_VI`], the default); `None` decodes greedily (`OCR_DECODER=greedy`).
+    pub lexicon: Option<String>,
     /// ONNX Runtime graph optimizations: 0 none, 1 basic, 2 extended, 3 all (the default; the
     /// `bench` example measures each level).
     pub graph_optimization: u8,
@@ -62,6 +66,7 @@ impl Default for InferenceConfig {
             detector_model: Self::DETECTOR_INT8.into(),
             graph_optimization: 3,
             crop_to_content: true,
+            lexicon: Some(Self::LEXICON_VI.into()),
         }
     }
 }
@@ -78,6 +83,9 @@ impl InferenceConfig {
     /// asternet statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel
     /// weights): about 1.7x faster per line. The default.
     pub const RECOGNIZER_INT8: &str = "asternet.int8.onnx";
+
+    /// wordfreq's Vietnamese word frequencies (PyPI `wordfreq`, `wordfreq/data/small_vi.msgpack.gz`).
+    pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
 
     /// This configuration with the float models as published (slower; for comparisons).
     pub fn with_float_models(mut self) -> Self {
@@ -120,6 +128,7 @@ impl InferenceConfig {
             files.push(self.models_dir.join(&r.model));
             files.push(self.models_dir.join(&r.vocab));
         }
+        files.extend(self.lexicon.iter().map(|l| self.models_dir.join(l)));
         let mut missing: Vec<PathBuf> = Vec::new();
         for f in files {
             if !is_file(&f) && !missing.contains(&f) {
@@ -142,8 +151,8 @@ mod tests {
     fn missing_files_names_each_absent_file_once() {
         let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
         let missing = cfg.missing_files();
-        // Library, detector, and the one recognizer + vocab both languages share.
-        assert_eq!(missing.len(), 4, "{missing:?}");
+        // Library, detector, the one recognizer + vocab both languages share, the lexicon.
+        assert_eq!(missing.len(), 5, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

@@ -15,6 +15,7 @@ use ort::value::TensorRef;
 use crate::config::{Device, InferenceConfig};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
 use crate::recognize;
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
@@ -46,6 +47,8 @@ struct Recognizer {
     vocab: Vec<String>,
     /// The classes an English reading may use ([`recognize::english_classes`]).
     english: Vec<bool>,
+    /// Each single-character class by its character, for the lexicon's re-spellings.
+    class_of: HashMap<char, usize>,
 }
 
 /// The loaded models: one detector, one recognizer session per distinct model file.
@@ -56,6 +59,8 @@ pub struct Engine {
     by_lang: HashMap<Lang, usize>,
     group: GroupParams,
     crop_to_content: bool,
+    /// Vietnamese syllable frequencies for the marks; `None` decodes greedily.
+    lexicon: Option<Lexicon>,
 }
 
 /// ONNX Runtime allows one environment per process (a second `build` fails), so every engine shares it.
@@ -159,6 +164,17 @@ fn load_vocab(path: &Path) -> Result<Vec<String>> {
     Ok(v.chars)
 }
 
+fn class_of(vocab: &[String]) -> HashMap<char, usize> {
+    let mut chars = HashMap::new();
+    for (k, s) in vocab.iter().enumerate().skip(1) {
+        let mut cs = s.chars();
+        if let (Some(c), None) = (cs.next(), cs.next()) {
+            chars.insert(c, k);
+        }
+    }
+    chars
+}
+
 fn stem(file: &str) -> String {
     Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file).to_owned()
 }
@@ -187,6 +203,7 @@ impl Engine {
                         name: stem(&spec.model),
                         session: Mutex::new(session),
                         english: recognize::english_classes(&vocab),
+                        class_of: class_of(&vocab),
                         vocab,
                     }));
                     loaded.insert(key, recognizers.len() - 1);
@@ -203,15 +220,23 @@ impl Engine {
             by_lang,
             group: GroupParams::default(),
             crop_to_content: cfg.crop_to_content,
+            lexicon: cfg.lexicon.as_ref().map(|l| Lexicon::load(&cfg.models_dir.join(l))).transpose()?,
         })
     }
 
     /// Which models read `lang`, e.g. `craftnet.int8+asternet.int8` (the file stems).
     pub fn model_name(&self, lang: Lang) -> String {
-        match self.by_lang.get(&lang) {
-            Some(&i) => format!("{}+{}", self.detector_name, self.recognizers[i].name),
-            None => self.detector_name.clone(),
+        match self.recognizer(lang) {
+            Ok(rec) => format!("{}+{}", self.detector_name, rec.name),
+            Err(_) => self.detector_name.clone(),
         }
+    }
+
+    /// The recognizer that reads `lang`; `auto` reads with the Vietnamese one (it reads both
+    /// languages) and decodes English lines with its English classes.
+    fn recognizer(&self, lang: Lang) -> Result<&Recognizer> {
+        let lang = if lang == Lang::Auto { Lang::Vi } else { lang };
+        self.by_lang.get(&lang).map(|&i| &*self.recognizers[i]).ok_or(Error::NoRecognizer(lang))
     }
 
     /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping).
@@ -269,10 +294,12 @@ impl Engine {
         max_batch: usize,
     ) -> Result<Recognition> {
         let start = Instant::now();
-        let rec = self.by_lang.get(&lang).map(|&i| &self.recognizers[i]).ok_or(Error::NoRecognizer(lang))?;
+        let rec = self.recognizer(lang)?;
         let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
         let widths: Vec<u32> = crops.iter().map(|c| c.width()).collect();
         let mut results: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
+        let mut english: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
+        let mut vietnamese: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
         let mut model = Duration::ZERO;
         for bucket in recognize::buckets(&widths, max_batch.max(1)) {
             let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &crops[i]).collect();
@@ -295,8 +322,31 @@ impl Engine {
             }
             for (b, &i) in bucket.iter().enumerate() {
                 let view = lp.slice(ndarray::s![.., b, ..]);
-                let allowed = (lang == Lang::En).then_some(rec.english.as_slice());
-                results[i] = Some(recognize::ctc_greedy(view, &rec.vocab, allowed));
+                let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
+                results[i] = Some(match lang {
+                    Lang::En => recognize::ctc_greedy(view, &rec.vocab, Some(&rec.english), None),
+                    Lang::Vi => recognize::ctc_greedy(view, &rec.vocab, None, lexicon),
+                    Lang::Auto => {
+                        // Both readings until the whole page is read; the plain one decides.
+                        english[i] = Some(recognize::ctc_greedy(view, &rec.vocab, Some(&rec.english), None));
+                        let plain = recognize::ctc_greedy(view, &rec.vocab, None, None);
+                        vietnamese[i] = match lexicon {
+                            Some(_) => Some(recognize::ctc_greedy(view, &rec.vocab, None, lexicon)),
+                            None => None,
+                        };
+                        plain
+                    }
+                });
+            }
+        }
+        if lang == Lang::Auto {
+            let readings: Vec<&str> = results.iter().map(|r| r.as_ref().map_or("", |r| r.0.as_str())).collect();
+            for (i, take) in recognize::auto_english_lines(&readings).into_iter().enumerate() {
+                if take {
+                    results[i] = english[i].take();
+                } else if let Some(vi) = vietnamese[i].take() {
+                    results[i] = Some(vi);
+                }
             }
         }
         let lines = boxes

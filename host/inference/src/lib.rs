@@ -2,7 +2,7 @@
 //!
 //! **Owns:** the models (loading the CRAFT detector and the asternet line recognizer once per
 //! process), their pre- and post-processing (resize/normalize, score maps to word boxes to text
-//! lines, perspective crops, batched CTC decoding), and turning uploaded bytes into page images
+//! lines, perspective crops, batched CTC decoding, Vietnamese syllable frequencies for the marks), and turning uploaded bytes into page images
 //! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF), with
 //! limits checked before anything large is allocated.
 //!
@@ -24,9 +24,11 @@ mod detect;
 mod engine;
 mod error;
 pub mod eval;
+mod lexicon;
 mod recognize;
 
 pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
 pub use decode::{DecodeLimits, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};
+pub use lexicon::Lexicon;

@@ -440,3 +440,28 @@ fn an_english_page_read_as_english_has_no_vietnamese_letters() {
     assert!(text.contains("Northwind Office Supplies"), "{text}");
     assert!(text.chars().all(|c| c.is_ascii() || !c.is_alphabetic()), "{text}");
 }
+
+#[test]
+fn auto_reads_an_english_page_as_english_and_a_vietnamese_page_as_vietnamese() {
+    let english = read_all("en_invoice.png", Lang::Auto).join("\n");
+    assert!(english.contains("Northwind Office Supplies"), "{english}");
+    assert!(english.chars().all(|c| c.is_ascii() || !c.is_alphabetic()), "{english}");
+    let vietnamese = read_all("synth_vi_01_receipt_photo.jpg", Lang::Auto);
+    assert!(vietnamese.iter().any(|l| l == "Mì gói Hảo Hảo"), "{vietnamese:#?}");
+}
+
+#[test]
+fn the_syllable_list_puts_the_right_mark_on_a_word_the_recognizer_is_unsure_of() {
+    // "Hàng mua rồi miễn đổi trả": the recognizer alone reads "đồi" (hill); the syllable
+    // frequencies of general Vietnamese text make it "đổi" (exchange).
+    let lines = read_all("lexicon/dvi_04_receipt_photo.jpg", Lang::Auto);
+    assert!(lines.iter().any(|l| l == "Hàng mua rồi miễn đổi trả"), "{lines:#?}");
+    let greedy = {
+        let cfg = InferenceConfig { intra_threads: 2, lexicon: None, ..Default::default() };
+        let engine = Engine::load(&cfg).unwrap();
+        let p = page("lexicon/dvi_04_receipt_photo.jpg");
+        let det = engine.detect(&p, &DetectParams::default()).unwrap();
+        engine.recognize(&p, &det.boxes, Lang::Vi).unwrap().lines.into_iter().map(|l| l.text).collect::<Vec<_>>()
+    };
+    assert!(greedy.iter().any(|l| l == "Hàng mua rồi miễn đồi trả"), "{greedy:#?}");
+}

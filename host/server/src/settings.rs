@@ -154,6 +154,17 @@ pub struct ModelArgs {
     /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json`, comma-separated (files in the models folder).
     #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=asternet.int8.onnx:vocab.json", value_parser = parse_recognizers)]
     pub recognizers: RecognizerList,
+    /// How Vietnamese readings are decoded: `lexicon` re-spells the marks of syllables the
+    /// recognizer is unsure of by their frequency in general Vietnamese text (wordfreq's list,
+    /// fetched with the models); `greedy` takes the recognizer's best character per frame.
+    #[arg(long, env = "OCR_DECODER", value_enum, default_value_t = DecoderArg::Lexicon)]
+    pub decoder: DecoderArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DecoderArg {
+    Lexicon,
+    Greedy,
 }
 
 /// Parsed `OCR_RECOGNIZERS`.
@@ -169,7 +180,10 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             let bad = || format!("OCR_RECOGNIZERS entries look like vi=asternet.onnx:vocab.json, got {entry:?}");
             let (lang, files) = entry.split_once('=').ok_or_else(bad)?;
             let (model, vocab) = files.split_once(':').ok_or_else(bad)?;
-            let lang = parse_lang(lang.trim())?;
+            let lang = match parse_lang(lang.trim())? {
+                ocr_core::Lang::Auto => return Err("OCR_RECOGNIZERS names vi and en; auto reads with vi's".into()),
+                lang => lang,
+            };
             let plain = |f: &str| !f.is_empty() && !f.contains('/') && !f.contains("..");
             if !plain(model) || !plain(vocab) {
                 return Err(bad());
@@ -418,8 +432,9 @@ pub struct OcrArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Recognition language: `vi` reads Vietnamese and English; `en` never emits a Vietnamese letter.
-    #[arg(long, default_value = "vi", value_parser = parse_lang)]
+    /// Recognition language: `auto` decides per page and line; `vi` reads Vietnamese and English;
+    /// `en` never emits a Vietnamese letter.
+    #[arg(long, default_value = "auto", value_parser = parse_lang)]
     pub lang: ocr_core::Lang,
     /// Longest side the page is resized to for detection.
     #[arg(long, default_value_t = 1280)]
@@ -431,11 +446,7 @@ pub struct OcrArgs {
 }
 
 fn parse_lang(s: &str) -> Result<ocr_core::Lang, String> {
-    match s {
-        "vi" => Ok(ocr_core::Lang::Vi),
-        "en" => Ok(ocr_core::Lang::En),
-        other => Err(format!("unknown language {other:?}; use vi or en")),
-    }
+    ocr_core::Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}; use auto, vi or en"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -537,6 +548,9 @@ impl ModelArgs {
         cfg.recognizer_threads = self.recognizer_threads;
         cfg.detector_model = self.detector_model.clone();
         cfg.recognizers = self.recognizers.0.clone();
+        if self.decoder == DecoderArg::Greedy {
+            cfg.lexicon = None;
+        }
         cfg.device = match self.device {
             DeviceArg::Cpu => ocr_inference::Device::Cpu,
             DeviceArg::Cuda => ocr_inference::Device::Cuda,

@@ -496,7 +496,11 @@ pub async fn get_result(
     let format = ResultFormat::parse(q.format.as_deref())?;
     let mut job = load(&state, &tenant, &id).await?;
     let result = stored_result(&state, &mut job).await?;
-    let source = ocr_formats::Source { lang: Some(job.options.lang.as_str()), file_name: job.file_name.as_deref() };
+    let source = ocr_formats::Source {
+        // `auto` names no language: the lines may be of either.
+        lang: (job.options.lang != ocr_core::Lang::Auto).then(|| job.options.lang.as_str()),
+        file_name: job.file_name.as_deref(),
+    };
     let typed =
         |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
     Ok(match format {
