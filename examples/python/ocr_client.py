@@ -225,7 +225,7 @@ def main() -> int:
         help="detection canvas (longest side in pixels; smaller is faster) (env OCR_CANVAS)",
     )
     parser.add_argument(
-        "--lang", default=env("OCR_LANG"), choices=["vi", "en"], help="recognition language (env OCR_LANG)"
+        "--lang", default=env("OCR_LANG"), choices=["auto", "vi", "en"], help="recognition language (env OCR_LANG; the server reads auto when unset)"
     )
     parser.add_argument("file", type=Path, help="the document: PNG, JPEG, WebP, BMP, TIFF or PDF")
     args = parser.parse_args()

@@ -14,7 +14,7 @@ export function jobsScreen(root: HTMLElement, api: Api): () => void {
     h('option', { value: '' }, 'All statuses'),
     ...Object.entries(STATUS_LABEL).map(([code, label]) => h('option', { value: code }, label)),
   );
-  const lang = h('select', { id: 'upload-lang', name: 'lang' }, h('option', { value: 'vi' }, 'Vietnamese'), h('option', { value: 'en' }, 'English'));
+  const lang = h('select', { id: 'upload-lang', name: 'lang' }, h('option', { value: 'auto' }, 'Automatic'), h('option', { value: 'vi' }, 'Vietnamese'), h('option', { value: 'en' }, 'English'));
   const fileInput = h('input', { id: 'upload-input', type: 'file', multiple: true, accept: '.png,.jpg,.jpeg,.webp,.bmp,.tif,.tiff,.pdf,image/*,application/pdf', class: 'visually-hidden' });
   const uploads = h('ul', { class: 'uploads', 'aria-live': 'polite' });
   const drop = h(

@@ -100,7 +100,7 @@ pub struct JobOptions {
     /// Run recognition straight after detection (no review step).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub auto_ocr: bool,
-    /// Recognition language: `vi` or `en`.
+    /// Recognition language: `auto` (the server's default), `vi` or `en`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     #[serde(skip_serializing_if = "DetectOptions::is_empty")]

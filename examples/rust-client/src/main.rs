@@ -26,7 +26,7 @@ struct Args {
     /// Detection canvas (longest side in pixels; smaller is faster). The server's default when unset.
     #[arg(long, env = "OCR_CANVAS")]
     canvas: Option<u32>,
-    /// Recognition language: vi or en. The server's default when unset.
+    /// Recognition language: auto, vi or en. The server's default (auto) when unset.
     #[arg(long, env = "OCR_LANG", value_parser = ["vi", "en"])]
     lang: Option<String>,
     /// The document: PNG, JPEG, WebP, BMP, TIFF or PDF.
