@@ -164,6 +164,13 @@ fn load_vocab(path: &Path) -> Result<Vec<String>> {
     Ok(v.chars)
 }
 
+/// A line read as English: decoded over the English classes, then its mixed-up words tidied
+/// ([`recognize::tidy_english`]; same number of characters, so the confidences still line up).
+fn english_reading(log_probs: ndarray::ArrayView2<'_, f32>, rec: &Recognizer) -> (String, Vec<f32>) {
+    let (text, confs) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), None);
+    (recognize::tidy_english(&text), confs)
+}
+
 fn class_of(vocab: &[String]) -> HashMap<char, usize> {
     let mut chars = HashMap::new();
     for (k, s) in vocab.iter().enumerate().skip(1) {
@@ -324,11 +331,11 @@ impl Engine {
                 let view = lp.slice(ndarray::s![.., b, ..]);
                 let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
                 results[i] = Some(match lang {
-                    Lang::En => recognize::ctc_greedy(view, &rec.vocab, Some(&rec.english), None),
+                    Lang::En => english_reading(view, rec),
                     Lang::Vi => recognize::ctc_greedy(view, &rec.vocab, None, lexicon),
                     Lang::Auto => {
                         // Both readings until the whole page is read; the plain one decides.
-                        english[i] = Some(recognize::ctc_greedy(view, &rec.vocab, Some(&rec.english), None));
+                        english[i] = Some(english_reading(view, rec));
                         let plain = recognize::ctc_greedy(view, &rec.vocab, None, None);
                         vietnamese[i] = match lexicon {
                             Some(_) => Some(recognize::ctc_greedy(view, &rec.vocab, None, lexicon)),

@@ -147,6 +147,74 @@ pub(crate) fn english_classes(vocab: &[String]) -> Vec<bool> {
     vocab.iter().map(|s| s.chars().all(|c| c.is_ascii() || !c.is_alphabetic())).collect()
 }
 
+/// English words the recognizer mixed up (`B0OK`, `Leve1`, `1tem`, `TotaI`, `TaX`): a single digit
+/// among 2 letters or more, next to one of them, that looks like a letter (`0` `1` `5` `8`) becomes
+/// that letter (`NO.1` stays), and a
+/// word of 3 letters or more with one letter after the first in the other case takes the case of
+/// the others (the line's majority on a tie; `I` and `l` trade places); the first letter stays
+/// (`Total`). Codes with more digits (`M4980302`, `SS21/39`, `F21`), Title case, one-case words and
+/// camel case (`iPhone`) are left alone. Only for lines read as English.
+pub(crate) fn tidy_english(line: &str) -> String {
+    let letters = line.chars().filter(|c| c.is_alphabetic());
+    let (upper, lower) =
+        letters.fold((0, 0), |(u, l), c| (u + usize::from(c.is_uppercase()), l + usize::from(c.is_lowercase())));
+    let line_upper = upper > lower;
+    line.split(' ').map(|w| tidy_english_word(w, line_upper)).collect::<Vec<_>>().join(" ")
+}
+
+fn tidy_english_word(word: &str, line_upper: bool) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    let letters = chars.iter().filter(|c| c.is_alphabetic()).count();
+    let digits: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_ascii_digit()).collect();
+    let upper = chars.iter().filter(|c| c.is_uppercase()).count();
+    let beside_a_letter = |d: usize| {
+        [d.checked_sub(1), Some(d + 1)].into_iter().flatten().any(|i| chars.get(i).is_some_and(|c| c.is_alphabetic()))
+    };
+    if let [d] = digits[..]
+        && letters >= 2
+        && beside_a_letter(d)
+    {
+        let as_upper = 2 * upper >= letters;
+        let at_start = chars[..d].iter().all(|c| !c.is_alphanumeric());
+        chars[d] = match (chars[d], as_upper) {
+            ('0', true) => 'O',
+            ('0', false) => 'o',
+            ('1', false) if !at_start => 'l',
+            ('1', _) => 'I',
+            ('5', true) => 'S',
+            ('5', false) => 's',
+            ('8', _) if as_upper => 'B',
+            (c, _) => c,
+        };
+    }
+    let letter_at: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_alphabetic()).collect();
+    if letter_at.len() >= 3 && chars.iter().all(|c| !c.is_ascii_digit()) {
+        // One letter after the first in the other case than the rest of them: a lower-case slip
+        // in a capital word anywhere (`INVOlCE`), a capital slip in a lower-case word only at its
+        // end (`TotaI`, `TaX`), since a capital inside is how `iPhone` or `McDonald` are spelled.
+        let rest = &letter_at[1..];
+        let up: Vec<usize> = rest.iter().copied().filter(|&i| chars[i].is_uppercase()).collect();
+        let low: Vec<usize> = rest.iter().copied().filter(|&i| chars[i].is_lowercase()).collect();
+        let to_upper = match (up.len(), low.len()) {
+            (u, l) if u == l && u + l == 2 => Some(line_upper),
+            (_, 1) if up.len() >= 2 => Some(true),
+            (1, l) if l >= 2 && up[0] == *rest.last().unwrap_or(&0) => Some(false),
+            _ => None,
+        };
+        if let Some(to_upper) = to_upper {
+            for &i in rest {
+                chars[i] = match (chars[i], to_upper) {
+                    ('I', false) => 'l',
+                    ('l', true) => 'I',
+                    (c, true) => c.to_uppercase().next().unwrap_or(c),
+                    (c, false) => c.to_lowercase().next().unwrap_or(c),
+                };
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
 /// Share of a page's words that must carry a Vietnamese letter for `lang=auto` to read the page
 /// as Vietnamese. Measured on the development sets' unmasked readings: English pages 0-12 %
 /// (letters the shared model slips in), Vietnamese pages 60-92 %.
@@ -328,6 +396,26 @@ mod tests {
         // Too few words to tell.
         assert_eq!(auto_english_lines(&["Phở", "12"]), [false, false]);
         assert_eq!(auto_english_lines(&[]), Vec::<bool>::new());
+    }
+
+    #[test]
+    fn english_words_get_one_case_and_letters_for_look_alike_digits() {
+        assert_eq!(tidy_english("POPULAR B0OK"), "POPULAR BOOK");
+        assert_eq!(tidy_english("Leve1 3"), "Level 3");
+        assert_eq!(tidy_english("1tem Count"), "Item Count");
+        assert_eq!(tidy_english("TotaI RM"), "Total RM");
+        assert_eq!(tidy_english("TaX INVOICE"), "TAX INVOICE");
+        assert_eq!(tidy_english("Tax invoice"), "Tax invoice");
+        // Codes, amounts, Title case and one-case words stay as read.
+        assert_eq!(tidy_english("INVOlCE No"), "INVOICE No");
+        for kept in [
+            "M4980302 SS21/39, F21 T01 3-1708032",
+            "RM12.50 0.83 5.56 NO.1,",
+            "Sdn Bhd iPhone McDonald PayPal",
+            "A4 B5",
+        ] {
+            assert_eq!(tidy_english(kept), kept);
+        }
     }
 
     #[test]
