@@ -166,8 +166,8 @@ fn load_vocab(path: &Path) -> Result<Vec<String>> {
 
 /// A line read as English: decoded over the English classes, then its mixed-up words tidied
 /// ([`recognize::tidy_english`]; same number of characters, so the confidences still line up).
-fn english_reading(log_probs: ndarray::ArrayView2<'_, f32>, rec: &Recognizer) -> (String, Vec<f32>) {
-    let (text, confs) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), None);
+fn english_reading(log_probs: ndarray::ArrayView2<'_, f32>, rec: &Recognizer) -> recognize::Reading {
+    let ((text, confs), _) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), None);
     (recognize::tidy_english(&text), confs)
 }
 
@@ -304,9 +304,10 @@ impl Engine {
         let rec = self.recognizer(lang)?;
         let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
         let widths: Vec<u32> = crops.iter().map(|c| c.width()).collect();
-        let mut results: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
-        let mut english: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
-        let mut vietnamese: Vec<Option<(String, Vec<f32>)>> = vec![None; boxes.len()];
+        let mut results: Vec<Option<recognize::Reading>> = vec![None; boxes.len()];
+        // `auto`: each line's plain reading (which decides the page's language) and its English one.
+        let mut english: Vec<Option<(String, recognize::Reading)>> = vec![None; boxes.len()];
+        let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
         let mut model = Duration::ZERO;
         for bucket in recognize::buckets(&widths, max_batch.max(1)) {
             let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &crops[i]).collect();
@@ -329,30 +330,23 @@ impl Engine {
             }
             for (b, &i) in bucket.iter().enumerate() {
                 let view = lp.slice(ndarray::s![.., b, ..]);
-                let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
-                results[i] = Some(match lang {
-                    Lang::En => english_reading(view, rec),
-                    Lang::Vi => recognize::ctc_greedy(view, &rec.vocab, None, lexicon),
-                    Lang::Auto => {
-                        // Both readings until the whole page is read; the plain one decides.
-                        english[i] = Some(english_reading(view, rec));
-                        let plain = recognize::ctc_greedy(view, &rec.vocab, None, None);
-                        vietnamese[i] = match lexicon {
-                            Some(_) => Some(recognize::ctc_greedy(view, &rec.vocab, None, lexicon)),
-                            None => None,
-                        };
-                        plain
-                    }
-                });
+                if lang == Lang::En {
+                    results[i] = Some(english_reading(view, rec));
+                    continue;
+                }
+                let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon);
+                if lang == Lang::Auto {
+                    english[i] = Some((plain.0.clone(), english_reading(view, rec)));
+                }
+                results[i] = Some(respelled.unwrap_or(plain));
             }
         }
         if lang == Lang::Auto {
-            let readings: Vec<&str> = results.iter().map(|r| r.as_ref().map_or("", |r| r.0.as_str())).collect();
-            for (i, take) in recognize::auto_english_lines(&readings).into_iter().enumerate() {
+            let plain: Vec<&str> = english.iter().map(|e| e.as_ref().map_or("", |(text, _)| text.as_str())).collect();
+            let take = recognize::auto_english_lines(&plain);
+            for (i, take) in take.into_iter().enumerate() {
                 if take {
-                    results[i] = english[i].take();
-                } else if let Some(vi) = vietnamese[i].take() {
-                    results[i] = Some(vi);
+                    results[i] = english[i].take().map(|(_, reading)| reading);
                 }
             }
         }

@@ -243,17 +243,20 @@ fn vietnamese_words(text: &str) -> (usize, usize) {
         .fold((0, 0), |(v, a), w| (v + usize::from(w.chars().any(|c| c.is_alphabetic() && !c.is_ascii())), a + 1))
 }
 
+/// A line's text (NFC) and one confidence per character of it.
+pub(crate) type Reading = (String, Vec<f32>);
+
 /// Greedy CTC decoding of `[T, C]` log-probabilities: argmax per frame (over the `allowed`
 /// classes only, when given; the blank is always allowed), repeats collapsed, blank (class 0)
 /// dropped. Each character's confidence is the exp of the best log-prob among the frames that
-/// produced it. With a `lexicon` (and its character-to-class map), words are then re-spelled as
-/// [`Lexicon::correct`] finds best. Returns NFC text and one confidence per character of it.
+/// produced it. Returns that reading and, with a `lexicon` (and its character-to-class map), the
+/// same path with words re-spelled as [`Lexicon::correct`] finds best, when it changed any.
 pub(crate) fn ctc_greedy(
     log_probs: ArrayView2<'_, f32>,
     vocab: &[String],
     allowed: Option<&[bool]>,
     lexicon: Option<(&Lexicon, &HashMap<char, usize>)>,
-) -> (String, Vec<f32>) {
+) -> (Reading, Option<Reading>) {
     let mut path = Vec::with_capacity(log_probs.nrows());
     let mut tokens: Vec<(usize, f32)> = Vec::new();
     let mut prev = usize::MAX;
@@ -273,12 +276,18 @@ pub(crate) fn ctc_greedy(
         path.push(best);
         prev = best;
     }
-    let mut fixes = match lexicon {
+    let fixes = match lexicon {
         Some((lex, class_of)) => lex.correct(log_probs, vocab, class_of, &path),
         None => Vec::new(),
-    }
-    .into_iter()
-    .peekable();
+    };
+    let respelled = (!fixes.is_empty()).then(|| spell(&tokens, vocab, fixes));
+    (spell(&tokens, vocab, Vec::new()), respelled)
+}
+
+/// The text of the path's characters (`tokens`: class and best log-prob), with the lexicon's
+/// `fixes` (token range, new spelling) put in place of the words they re-spell.
+fn spell(tokens: &[(usize, f32)], vocab: &[String], fixes: Vec<(usize, usize, String)>) -> Reading {
+    let mut fixes = fixes.into_iter().peekable();
     let mut raw = String::new();
     let mut confs = Vec::new();
     let mut i = 0;
@@ -367,9 +376,9 @@ mod tests {
         // Frame 3 says "ệ" at 0.9; among the English classes its runner-up is read instead.
         let mut lp = frames(&[1, 0, 2, 3], 0.9);
         lp[[3, 1]] = 0.08f32.ln();
-        let (text, _) = ctc_greedy(lp.view(), &v, Some(&english), None);
+        let (text, _) = ctc_greedy(lp.view(), &v, Some(&english), None).0;
         assert_eq!(text, "aba");
-        assert_eq!(ctc_greedy(lp.view(), &v, None, None).0, "abệ");
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None).0.0, "abệ");
         assert!(english_classes(&["<blank>".into(), "°".into(), "Đ".into()]) == [true, true, false]);
     }
 
@@ -420,11 +429,11 @@ mod tests {
 
     #[test]
     fn ctc_collapses_repeats_and_drops_blanks() {
-        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab(), None, None);
+        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab(), None, None).0;
         assert_eq!(text, "aabệ");
         assert_eq!(confs.len(), 4);
         assert!(confs.iter().all(|c| (c - 0.9).abs() < 1e-5));
-        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab(), None, None);
+        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab(), None, None).0;
         assert_eq!((empty.as_str(), none.len()), ("", 0));
         assert_eq!(line_confidence(&none), 1.0);
     }
@@ -433,7 +442,7 @@ mod tests {
     fn a_character_takes_the_best_frame_of_its_run() {
         let mut lp = frames(&[1, 1], 0.6);
         lp[[1, 1]] = 0.8f32.ln();
-        let (_, confs) = ctc_greedy(lp.view(), &vocab(), None, None);
+        let (_, confs) = ctc_greedy(lp.view(), &vocab(), None, None).0;
         assert!((confs[0] - 0.8).abs() < 1e-5);
     }
 
