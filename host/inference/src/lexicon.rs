@@ -196,7 +196,7 @@ fn ctc_log_likelihood(frames: ArrayView2<'_, f32>, labels: &[usize]) -> f32 {
     if t_len == 0 {
         return if labels.is_empty() { 0.0 } else { f32::NEG_INFINITY };
     }
-    let ext = |s: usize| if s % 2 == 0 { 0 } else { labels[s / 2] };
+    let ext = |s: usize| if s.is_multiple_of(2) { 0 } else { labels[s / 2] };
     let lse = |a: f32, b: f32| {
         if a == f32::NEG_INFINITY {
             b
@@ -268,14 +268,12 @@ mod tests {
     #[test]
     fn the_forward_algorithm_sums_every_alignment() {
         // Two frames, one label: "a" can be (a,a), (a,-), (-,a).
-        let v = ["<blank>", "a"].map(String::from);
         let lp = Array2::from_shape_vec((2, 2), vec![0.4f32.ln(), 0.6f32.ln(), 0.3f32.ln(), 0.7f32.ln()]).unwrap();
         let got = ctc_log_likelihood(lp.view(), &[1]).exp();
         let want = 0.6 * 0.7 + 0.6 * 0.3 + 0.4 * 0.7;
         assert!((got - want).abs() < 1e-5, "{got} vs {want}");
         // A repeated label needs a blank between: "aa" in 2 frames is impossible.
         assert_eq!(ctc_log_likelihood(lp.view(), &[1, 1]), f32::NEG_INFINITY);
-        assert_eq!(v.len(), 2);
     }
 
     #[test]
