@@ -58,7 +58,7 @@ trap cleanup EXIT INT TERM
 # Rate limit off and a high active-job cap: the fuzzer is one tenant sending thousands of requests.
 say "starting ocr-server on $base (data in $work/data, log in $report/server.log)"
 OCR_DATA_DIR="$work/data" OCR_AUTH_MODE=header OCR_BUILTIN_PLUGINS_DIR="$root/plugins/dist" \
-  OCR_OPERATOR_TOKEN="$operator_token" OCR_TENANT_RATE_PER_SEC=0 OCR_MAX_ACTIVE_JOBS_PER_TENANT=100000 \
+  OCR_OPERATOR_TOKEN="$operator_token" OCR_WRITE_RATE_PER_SEC=0 OCR_READ_RATE_PER_SEC=0 OCR_TENANT_MAX_WAITING_JOBS=100000 \
   RUST_LOG="${RUST_LOG:-info}" \
   "$bin" serve --bind "127.0.0.1:$port" >"$report/server.log" 2>&1 &
 server_pid=$!

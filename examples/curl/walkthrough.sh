@@ -55,11 +55,12 @@ call() {
   fi
 }
 
-# wait_for STATUS: reads the job until it reaches STATUS; stops if it fails or time runs out.
+# wait_for STATUS: waits until the job reaches STATUS, by long polls (each read returns when the
+# status changes, or after 20 s); stops if it fails or time runs out.
 wait_for() {
-  local deadline=$((SECONDS + TIMEOUT)) status
+  local deadline=$((SECONDS + TIMEOUT)) status=""
   while :; do
-    call 200 GET "/v1/ocr/jobs/$JOB"
+    call 200 GET "/v1/ocr/jobs/$JOB?wait=20${status:+&since_status=$status}"
     status=$(json "$work/body" 'd["status"]')
     [[ $status == "$1" ]] && return
     if [[ $status == FAILED ]]; then
@@ -70,7 +71,6 @@ wait_for() {
       say "error: job $JOB is still $status after $TIMEOUT s (waiting for $1)"
       exit 1
     fi
-    sleep 0.5
   done
 }
 

@@ -31,7 +31,7 @@ from typing import Any
 
 RETRY_BUDGET = 120.0  # seconds one request may wait out 429/503 answers, in all
 MAX_RETRY_WAIT = 60.0  # seconds between two tries, whatever Retry-After says
-POLL_INTERVAL = 0.5  # seconds between two status reads
+LONG_POLL = 20  # seconds the server may hold a status read until the job changes
 FLOW_TIMEOUT = 300.0  # seconds to wait for detection, and again for recognition
 
 
@@ -103,10 +103,11 @@ class OcrClient:
         return self._json("GET", f"/v1/ocr/jobs/{job_id}")[0]
 
     def wait(self, job_id: str, status: str, timeout: float = FLOW_TIMEOUT) -> dict:
-        """Reads the job until it reaches `status`; OcrError when it fails or time runs out."""
+        """Waits until the job reaches `status` (long polls: each read returns when the status
+        changes, or after LONG_POLL seconds); OcrError when it fails or time runs out."""
         start = time.monotonic()
+        job = self.job(job_id)
         while True:
-            job = self.job(job_id)
             if job["status"] == status:
                 return job
             if job["status"] == "FAILED":
@@ -114,7 +115,8 @@ class OcrClient:
                 raise OcrError(None, err.get("code", "unknown"), f"job {job_id} failed: {err.get('message', '')}")
             if time.monotonic() - start > timeout:
                 raise OcrError(None, "timeout", f"job {job_id} is still {job['status']} after {timeout:.0f} s")
-            time.sleep(POLL_INTERVAL)
+            path = f"/v1/ocr/jobs/{job_id}?wait={LONG_POLL}&since_status={job['status']}"
+            job = self._json("GET", path)[0]
 
     def detect(self, job_id: str) -> tuple[dict, str]:
         """GET /v1/ocr/jobs/{id}/detect -> (boxes per page, ETag of this revision)."""

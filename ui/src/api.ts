@@ -82,7 +82,7 @@ function plainWords(status: number, code: string, message: string): string {
       return `The server did not accept the tenant id: ${message}`;
     case 'rate_limited':
       return 'Too many requests in a short time. Wait a moment and try again.';
-    case 'too_many_jobs':
+    case 'quota_exceeded':
       return 'This tenant already has as many jobs waiting or running as allowed. Wait for some to finish.';
     case 'payload_too_large':
       return `The file is too large for this server. ${message}`;
@@ -140,8 +140,10 @@ export class Api {
     return this.json(`/v1/ocr/jobs?${q}`);
   }
 
-  job(id: string): Promise<Job> {
-    return this.json(`/v1/ocr/jobs/${encodeURIComponent(id)}`);
+  /** The job; with `since`, a long poll: the answer comes when its status is no longer `since` (or after 25 s). */
+  job(id: string, since?: string): Promise<Job> {
+    const wait = since ? `?${new URLSearchParams({ wait: '25', since_status: since })}` : '';
+    return this.json(`/v1/ocr/jobs/${encodeURIComponent(id)}${wait}`);
   }
 
   /** Creates a job and uploads the file to it: one job per file. */

@@ -435,8 +435,10 @@ export function reviewScreen(root: HTMLElement, api: Api, jobId: string): () => 
     busy = true;
     render();
     window.clearTimeout(pollTimer);
+    let retry = 0;
     try {
-      const j = await api.job(jobId);
+      // A long poll: answers when the status moves on, so the next read follows at once.
+      const j = await api.job(jobId, job && BUSY.includes(job.status) ? job.status : undefined);
       if (stopped) return;
       job = j;
       status.replaceChildren(statusBadge(j.status));
@@ -454,8 +456,9 @@ export function reviewScreen(root: HTMLElement, api: Api, jobId: string): () => 
       say(message, 'info', 'Recognizing the text… the result opens when it is ready.');
     } catch (err) {
       say(message, 'error', (err as Error).message);
+      retry = 1000;
     }
-    pollTimer = window.setTimeout(() => void followRecognition(), 1000);
+    pollTimer = window.setTimeout(() => void followRecognition(), retry);
   }
 
   async function runRecognition() {

@@ -36,8 +36,8 @@ pub const RETRY_BUDGET: Duration = Duration::from_secs(120);
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 /// Wait between retries when the server gives no usable `Retry-After`.
 const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
-/// Pause between two status reads while waiting for a job.
-const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long the server may hold one status read until the job changes (a long poll).
+pub const LONG_POLL: Duration = Duration::from_secs(20);
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
@@ -331,12 +331,13 @@ impl Client {
         Ok(self.send(|| self.request(Method::GET, &format!("/v1/ocr/jobs/{job_id}"))).await?.json().await?)
     }
 
-    /// Reads the job until it is `wanted`; [`Error::JobFailed`] if it fails, [`Error::Timeout`]
+    /// Waits until the job is `wanted`, by long polls (each read returns when the status
+    /// changes, or after [`LONG_POLL`]); [`Error::JobFailed`] if it fails, [`Error::Timeout`]
     /// after `timeout`.
     pub async fn wait(&self, job_id: &str, wanted: JobStatus, timeout: Duration) -> Result<Job> {
         let start = Instant::now();
+        let mut job = self.job(job_id).await?;
         loop {
-            let job = self.job(job_id).await?;
             if job.status == wanted {
                 return Ok(job);
             }
@@ -347,7 +348,11 @@ impl Client {
             if start.elapsed() >= timeout {
                 return Err(Error::Timeout { job_id: job.job_id, status: job.status, wanted, waited: start.elapsed() });
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            let mut path = format!("/v1/ocr/jobs/{job_id}?wait={}", LONG_POLL.as_secs());
+            if job.status != JobStatus::Unknown {
+                path += &format!("&since_status={}", job.status);
+            }
+            job = self.send(|| self.request(Method::GET, &path)).await?.json().await?;
         }
     }
 

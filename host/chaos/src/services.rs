@@ -211,13 +211,16 @@ impl S3Env {
 
     /// A client of the bucket.
     pub fn objects(&self) -> Result<ocr_store::objects::Objects> {
-        Ok(ocr_store::objects::Objects::s3(&ocr_store::objects::S3Settings {
-            endpoint: self.endpoint.clone(),
-            access_key: self.access_key.clone(),
-            secret_key: self.secret_key.clone(),
-            bucket: self.bucket.clone(),
-            region: "us-east-1".into(),
-        })?)
+        Ok(ocr_store::objects::Objects::s3(
+            &ocr_store::objects::S3Settings {
+                endpoint: self.endpoint.clone(),
+                access_key: self.access_key.clone(),
+                secret_key: self.secret_key.clone(),
+                bucket: self.bucket.clone(),
+                region: "us-east-1".into(),
+            },
+            ocr_store::Patience::Background,
+        )?)
     }
 }
 

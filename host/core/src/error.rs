@@ -17,7 +17,7 @@ pub enum ErrorCode {
     MissingTenant,
     Unauthorized,
     RateLimited,
-    TooManyJobs,
+    QuotaExceeded,
     InvalidTenant,
     JobNotFound,
     NotFound,
@@ -59,7 +59,7 @@ impl ErrorCode {
             ErrorCode::MissingTenant => "missing_tenant",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::TooManyJobs => "too_many_jobs",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::InvalidTenant => "invalid_tenant",
             ErrorCode::JobNotFound => "job_not_found",
             ErrorCode::NotFound => "not_found",
@@ -117,7 +117,7 @@ impl ErrorCode {
             | ErrorCode::PluginInvalidOutput
             | ErrorCode::PluginInvalid => 422,
             ErrorCode::PreconditionRequired => 428,
-            ErrorCode::RateLimited | ErrorCode::TooManyJobs => 429,
+            ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Internal | ErrorCode::InferenceFailed | ErrorCode::LeaseExpired => 500,
             ErrorCode::ModelsMissing | ErrorCode::ServiceUnavailable => 503,
         }
@@ -133,7 +133,7 @@ impl ErrorCode {
             | ErrorCode::MissingTenant
             | ErrorCode::Unauthorized
             | ErrorCode::RateLimited
-            | ErrorCode::TooManyJobs
+            | ErrorCode::QuotaExceeded
             | ErrorCode::InvalidTenant
             | ErrorCode::JobNotFound
             | ErrorCode::NotFound

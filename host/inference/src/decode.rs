@@ -1,5 +1,6 @@
 //! Uploaded bytes to page images: type sniffing, size limits checked before decoding, EXIF
-//! orientation, multi-page TIFF and PDF rasterization.
+//! orientation, multi-page TIFF and PDF rasterization, every page or just one (a TIFF directory
+//! or a PDF page is decoded only when asked for).
 
 use std::io::Cursor;
 
@@ -7,7 +8,8 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 use crate::error::{Error, Result};
 
-/// Limits on what [`decode_pages`] accepts; every check runs before the pixels are decoded.
+/// Limits on what [`decode_pages`] and [`decode_page`] accept; every check runs before the
+/// pixels are decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// Widest page in pixels: stops absurd aspect ratios (a 1 x 10^6 strip) that pass the pixel cap.
@@ -86,13 +88,41 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Decodes an uploaded file into RGB pages (one for a plain image, several for TIFF and PDF).
 pub fn decode_pages(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+    decode(bytes, limits, Wanted::All)
+}
+
+/// Decodes page `index` (0-based) of an uploaded file and no other, or `None` past the last
+/// page. The whole file is checked as [`decode_pages`] checks it (page count, every page's
+/// size), so a page comes back exactly when `decode_pages` would give it, pixel for pixel.
+pub fn decode_page(bytes: &[u8], index: usize, limits: &DecodeLimits) -> Result<Option<RgbImage>> {
+    Ok(decode(bytes, limits, Wanted::One(index))?.pop())
+}
+
+/// Which pages a decode renders; the others are only checked against the limits.
+#[derive(Debug, Clone, Copy)]
+enum Wanted {
+    All,
+    One(usize),
+}
+
+impl Wanted {
+    fn includes(self, index: usize) -> bool {
+        match self {
+            Wanted::All => true,
+            Wanted::One(wanted) => index == wanted,
+        }
+    }
+}
+
+fn decode(bytes: &[u8], limits: &DecodeLimits, wanted: Wanted) -> Result<Vec<RgbImage>> {
+    let single = |format| if wanted.includes(0) { decode_single(bytes, format, limits) } else { Ok(Vec::new()) };
     match sniff(bytes) {
-        Some("image/png") => decode_single(bytes, ImageFormat::Png, limits),
-        Some("image/jpeg") => decode_single(bytes, ImageFormat::Jpeg, limits),
-        Some("image/webp") => decode_single(bytes, ImageFormat::WebP, limits),
-        Some("image/bmp") => decode_single(bytes, ImageFormat::Bmp, limits),
-        Some("image/tiff") => decode_tiff(bytes, limits),
-        Some("application/pdf") => decode_pdf(bytes, limits),
+        Some("image/png") => single(ImageFormat::Png),
+        Some("image/jpeg") => single(ImageFormat::Jpeg),
+        Some("image/webp") => single(ImageFormat::WebP),
+        Some("image/bmp") => single(ImageFormat::Bmp),
+        Some("image/tiff") => decode_tiff(bytes, limits, wanted),
+        Some("application/pdf") => decode_pdf(bytes, limits, wanted),
         _ => Err(Error::UnsupportedMediaType(
             "the file is not a supported type; send PNG, JPEG, WebP, BMP, TIFF or PDF".into(),
         )),
@@ -127,19 +157,16 @@ fn decode_single(bytes: &[u8], format: ImageFormat, limits: &DecodeLimits) -> Re
     Ok(vec![img.into_rgb8()])
 }
 
-fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+fn decode_tiff(bytes: &[u8], limits: &DecodeLimits, wanted: Wanted) -> Result<Vec<RgbImage>> {
     use tiff::decoder::{Decoder, Limits};
 
-    let tiff_limits = || {
-        let mut l = Limits::default();
-        l.decoding_buffer_size = usize::try_from(limits.max_alloc()).unwrap_or(usize::MAX);
-        l
-    };
+    let mut tiff_limits = Limits::default();
+    tiff_limits.decoding_buffer_size = usize::try_from(limits.max_alloc()).unwrap_or(usize::MAX);
     // The tiff crate reads the first directory before it accepts limits: refuse directories
     // whose entries claim more data than the file holds before it gets to allocate for them.
     tiff_directories_fit(bytes, limits.max_pages)?;
     // First pass: walk the directories only (no pixel data), counting pages and checking sizes.
-    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
+    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits);
     let mut pages = 0usize;
     loop {
         pages += 1;
@@ -151,13 +178,11 @@ fn decode_tiff(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
         }
         dec.next_image().map_err(invalid)?;
     }
-    // Second pass: decode.
-    let mut dec = Decoder::new(Cursor::new(bytes)).map_err(invalid)?.with_limits(tiff_limits());
-    let mut out = Vec::with_capacity(pages);
-    for i in 0..pages {
-        if i > 0 {
-            dec.next_image().map_err(invalid)?;
-        }
+    // Second pass: decode the wanted pages, seeking to each one's directory (the first pass
+    // recorded where they are) without reading the others' pixel data.
+    let mut out = Vec::new();
+    for i in (0..pages).filter(|&i| wanted.includes(i)) {
+        dec.seek_to_image(i).map_err(invalid)?;
         let (w, h) = dec.dimensions().map_err(invalid)?;
         let color = dec.colortype().map_err(invalid)?;
         let data = dec.read_image().map_err(invalid)?;
@@ -264,7 +289,7 @@ fn tiff_to_rgb(w: u32, h: u32, color: tiff::ColorType, data: tiff::decoder::Deco
     RgbImage::from_raw(w, h, rgb).ok_or_else(|| Error::InvalidImage("bad TIFF buffer size".into()))
 }
 
-fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
+fn decode_pdf(bytes: &[u8], limits: &DecodeLimits, wanted: Wanted) -> Result<Vec<RgbImage>> {
     use hayro::hayro_interpret::InterpreterSettings;
     use hayro::hayro_syntax::{LoadPdfError, Pdf};
     use hayro::vello_cpu::color::palette::css::WHITE;
@@ -299,8 +324,8 @@ fn decode_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<RgbImage>> {
     let interpreter = InterpreterSettings::default();
     let render = RenderSettings::default();
     let pixmap = PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE };
-    let mut out = Vec::with_capacity(pages.len());
-    for (i, page) in pages.iter().enumerate() {
+    let mut out = Vec::new();
+    for (i, page) in pages.iter().enumerate().filter(|&(i, _)| wanted.includes(i)) {
         // The renderer is young pure-Rust code: a hostile file must fail the job, not the worker.
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             hayro::render(page, &cache, &interpreter, &render, &pixmap)
@@ -326,6 +351,82 @@ mod tests {
         let bytes = include_bytes!("../../../fuzz/regressions/decode_upload/tiff-first-ifd-alloc-before-limits.tiff");
         let err = decode_pages(bytes, &DecodeLimits::default()).unwrap_err();
         assert!(matches!(err, Error::InvalidImage(ref m) if m.contains("claims more data")), "{err}");
+    }
+
+    /// Two pages of different sizes and pixels, as an RGB TIFF.
+    fn two_page_tiff() -> Vec<u8> {
+        use tiff::encoder::{TiffEncoder, colortype::RGB8};
+        let mut bytes = Cursor::new(Vec::new());
+        let mut enc = TiffEncoder::new(&mut bytes).unwrap();
+        for (w, h) in [(40, 30), (24, 50)] {
+            let page = RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8 * 6, y as u8 * 5, (x ^ y) as u8]));
+            enc.write_image::<RGB8>(w, h, page.as_raw()).unwrap();
+        }
+        bytes.into_inner()
+    }
+
+    /// Two pages of different sizes (2x3 in and 3x2 in), each with a coloured bar, no fonts.
+    fn two_page_pdf() -> Vec<u8> {
+        let page = |size: &str, contents: u32| {
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size}] /Contents {contents} 0 R >>")
+        };
+        let stream = |ops: &str| format!("<< /Length {} >>\nstream\n{ops}\nendstream", ops.len());
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_owned(),
+            page("144 216", 5),
+            page("216 144", 6),
+            stream("1 0 0 rg 20 100 100 40 re f"),
+            stream("0 0 1 rg 30 20 40 100 re f"),
+        ];
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+        for (i, o) in objects.iter().enumerate() {
+            xref.push_str(&format!("{:010} 00000 n \n", pdf.len()));
+            pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let start = pdf.len();
+        pdf.extend_from_slice(xref.as_bytes());
+        pdf.extend_from_slice(
+            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{start}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        );
+        pdf
+    }
+
+    #[test]
+    fn one_page_of_a_multi_page_file_is_the_page_decode_pages_gives() {
+        let limits = DecodeLimits::default();
+        for (kind, bytes) in [("TIFF", two_page_tiff()), ("PDF", two_page_pdf())] {
+            let pages = decode_pages(&bytes, &limits).unwrap();
+            assert_eq!(pages.len(), 2, "{kind}");
+            assert_ne!(pages[0].dimensions(), pages[1].dimensions(), "{kind}");
+            for (i, page) in pages.iter().enumerate() {
+                assert!(page.pixels().any(|p| p.0 != [255; 3]), "{kind} page {i} is blank");
+                assert!(decode_page(&bytes, i, &limits).unwrap().as_ref() == Some(page), "{kind} page {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_past_the_end_is_none_and_the_whole_file_is_still_checked() {
+        let limits = DecodeLimits::default();
+        let mut png = Cursor::new(Vec::new());
+        RgbImage::new(8, 8).write_to(&mut png, ImageFormat::Png).unwrap();
+        let png = png.into_inner();
+        assert_eq!(decode_page(&png, 0, &limits).unwrap().map(|p| p.dimensions()), Some((8, 8)));
+        for (kind, bytes, past) in [("PNG", png, 1), ("TIFF", two_page_tiff(), 2), ("PDF", two_page_pdf(), 2)] {
+            assert!(decode_page(&bytes, past, &limits).unwrap().is_none(), "{kind}");
+            assert!(decode_page(&bytes, usize::MAX, &limits).unwrap().is_none(), "{kind}");
+        }
+        // A file decode_pages refuses gives no page either, even one that alone would pass.
+        let one_page = DecodeLimits { max_pages: 1, ..limits };
+        for bytes in [two_page_tiff(), two_page_pdf()] {
+            let err = decode_page(&bytes, 0, &one_page).unwrap_err();
+            assert!(matches!(err, Error::TooManyPages { pages: 2, max: 1 }), "{err}");
+        }
+        // The TIFF's second page is 24x50: over a 45 px height cap, page 0 (40x30) is refused too.
+        let short = DecodeLimits { max_height: 45, ..limits };
+        assert!(matches!(decode_page(&two_page_tiff(), 0, &short), Err(Error::ImageTooLarge { .. })));
     }
 
     #[test]

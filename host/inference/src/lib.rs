@@ -3,8 +3,8 @@
 //! **Owns:** the models (loading the CRAFT detector and the asternet line recognizer once per
 //! process), their pre- and post-processing (resize/normalize, score maps to word boxes to text
 //! lines, perspective crops, batched CTC decoding, Vietnamese syllable frequencies for the marks), and turning uploaded bytes into page images
-//! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF), with
-//! limits checked before anything large is allocated.
+//! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF; or one
+//! page alone, [`decode_page`]), with limits checked before anything large is allocated.
 //!
 //! **Must not:** touch storage, the network, the queue or configuration files. The caller gives
 //! an [`InferenceConfig`] and bytes, and gets pages, boxes and lines back. (The only environment
@@ -28,7 +28,7 @@ mod lexicon;
 mod recognize;
 
 pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
-pub use decode::{DecodeLimits, decode_pages, sniff};
+pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};
 pub use lexicon::Lexicon;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use ocr_store::{Db, MemoryQueue, Objects, Queue, RedisQueue};
+use ocr_store::{Db, MemoryQueue, Objects, Patience, Queue, RedisQueue};
 use ocr_worker::{Backends, NativeOcr, Ocr, Plugins, Worker};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -124,11 +124,15 @@ async fn connect(
             "invalid configuration: REDIS_URL must be set for the api and worker roles (the in-process queue only works with `serve`)"
         ),
     };
-    let objects = match &resolved.s3 {
-        Some(s3) => Objects::s3(s3).context("configuring S3 storage (S3_ENDPOINT)")?,
-        None => Objects::local(&resolved.data_dir.join("objects")).context("creating the local object folder")?,
-    };
+    let objects = objects(&resolved, Patience::Background)?;
     Ok((Backends { db, objects, queue }, resolved))
+}
+
+fn objects(resolved: &Resolved, patience: Patience) -> anyhow::Result<Objects> {
+    Ok(match &resolved.s3 {
+        Some(s3) => Objects::s3(s3, patience).context("configuring S3 storage (S3_ENDPOINT)")?,
+        None => Objects::local(&resolved.data_dir.join("objects")).context("creating the local object folder")?,
+    })
 }
 
 /// `user:password@` and a `password=` query parameter removed from URLs before they reach logs
@@ -248,15 +252,20 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
     };
     tasks.push(tokio::spawn(args.process.worker.sweeper().run(backends.clone(), shutdown.clone())));
     tasks.extend(spawn_background(&backends, &args.process, &shutdown));
+    let watch = api::watch::JobWatch::default();
+    tasks.push(tokio::spawn(watch.clone().run(backends.db.clone(), shutdown.clone())));
     let state = api::AppState {
-        backends: backends.clone(),
+        watch,
+        // Requests fail fast when the object store is down (503 with Retry-After); the
+        // workers and background tasks above keep their patient client.
+        backends: Backends { objects: objects(&resolved, Patience::Request)?, ..backends.clone() },
         ocr,
         plugins,
         limits: api::ApiLimits {
             max_upload_bytes: args.process.limits.max_upload_bytes,
             max_boxes_per_page: args.process.limits.max_boxes_per_page,
             max_json_bytes: args.process.limits.max_json_bytes,
-            max_active_jobs_per_tenant: args.auth.max_active_jobs_per_tenant,
+            quota: args.auth.default_quota(),
             decode: args.process.limits.decode_limits(),
         },
         webhook_allow_private: args.process.webhooks.webhook_allow_private,
@@ -264,8 +273,8 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         auth: Arc::new(api::auth::Auth::new(
             auth_mode,
             args.auth.operator_token.as_deref(),
-            args.auth.tenant_rate_per_sec,
-            args.auth.tenant_rate_burst,
+            api::auth::Rate { per_sec: args.auth.write_rate_per_sec, burst: args.auth.write_rate_burst },
+            api::auth::Rate { per_sec: args.auth.read_rate_per_sec, burst: args.auth.read_rate_burst },
         )),
     };
     ui::warn_if_missing();
@@ -284,7 +293,9 @@ async fn serve(args: ServeArgs, with_worker: bool) -> anyhow::Result<ExitCode> {
         "listening on http://{local} (review UI at /ui, API docs at /docs)"
     );
     let stop = shutdown.clone();
-    axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await?;
     for t in tasks {
         let _ = t.await;
     }

@@ -344,18 +344,38 @@ pub struct AuthArgs {
     /// Token for the operator API (/v1/admin); unset disables it.
     #[arg(long, env = "OCR_OPERATOR_TOKEN", hide_env_values = true)]
     pub operator_token: Option<String>,
-    /// Requests per second per tenant (0: no limit); past it, 429 with Retry-After.
-    #[arg(long, env = "OCR_TENANT_RATE_PER_SEC", default_value_t = 50)]
-    pub tenant_rate_per_sec: u32,
-    /// Burst of requests a tenant may send above the rate.
-    #[arg(long, env = "OCR_TENANT_RATE_BURST", default_value_t = 100)]
-    pub tenant_rate_burst: u32,
-    /// Jobs per tenant waiting for or occupying workers; past it, uploads and run-ocr get 429.
-    #[arg(long, env = "OCR_MAX_ACTIVE_JOBS_PER_TENANT", default_value_t = 100)]
-    pub max_active_jobs_per_tenant: i64,
+    /// Writes (POST, PUT, PATCH, DELETE) per second per client: per API key, or per tenant and
+    /// address in header mode (0: no limit); past it, 429 with Retry-After.
+    #[arg(long, env = "OCR_WRITE_RATE_PER_SEC", default_value_t = 200)]
+    pub write_rate_per_sec: u32,
+    /// Burst of writes a client may send above the rate (a thousand users creating and
+    /// uploading at once is 2000 writes).
+    #[arg(long, env = "OCR_WRITE_RATE_BURST", default_value_t = 2000)]
+    pub write_rate_burst: u32,
+    /// Reads (GET) per second per client (0: no limit); a long poll or an event stream counts once.
+    #[arg(long, env = "OCR_READ_RATE_PER_SEC", default_value_t = 500)]
+    pub read_rate_per_sec: u32,
+    /// Burst of reads a client may send above the rate.
+    #[arg(long, env = "OCR_READ_RATE_BURST", default_value_t = 2000)]
+    pub read_rate_burst: u32,
+    /// Jobs a tenant may have waiting for or occupying workers; past it, uploads and run-ocr
+    /// get 429 `quota_exceeded`. The operator API sets it per tenant.
+    #[arg(long, env = "OCR_TENANT_MAX_WAITING_JOBS", default_value_t = 10_000)]
+    pub tenant_max_waiting_jobs: i64,
+    /// Bytes of originals a tenant may have waiting (default 10 GiB), likewise.
+    #[arg(long, env = "OCR_TENANT_MAX_WAITING_BYTES", default_value_t = 10 << 30)]
+    pub tenant_max_waiting_bytes: i64,
 }
 
 impl AuthArgs {
+    /// The server-wide quota; tenants the operator gave their own keep theirs.
+    pub fn default_quota(&self) -> ocr_store::Quota {
+        ocr_store::Quota {
+            max_waiting_jobs: self.tenant_max_waiting_jobs,
+            max_waiting_bytes: self.tenant_max_waiting_bytes,
+        }
+    }
+
     /// The mode to use, refusing `header` on a public address without the explicit override.
     pub fn resolve(&self, bind: SocketAddr, embedded: bool) -> Result<crate::api::auth::AuthMode, String> {
         use crate::api::auth::AuthMode;

@@ -4,6 +4,7 @@ use ocr_core::{JobId, JobStatus, TaskKind};
 use sqlx::Row;
 
 use crate::db::Db;
+use crate::queue::Task;
 use crate::{Result, now_ms};
 
 /// A job as the operator's queue view shows it.
@@ -60,7 +61,7 @@ impl Db {
 
     /// Puts a failed job back in line: recognition again when it has boxes, else detection.
     /// Returns the task to send, or `None` when the job is not `FAILED` (or has no file).
-    pub async fn requeue_failed(&self, id: JobId) -> Result<Option<TaskKind>> {
+    pub async fn requeue_failed(&self, id: JobId) -> Result<Option<Task>> {
         let Some(job) = self.job_by_id(id).await? else { return Ok(None) };
         if job.status != JobStatus::Failed || job.file_key.is_none() {
             return Ok(None);
@@ -76,7 +77,8 @@ impl Db {
         .bind(now)
         .bind(id.to_string())
         .bind(JobStatus::Failed.as_str());
-        Ok(self.transition(q, id, JobStatus::Failed, to, "operator").await?.then_some(kind))
+        let task = Task { kind, job_id: id, tenant: job.tenant_id };
+        Ok(self.transition(q, id, JobStatus::Failed, to, "operator").await?.then_some(task))
     }
 }
 

@@ -12,6 +12,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
 
+use crate::queue::Task;
 use crate::{Error, Result, now_ms};
 
 /// Migrations compiled into the binary, in order. Never edit one that has shipped.
@@ -21,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "tenants", include_str!("../../../migrations/0003_tenants.sql")),
     (4, "webhooks_retention", include_str!("../../../migrations/0004_webhooks_retention.sql")),
     (5, "job_timings", include_str!("../../../migrations/0005_job_timings.sql")),
+    (6, "tenant_quotas", include_str!("../../../migrations/0006_tenant_quotas.sql")),
 ];
 
 /// A job as stored.
@@ -227,39 +229,22 @@ impl Db {
             .collect()
     }
 
-    /// Records the original: `PENDING_UPLOAD` → `UPLOADED`. False when the job had a file already.
-    pub async fn record_upload(&self, tenant: &TenantId, id: JobId, file: &FileMeta) -> Result<bool> {
-        let now = now_ms();
-        let q = sqlx::query(
-            "UPDATE jobs SET status = $1, file_key = $2, file_name = $3, content_type = $4, file_size = $5, \
-             uploaded_at = $6, updated_at = $6, enqueued_at = $6 WHERE id = $7 AND tenant_id = $8 AND status = $9",
-        )
-        .bind(JobStatus::Uploaded.as_str())
-        .bind(file.key.as_str())
-        .bind(file.name.as_deref())
-        .bind(file.content_type.as_str())
-        .bind(file.size)
-        .bind(now)
-        .bind(id.to_string())
-        .bind(tenant.as_str())
-        .bind(JobStatus::PendingUpload.as_str());
-        self.transition(q, id, JobStatus::PendingUpload, JobStatus::Uploaded, "api").await
-    }
-
     /// Claims the task for a worker: waiting state → running state, with a lease.
-    pub async fn claim(&self, id: JobId, kind: TaskKind, worker: &str, lease: Duration) -> Result<Option<JobRow>> {
-        let (waiting, running) = kind.states();
+    /// The message's tenant must be the job's: a message naming another tenant's job is skipped.
+    pub async fn claim(&self, task: &Task, worker: &str, lease: Duration) -> Result<Option<JobRow>> {
+        let (id, (waiting, running)) = (task.job_id, task.kind.states());
         let now = now_ms();
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, \
-             updated_at = $4 WHERE id = $5 AND status = $6 AND (not_before IS NULL OR not_before <= $4)",
+             updated_at = $4 WHERE id = $5 AND status = $6 AND tenant_id = $7 AND (not_before IS NULL OR not_before <= $4)",
         )
         .bind(running.as_str())
         .bind(worker)
         .bind(now + lease.as_millis() as i64)
         .bind(now)
         .bind(id.to_string())
-        .bind(waiting.as_str());
+        .bind(waiting.as_str())
+        .bind(task.tenant.as_str());
         if self.transition(q, id, waiting, running, worker).await? { self.job_by_id(id).await } else { Ok(None) }
     }
 
@@ -434,21 +419,6 @@ impl Db {
         Ok(res.rows_affected() == 1)
     }
 
-    /// `DETECT_DONE`/`DONE` → `OCR_QUEUED`. False when the state does not allow it.
-    pub async fn queue_recognition(&self, tenant: &TenantId, id: JobId, from: JobStatus) -> Result<bool> {
-        let now = now_ms();
-        let q = sqlx::query(
-            "UPDATE jobs SET status = $1, ocr_result = NULL, attempts = 0, error_code = NULL, error_message = NULL, \
-             enqueued_at = $2, updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND status = $5",
-        )
-        .bind(JobStatus::OcrQueued.as_str())
-        .bind(now)
-        .bind(id.to_string())
-        .bind(tenant.as_str())
-        .bind(from.as_str());
-        self.transition(q, id, from, JobStatus::OcrQueued, "api").await
-    }
-
     /// Deletes a job row and its events. Returns whether it existed.
     pub async fn delete_job(&self, tenant: &TenantId, id: JobId) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
@@ -483,9 +453,9 @@ impl Db {
 
     /// Waiting jobs whose message may be lost: never sent, or sent before `sent_before`, and
     /// past their retry backoff. At most `limit`, oldest first.
-    pub async fn jobs_to_requeue(&self, sent_before: i64, limit: u32) -> Result<Vec<(JobId, TaskKind)>> {
+    pub async fn jobs_to_requeue(&self, sent_before: i64, limit: u32) -> Result<Vec<Task>> {
         let rows = sqlx::query(
-            "SELECT id, status FROM jobs WHERE status IN ($1, $2) AND (enqueued_at IS NULL OR enqueued_at < $3) \
+            "SELECT id, tenant_id, status FROM jobs WHERE status IN ($1, $2) AND (enqueued_at IS NULL OR enqueued_at < $3) \
              AND (not_before IS NULL OR not_before <= $4) ORDER BY updated_at LIMIT $5",
         )
         .bind(JobStatus::Uploaded.as_str())
@@ -500,7 +470,7 @@ impl Db {
                 let id = parse_id(&r.try_get::<String, _>("id")?)?;
                 let status = parse_status(&r.try_get::<String, _>("status")?)?;
                 let kind = status.pending_task().ok_or_else(|| Error::Corrupt("not a waiting state".into()))?;
-                Ok((id, kind))
+                Ok(Task { kind, job_id: id, tenant: parse_tenant(&r.try_get::<String, _>("tenant_id")?)? })
             })
             .collect()
     }
@@ -546,6 +516,26 @@ impl Db {
         Ok((requeued, failed))
     }
 
+    /// Jobs whose row changed at or after `since` (ms), oldest change first, at most `limit`:
+    /// the change feed that long polls and event streams read. `(id, status, updated_at)`.
+    pub async fn changed_since(&self, since: i64, limit: u32) -> Result<Vec<(JobId, JobStatus, i64)>> {
+        let rows =
+            sqlx::query("SELECT id, status, updated_at FROM jobs WHERE updated_at >= $1 ORDER BY updated_at LIMIT $2")
+                .bind(since)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_id(&r.try_get::<String, _>("id")?)?,
+                    parse_status(&r.try_get::<String, _>("status")?)?,
+                    r.try_get("updated_at")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The state transitions recorded for a job, oldest first: `(from, to, actor)`.
     pub async fn events(&self, id: JobId) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query("SELECT from_status, to_status, actor FROM job_events WHERE job_id = $1 ORDER BY at")
@@ -565,7 +555,22 @@ impl Db {
         actor: &str,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let changed = update.execute(&mut *tx).await?.rows_affected() == 1;
+        let changed = self.transition_in(&mut tx, update, id, from, to, actor).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// [`Db::transition`] inside the caller's transaction.
+    pub(crate) async fn transition_in<'q>(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        id: JobId,
+        from: JobStatus,
+        to: JobStatus,
+        actor: &str,
+    ) -> Result<bool> {
+        let changed = update.execute(&mut **tx).await?.rows_affected() == 1;
         if changed {
             sqlx::query(
                 "INSERT INTO job_events (job_id, at, from_status, to_status, actor) VALUES ($1, $2, $3, $4, $5)",
@@ -575,11 +580,10 @@ impl Db {
             .bind(from.as_str())
             .bind(to.as_str())
             .bind(actor)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-            crate::webhooks::enqueue_event(&mut tx, id, to).await?;
+            crate::webhooks::enqueue_event(tx, id, to).await?;
         }
-        tx.commit().await?;
         Ok(changed)
     }
 }

@@ -14,14 +14,16 @@ pub mod db;
 pub mod objects;
 pub mod plugins;
 pub mod queue;
+pub mod quotas;
 pub mod tenants;
 pub mod webhooks;
 
 pub use admin::JobSummary;
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
-pub use objects::{Objects, S3Settings};
+pub use objects::{ObjectWriter, Objects, Patience, S3Settings};
 pub use plugins::PluginRow;
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
+pub use quotas::{Admission, Quota, QuotaExceeded, QuotaKind, QuotaOverride, Usage};
 pub use tenants::{KeyRow, TenantRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, TenantSettings};
 

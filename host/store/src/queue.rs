@@ -1,28 +1,33 @@
-//! The work queue: Redis Streams with a consumer group in production, an in-process queue in
+//! The work queue: Redis Streams with consumer groups in production, an in-process queue in
 //! embedded mode, one trait for both.
 //!
-//! Delivery is at least once. A message names a task kind and a job id and nothing else: the
-//! worker reads tenant, object keys and state from the database. Losing messages (a Redis
+//! Fair between tenants: each tenant has its own lane (in Redis, its own stream), and consumers
+//! take work round-robin over the tenants that have some, so one tenant's burst of a thousand
+//! jobs does not push another tenant's single job behind it: that job waits for at most one
+//! task of each other tenant per worker.
+//!
+//! Delivery is at least once. A message names a task kind, a job id and its tenant, nothing
+//! else: the worker reads object keys and state from the database. Losing messages (a Redis
 //! restart without persistence, a crash between commit and enqueue) is repaired by the sweeper,
 //! which re-sends work for jobs that have waited too long.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ocr_core::{JobId, TaskKind};
+use ocr_core::{JobId, TaskKind, TenantId};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use tokio::sync::Notify;
 
 use crate::Result;
 
 /// One unit of work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
     pub kind: TaskKind,
     pub job_id: JobId,
+    pub tenant: TenantId,
 }
 
 /// A task handed to a consumer; `ack` it once the database records the outcome.
@@ -35,9 +40,9 @@ pub struct Delivery {
 
 #[async_trait]
 pub trait Queue: Send + Sync {
-    /// Sends a task.
+    /// Sends a task to the back of its tenant's lane.
     async fn push(&self, task: Task) -> Result<()>;
-    /// Waits up to `wait` for a task for `consumer`.
+    /// Waits up to `wait` for a task for `consumer`: the next tenant's, in turn.
     async fn pop(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>>;
     /// Confirms a delivery so it is not handed out again.
     async fn ack(&self, delivery: &Delivery) -> Result<()>;
@@ -49,17 +54,51 @@ pub trait Queue: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// In-process queue for embedded mode: a deque and a wake-up signal.
+/// Tenants' lanes and the turn order over the tenants that have work.
+#[derive(Default)]
+struct Lanes {
+    turn: VecDeque<TenantId>,
+    lanes: HashMap<TenantId, VecDeque<Task>>,
+}
+
+impl Lanes {
+    fn push(&mut self, task: Task) {
+        let lane = self.lanes.entry(task.tenant.clone()).or_default();
+        if lane.is_empty() {
+            self.turn.push_back(task.tenant.clone());
+        }
+        lane.push_back(task);
+    }
+
+    /// The front task of the tenant whose turn it is; the tenant goes to the back of the turn.
+    fn pop(&mut self) -> Option<Task> {
+        let tenant = self.turn.pop_front()?;
+        let lane = self.lanes.get_mut(&tenant)?;
+        let task = lane.pop_front();
+        if lane.is_empty() {
+            self.lanes.remove(&tenant);
+        } else {
+            self.turn.push_back(tenant);
+        }
+        task
+    }
+
+    fn len(&self) -> usize {
+        self.lanes.values().map(VecDeque::len).sum()
+    }
+}
+
+/// In-process queue for embedded mode: tenants' lanes and a wake-up signal.
 #[derive(Default)]
 pub struct MemoryQueue {
-    tasks: Mutex<VecDeque<Task>>,
+    lanes: Mutex<Lanes>,
     ready: Notify,
 }
 
 #[async_trait]
 impl Queue for MemoryQueue {
     async fn push(&self, task: Task) -> Result<()> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).push_back(task);
+        self.lanes.lock().unwrap_or_else(|e| e.into_inner()).push(task);
         self.ready.notify_one();
         Ok(())
     }
@@ -68,7 +107,7 @@ impl Queue for MemoryQueue {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let notified = self.ready.notified();
-            if let Some(task) = self.tasks.lock().unwrap_or_else(|e| e.into_inner()).pop_front() {
+            if let Some(task) = self.lanes.lock().unwrap_or_else(|e| e.into_inner()).pop() {
                 return Ok(Some(Delivery { task, id: String::new() }));
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -82,7 +121,7 @@ impl Queue for MemoryQueue {
     }
 
     async fn depth(&self) -> Result<u64> {
-        Ok(self.tasks.lock().unwrap_or_else(|e| e.into_inner()).len() as u64)
+        Ok(self.lanes.lock().unwrap_or_else(|e| e.into_inner()).len() as u64)
     }
 
     async fn ping(&self) -> Result<()> {
@@ -94,25 +133,85 @@ impl Queue for MemoryQueue {
     }
 }
 
-/// Redis Streams queue: one stream, one consumer group shared by all workers.
+/// Takes the next task, in turn over the tenants that have work (one Lua script, so the turn
+/// and the lanes change atomically whatever the number of workers).
+///
+/// KEYS: the tenants set, the turn key (the tenant served last). ARGV: the stream prefix, the
+/// group, the consumer, the idle time after which a pending message is taken over (ms).
+/// Per tenant, in turn: first a message a dead consumer left unacknowledged (XAUTOCLAIM), then
+/// a new one (XREADGROUP); a lane found empty leaves the set. A missing group (first use, or
+/// Redis lost its data) is created reading from the start. Returns {tenant, id, fields} or nil.
+const POP_SCRIPT: &str = r#"
+local tenants = redis.call('SMEMBERS', KEYS[1])
+if #tenants == 0 then return nil end
+table.sort(tenants)
+local last = redis.call('GET', KEYS[2]) or ''
+local start = 1
+for i, t in ipairs(tenants) do
+  if t > last then start = i; break end
+  if i == #tenants then start = 1 end
+end
+for n = 0, #tenants - 1 do
+  local tenant = tenants[((start - 1 + n) % #tenants) + 1]
+  local key = ARGV[1] .. ':t:' .. tenant
+  local claimed = redis.pcall('XAUTOCLAIM', key, ARGV[2], ARGV[3], ARGV[4], '0-0', 'COUNT', 1)
+  if type(claimed) == 'table' and claimed.err then
+    redis.call('XGROUP', 'CREATE', key, ARGV[2], '0', 'MKSTREAM')
+  elseif #claimed[2] > 0 then
+    redis.call('SET', KEYS[2], tenant)
+    return {tenant, claimed[2][1][1], claimed[2][1][2]}
+  end
+  local read = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', 1, 'STREAMS', key, '>')
+  if read then
+    redis.call('SET', KEYS[2], tenant)
+    return {tenant, read[1][2][1][1], read[1][2][1][2]}
+  end
+  if redis.call('XLEN', key) == 0 then
+    redis.call('SREM', KEYS[1], tenant)
+    redis.call('DEL', key)
+  end
+end
+return nil
+"#;
+
+/// Messages not yet delivered, over all lanes. KEYS: the tenants set; ARGV: prefix, group.
+const DEPTH_SCRIPT: &str = r#"
+local total = 0
+for _, tenant in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. ':t:' .. tenant
+  local pending = redis.pcall('XPENDING', key, ARGV[2])
+  local delivered = 0
+  if type(pending) == 'table' and not pending.err then delivered = pending[1] end
+  total = total + redis.call('XLEN', key) - delivered
+end
+return total
+"#;
+
+/// Redis Streams queue: one stream per tenant (`PREFIX:t:TENANT`), the set of tenants with
+/// work (`PREFIX:tenants`), the turn (`PREFIX:turn`) and a wake-up list (`PREFIX:wake`) that
+/// idle consumers block on. Acknowledged messages are deleted, so a lane's length is its work.
 pub struct RedisQueue {
-    stream: String,
+    prefix: String,
     group: String,
-    /// For short commands (XADD, XACK, ...).
+    /// For short commands (XADD, XACK, scripts, ...).
     commands: ConnectionManager,
-    /// For the blocking XREADGROUP, so it never delays other commands.
-    reader: ConnectionManager,
+    /// For the blocking wait, so it never delays other commands.
+    waiter: ConnectionManager,
     /// Pending messages idle longer than this are taken over from their (dead) consumer.
     claim_idle: Duration,
+    pop_script: redis::Script,
+    depth_script: redis::Script,
 }
 
 const FIELD_KIND: &str = "kind";
 const FIELD_JOB: &str = "job_id";
+/// Wake-up tokens kept for consumers that are not waiting yet; more would only cause idle passes.
+const WAKE_TOKENS: isize = 64;
 
 impl RedisQueue {
-    /// Connects; `stream` is the stream key (e.g. `ocr:tasks`), `claim_idle` how long a
+    /// Connects; `prefix` names the keys (e.g. `ocr:tasks`), `claim_idle` is how long a
     /// delivered but unacknowledged message may sit before another consumer takes it over.
-    pub async fn connect(url: &str, stream: &str, claim_idle: Duration) -> Result<Self> {
+    pub async fn connect(url: &str, prefix: &str, claim_idle: Duration) -> Result<Self> {
         let client = redis::Client::open(url)?;
         let short = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
@@ -120,57 +219,78 @@ impl RedisQueue {
             .set_number_of_retries(2);
         let long = short.clone().set_response_timeout(Some(Duration::from_secs(30)));
         let commands = ConnectionManager::new_with_config(client.clone(), short).await?;
-        let reader = ConnectionManager::new_with_config(client, long).await?;
-        let queue = Self { stream: stream.to_owned(), group: "ocr-workers".into(), commands, reader, claim_idle };
-        queue.ensure_group().await?;
+        let waiter = ConnectionManager::new_with_config(client, long).await?;
+        let queue = Self {
+            prefix: prefix.to_owned(),
+            group: "ocr-workers".into(),
+            commands,
+            waiter,
+            claim_idle,
+            pop_script: redis::Script::new(POP_SCRIPT),
+            depth_script: redis::Script::new(DEPTH_SCRIPT),
+        };
+        queue.ping().await?;
         Ok(queue)
     }
 
-    /// Creates the stream and the group if missing (first start, or after Redis lost its data).
-    /// Reading from id 0 so messages pushed before the group existed are still delivered.
-    async fn ensure_group(&self) -> Result<()> {
+    fn lane(&self, tenant: &TenantId) -> String {
+        format!("{}:t:{}", self.prefix, tenant.as_str())
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    /// One pass over the lanes in turn.
+    async fn take(&self, consumer: &str) -> Result<Option<Delivery>> {
         let mut con = self.commands.clone();
-        let res: redis::RedisResult<()> = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(&self.stream)
+        let reply: Option<(String, String, Vec<String>)> = self
+            .pop_script
+            .key(self.key("tenants"))
+            .key(self.key("turn"))
+            .arg(&self.prefix)
             .arg(&self.group)
-            .arg("0")
-            .arg("MKSTREAM")
+            .arg(consumer)
+            .arg(self.claim_idle.as_millis() as u64)
+            .invoke_async(&mut con)
+            .await?;
+        let Some((tenant, id, fields)) = reply else { return Ok(None) };
+        let field = |name: &str| fields.chunks(2).find(|kv| kv[0] == name).and_then(|kv| kv.get(1)).cloned();
+        let task = (|| {
+            Some(Task {
+                kind: TaskKind::parse(&field(FIELD_KIND)?)?,
+                job_id: field(FIELD_JOB)?.parse().ok()?,
+                tenant: TenantId::parse(&tenant)?,
+            })
+        })();
+        match task {
+            Some(task) => Ok(Some(Delivery { task, id })),
+            None => {
+                tracing::warn!(entry = %id, %tenant, "dropping a malformed queue message");
+                let lane = format!("{}:t:{tenant}", self.prefix);
+                self.ack_entry(&lane, &id).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn ack_entry(&self, lane: &str, id: &str) -> Result<()> {
+        let mut con = self.commands.clone();
+        let res: redis::RedisResult<()> = redis::pipe()
+            .atomic()
+            .cmd("XACK")
+            .arg(lane)
+            .arg(&self.group)
+            .arg(id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(lane)
+            .arg(id)
+            .ignore()
             .query_async(&mut con)
             .await;
         match res {
             Ok(()) => Ok(()),
-            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    fn parse(entry: &StreamId) -> Option<Task> {
-        let kind: String = entry.get(FIELD_KIND)?;
-        let job: String = entry.get(FIELD_JOB)?;
-        Some(Task { kind: TaskKind::parse(&kind)?, job_id: job.parse().ok()? })
-    }
-
-    /// Turns entries into a delivery; malformed entries are acknowledged and dropped.
-    async fn first_valid(&self, entries: Vec<StreamId>) -> Result<Option<Delivery>> {
-        for entry in entries {
-            match Self::parse(&entry) {
-                Some(task) => return Ok(Some(Delivery { task, id: entry.id })),
-                None => {
-                    tracing::warn!(entry = %entry.id, "dropping a malformed queue message");
-                    self.ack_id(&entry.id).await?;
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    async fn ack_id(&self, id: &str) -> Result<()> {
-        let mut con = self.commands.clone();
-        let res: redis::RedisResult<i64> =
-            redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(id).query_async(&mut con).await;
-        match res {
-            Ok(_) => Ok(()),
             // The group is gone (Redis restarted or was flushed): nothing left to acknowledge.
             Err(e) if e.code() == Some("NOGROUP") => Ok(()),
             Err(e) => Err(e.into()),
@@ -182,84 +302,68 @@ impl RedisQueue {
 impl Queue for RedisQueue {
     async fn push(&self, task: Task) -> Result<()> {
         let mut con = self.commands.clone();
-        let _: String = redis::cmd("XADD")
-            .arg(&self.stream)
+        let wake = self.key("wake");
+        let _: () = redis::pipe()
+            .atomic()
+            .cmd("XADD")
+            .arg(self.lane(&task.tenant))
             .arg("*")
             .arg(FIELD_KIND)
             .arg(task.kind.as_str())
             .arg(FIELD_JOB)
             .arg(task.job_id.to_string())
+            .ignore()
+            .cmd("SADD")
+            .arg(self.key("tenants"))
+            .arg(task.tenant.as_str())
+            .ignore()
+            .cmd("RPUSH")
+            .arg(&wake)
+            .arg(1)
+            .ignore()
+            .cmd("LTRIM")
+            .arg(&wake)
+            .arg(-WAKE_TOKENS)
+            .arg(-1)
+            .ignore()
             .query_async(&mut con)
             .await?;
         Ok(())
     }
 
     async fn pop(&self, consumer: &str, wait: Duration) -> Result<Option<Delivery>> {
-        let mut con = self.reader.clone();
-        // First take over messages a dead consumer left unacknowledged.
-        let claimed: redis::RedisResult<StreamAutoClaimReply> = redis::cmd("XAUTOCLAIM")
-            .arg(&self.stream)
-            .arg(&self.group)
-            .arg(consumer)
-            .arg(self.claim_idle.as_millis() as u64)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut con)
-            .await;
-        match claimed {
-            Ok(reply) => {
-                if let Some(d) = self.first_valid(reply.claimed).await? {
-                    return Ok(Some(d));
-                }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(d) = self.take(consumer).await? {
+                return Ok(Some(d));
             }
-            Err(e) if e.code() == Some("NOGROUP") => self.ensure_group().await?,
-            Err(e) => return Err(e.into()),
-        }
-        let read: redis::RedisResult<Option<StreamReadReply>> = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg(&self.group)
-            .arg(consumer)
-            .arg("COUNT")
-            .arg(1)
-            .arg("BLOCK")
-            .arg(wait.as_millis().max(1) as u64)
-            .arg("STREAMS")
-            .arg(&self.stream)
-            .arg(">")
-            .query_async(&mut con)
-            .await;
-        match read {
-            Ok(Some(reply)) => self.first_valid(reply.keys.into_iter().flat_map(|k| k.ids).collect()).await,
-            Ok(None) => Ok(None),
-            Err(e) if e.code() == Some("NOGROUP") => {
-                self.ensure_group().await?;
-                Ok(None)
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Ok(None);
             }
-            Err(e) => Err(e.into()),
+            // Idle: sleep until a push leaves a wake-up token, or the wait is over. At most
+            // a second at a time, so a message claimed back from a dead consumer is not late.
+            let mut con = self.waiter.clone();
+            let block = left.min(Duration::from_secs(1)).as_secs_f64().max(0.01);
+            let _: Option<(String, String)> =
+                redis::cmd("BLPOP").arg(self.key("wake")).arg(block).query_async(&mut con).await?;
         }
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<()> {
-        self.ack_id(&delivery.id).await
+        self.ack_entry(&self.lane(&delivery.task.tenant), &delivery.id).await
     }
 
     async fn depth(&self) -> Result<u64> {
         let mut con = self.commands.clone();
-        // Entries not yet delivered to the group: XINFO GROUPS' "lag" (Redis >= 7).
-        let groups: redis::RedisResult<Vec<std::collections::HashMap<String, redis::Value>>> =
-            redis::cmd("XINFO").arg("GROUPS").arg(&self.stream).query_async(&mut con).await;
-        let groups = match groups {
-            Ok(g) => g,
-            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => return Ok(0),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(groups
-            .iter()
-            .find(|g| matches!(g.get("name"), Some(v) if redis::from_redis_value_ref::<String>(v).ok().as_deref() == Some(self.group.as_str())))
-            .and_then(|g| g.get("lag"))
-            .and_then(|v| redis::from_redis_value_ref::<u64>(v).ok())
-            .unwrap_or(0))
+        let n: i64 = self
+            .depth_script
+            .key(self.key("tenants"))
+            .arg(&self.prefix)
+            .arg(&self.group)
+            .invoke_async(&mut con)
+            .await?;
+        Ok(n.max(0) as u64)
     }
 
     async fn ping(&self) -> Result<()> {
@@ -269,7 +373,7 @@ impl Queue for RedisQueue {
     }
 
     fn describe(&self) -> String {
-        format!("redis stream {}", self.stream)
+        format!("redis streams {}:t:*", self.prefix)
     }
 }
 
@@ -277,16 +381,26 @@ impl Queue for RedisQueue {
 mod tests {
     use super::*;
 
+    fn task(tenant: &str, kind: TaskKind) -> Task {
+        Task { kind, job_id: JobId::now_v7(), tenant: TenantId::parse(tenant).unwrap() }
+    }
+
     #[tokio::test]
-    async fn memory_queue_delivers_in_order_and_times_out_when_empty() {
+    async fn memory_queue_serves_tenants_in_turn_and_times_out_when_empty() {
         let q = MemoryQueue::default();
-        let a = Task { kind: TaskKind::Detect, job_id: JobId::now_v7() };
-        let b = Task { kind: TaskKind::Recognize, job_id: JobId::now_v7() };
-        q.push(a).await.unwrap();
-        q.push(b).await.unwrap();
-        assert_eq!(q.depth().await.unwrap(), 2);
-        assert_eq!(q.pop("w", Duration::from_millis(10)).await.unwrap().unwrap().task, a);
-        assert_eq!(q.pop("w", Duration::from_millis(10)).await.unwrap().unwrap().task, b);
-        assert!(q.pop("w", Duration::from_millis(10)).await.unwrap().is_none());
+        let a: Vec<Task> = (0..3).map(|_| task("a", TaskKind::Detect)).collect();
+        let b = task("b", TaskKind::Recognize);
+        for t in &a {
+            q.push(t.clone()).await.unwrap();
+        }
+        q.push(b.clone()).await.unwrap();
+        assert_eq!(q.depth().await.unwrap(), 4);
+        let mut order = Vec::new();
+        while let Some(d) = q.pop("w", Duration::from_millis(10)).await.unwrap() {
+            order.push(d.task);
+        }
+        // b's single job goes second, not behind a's burst; a's keep their order.
+        assert_eq!(order, vec![a[0].clone(), b, a[1].clone(), a[2].clone()]);
+        assert_eq!(q.depth().await.unwrap(), 0);
     }
 }

@@ -128,15 +128,4 @@ impl Db {
         .await?;
         Ok(row.and_then(|r| r.try_get::<String, _>("tenant_id").ok()).and_then(|t| TenantId::parse(&t)))
     }
-
-    /// Jobs of a tenant that wait for or occupy a worker.
-    pub async fn active_jobs(&self, tenant: &TenantId) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1 AND status IN ('UPLOADED', 'DETECTING', 'OCR_QUEUED', 'RECOGNIZING')",
-        )
-        .bind(tenant.as_str())
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("n")?)
-    }
 }

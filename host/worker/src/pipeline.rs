@@ -185,7 +185,7 @@ impl Worker {
         let Some(task) = running else { return };
         match self.backends.db.release(task.job_id, task.kind, &self.settings.id).await {
             Ok(true) => {
-                if let Err(e) = self.backends.queue.push(task).await {
+                if let Err(e) = self.backends.queue.push(task.clone()).await {
                     warn!(error = %e, "could not re-send the released task; the sweeper will");
                 }
                 info!(job_id = %task.job_id, "released the running task");
@@ -198,10 +198,11 @@ impl Worker {
     /// Processes one delivery end to end and acknowledges it. Errors of the backends leave
     /// the message unacknowledged: it is delivered again, or the sweeper re-sends the job.
     pub async fn process(&self, delivery: &Delivery) -> Outcome {
-        let Task { kind, job_id } = delivery.task;
-        let span = info_span!("job", %job_id, task = kind.as_str(), tenant_id = tracing::field::Empty);
+        let task = &delivery.task;
+        let span =
+            info_span!("job", job_id = %task.job_id, task = task.kind.as_str(), tenant_id = tracing::field::Empty);
         async move {
-            let outcome = match self.try_process(kind, job_id).await {
+            let outcome = match self.try_process(task).await {
                 Ok(o) => o,
                 Err(e) => {
                     warn!(error = %e, "backend error while processing; the job will be retried");
@@ -218,13 +219,14 @@ impl Worker {
         .await
     }
 
-    async fn try_process(&self, kind: TaskKind, job_id: ocr_core::JobId) -> ocr_store::Result<Outcome> {
+    async fn try_process(&self, task: &Task) -> ocr_store::Result<Outcome> {
         let s = &self.settings;
-        let Some(job) = self.backends.db.claim(job_id, kind, &s.id, s.lease).await? else {
+        let (kind, job_id) = (task.kind, task.job_id);
+        let Some(job) = self.backends.db.claim(task, &s.id, s.lease).await? else {
             return Ok(Outcome::Skipped);
         };
         tracing::Span::current().record("tenant_id", job.tenant_id.as_str());
-        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Task { kind, job_id });
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(task.clone());
         let claimed = now_ms();
         if let Some(sent) = job.enqueued_at {
             // Time from the (last) send of the task to a worker taking it.
@@ -265,7 +267,10 @@ impl Worker {
                     return Ok(Outcome::LostLease);
                 }
                 if then_recognize {
-                    self.backends.queue.push(Task { kind: TaskKind::Recognize, job_id }).await?;
+                    self.backends
+                        .queue
+                        .push(Task { kind: TaskKind::Recognize, job_id, tenant: job.tenant_id.clone() })
+                        .await?;
                     return Ok(Outcome::Completed(JobStatus::OcrQueued));
                 }
                 Ok(Outcome::Completed(JobStatus::DetectDone))

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ocr_store::{Task, now_ms};
+use ocr_store::now_ms;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -35,9 +35,9 @@ impl Sweeper {
         let (leases_recovered, leases_failed) = backends.db.expire_leases(self.max_attempts).await?;
         let sent_before = now_ms() - self.requeue_after.as_millis() as i64;
         let due = backends.db.jobs_to_requeue(sent_before, 200).await?;
-        for (job_id, kind) in &due {
-            backends.queue.push(Task { kind: *kind, job_id: *job_id }).await?;
-            backends.db.mark_enqueued(*job_id, kind.states().0).await?;
+        for task in &due {
+            backends.queue.push(task.clone()).await?;
+            backends.db.mark_enqueued(task.job_id, task.kind.states().0).await?;
         }
         let report = SweepReport { requeued: due.len(), leases_recovered, leases_failed };
         metrics::counter!("ocr_sweeper_requeued_total").increment(report.requeued as u64);

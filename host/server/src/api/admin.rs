@@ -133,6 +133,80 @@ pub async fn update_tenant(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A tenant's quota on work waiting (queued or running): its own limits (`null`: the
+/// server's default), the limits in force, and what waits now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QuotaView {
+    pub tenant_id: String,
+    /// The tenant's own limit on jobs waiting, if the operator set one.
+    pub max_waiting_jobs: Option<i64>,
+    /// The tenant's own limit on bytes of originals waiting, if the operator set one.
+    pub max_waiting_bytes: Option<i64>,
+    /// The limits that apply (own, else `OCR_TENANT_MAX_WAITING_JOBS` / `_BYTES`).
+    pub effective_max_waiting_jobs: i64,
+    pub effective_max_waiting_bytes: i64,
+    pub waiting_jobs: i64,
+    pub waiting_bytes: i64,
+}
+
+/// Sets a tenant's own quota; a field left out or `null` returns to the server default.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaUpdate {
+    pub max_waiting_jobs: Option<i64>,
+    pub max_waiting_bytes: Option<i64>,
+}
+
+async fn quota_view(state: &AppState, id: &TenantId) -> ApiResult<QuotaView> {
+    let own = state.backends.db.quota_override(id).await?;
+    let effective = own.over(state.limits.quota);
+    let usage = state.backends.db.usage(id).await?;
+    Ok(QuotaView {
+        tenant_id: id.to_string(),
+        max_waiting_jobs: own.max_waiting_jobs,
+        max_waiting_bytes: own.max_waiting_bytes,
+        effective_max_waiting_jobs: effective.max_waiting_jobs,
+        effective_max_waiting_bytes: effective.max_waiting_bytes,
+        waiting_jobs: usage.jobs,
+        waiting_bytes: usage.bytes,
+    })
+}
+
+/// A tenant's quota and what it has waiting.
+#[utoipa::path(get, path = "/v1/admin/tenants/{tenant_id}/quota", tag = "admin", security(("operator" = [])),
+    params(("tenant_id" = String, Path)), responses((status = 200, body = QuotaView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_quota(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::Json<QuotaView>> {
+    Ok(axum::Json(quota_view(&state, &tenant_id(&raw)?).await?))
+}
+
+/// Sets a tenant's own quota (works for tenants known only by `X-Tenant-Id` too).
+#[utoipa::path(put, path = "/v1/admin/tenants/{tenant_id}/quota", tag = "admin", request_body = QuotaUpdate, security(("operator" = [])),
+    params(("tenant_id" = String, Path)),
+    responses((status = 200, body = QuotaView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn put_quota(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult<axum::Json<QuotaView>> {
+    let update: QuotaUpdate = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    if update.max_waiting_jobs.is_some_and(|n| n < 0) || update.max_waiting_bytes.is_some_and(|n| n < 0) {
+        return Err(ApiError::new(ErrorCode::BadRequest, "quotas are 0 or more (0 admits nothing)"));
+    }
+    let id = tenant_id(&raw)?;
+    let own = ocr_store::QuotaOverride {
+        max_waiting_jobs: update.max_waiting_jobs,
+        max_waiting_bytes: update.max_waiting_bytes,
+    };
+    state.backends.db.set_quota_override(&id, own).await?;
+    tracing::info!(tenant_id = %id, ?own, "tenant quota set by operator");
+    Ok(axum::Json(quota_view(&state, &id).await?))
+}
+
 /// Issues an API key for a tenant. The key is in this response only.
 #[utoipa::path(post, path = "/v1/admin/tenants/{tenant_id}/keys", tag = "admin", security(("operator" = [])),
     params(("tenant_id" = String, Path)), responses((status = 201, body = IssuedKey), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -270,10 +344,11 @@ pub async fn requeue(
     Path(raw): Path<String>,
 ) -> ApiResult<(StatusCode, axum::Json<super::types::JobAccepted>)> {
     let id: ocr_core::JobId = raw.parse().map_err(|_| ApiError::job_not_found())?;
-    let kind = state.backends.db.requeue_failed(id).await?.ok_or_else(|| {
+    let task = state.backends.db.requeue_failed(id).await?.ok_or_else(|| {
         ApiError::new(ErrorCode::InvalidState, "only FAILED jobs with an uploaded file can be re-queued")
     })?;
-    if let Err(e) = state.backends.queue.push(ocr_store::Task { kind, job_id: id }).await {
+    let kind = task.kind;
+    if let Err(e) = state.backends.queue.push(task).await {
         tracing::warn!(error = %e, job_id = %id, "could not queue the re-queued job; the sweeper will");
     }
     tracing::info!(job_id = %id, task = kind.as_str(), "failed job re-queued by operator");

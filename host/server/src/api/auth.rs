@@ -1,14 +1,18 @@
 //! Who is calling: tenants by API key (or, in `header` mode, by `X-Tenant-Id`), operators by
-//! the operator token; plus the per-tenant request rate limit.
+//! the operator token; plus the request rate limits, reads apart from writes, per client (an API
+//! key, or in `header` mode a tenant and address), so the many users behind one tenant do not
+//! share one bucket.
 //!
 //! Every authentication failure answers the same 401 body, so a caller cannot tell a wrong
 //! key from a revoked one, a disabled tenant or a mismatched `X-Tenant-Id`.
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
@@ -33,28 +37,43 @@ pub struct Auth {
     pub mode: AuthMode,
     /// SHA-256 of the operator token; `None` disables the operator API.
     operator_token_hash: Option<[u8; 32]>,
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    writes: Option<DefaultKeyedRateLimiter<String>>,
+    reads: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+/// A rate: requests per second with a burst above it; 0 per second is no limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub per_sec: u32,
+    pub burst: u32,
+}
+
+impl Rate {
+    fn limiter(self) -> Option<DefaultKeyedRateLimiter<String>> {
+        NonZeroU32::new(self.per_sec).map(|rate| {
+            let burst = NonZeroU32::new(self.burst.max(self.per_sec)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        })
+    }
 }
 
 impl Auth {
-    /// `rate_per_sec` requests per second per tenant with bursts of `burst` (0 disables).
-    pub fn new(mode: AuthMode, operator_token: Option<&str>, rate_per_sec: u32, burst: u32) -> Self {
-        let limiter = NonZeroU32::new(rate_per_sec).map(|rate| {
-            let burst = NonZeroU32::new(burst.max(rate_per_sec)).unwrap_or(rate);
-            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
-        });
+    /// Writes and reads are limited per client at their own rates.
+    pub fn new(mode: AuthMode, operator_token: Option<&str>, writes: Rate, reads: Rate) -> Self {
         Self {
             mode,
             operator_token_hash: operator_token.filter(|t| !t.is_empty()).map(|t| Sha256::digest(t.as_bytes()).into()),
-            limiter,
+            writes: writes.limiter(),
+            reads: reads.limiter(),
         }
     }
 
-    fn check_rate(&self, tenant: &TenantId) -> Result<(), ApiError> {
-        let Some(limiter) = &self.limiter else { return Ok(()) };
-        limiter.check_key(&tenant.as_str().to_owned()).map_err(|not_until| {
+    fn check_rate(&self, write: bool, client: String) -> Result<(), ApiError> {
+        let Some(limiter) = (if write { &self.writes } else { &self.reads }) else { return Ok(()) };
+        limiter.check_key(&client).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::new(ErrorCode::RateLimited, "too many requests for this tenant; slow down")
+            let what = if write { "writes" } else { "reads" };
+            ApiError::new(ErrorCode::RateLimited, format!("too many {what} from this client; slow down"))
                 .with_retry_after(wait.max(Duration::from_secs(1)))
         })
     }
@@ -86,25 +105,31 @@ impl FromRequestParts<AppState> for Tenant {
                 )
             })?),
         };
-        let tenant = match (bearer(parts), state.auth.mode) {
+        let (tenant, client) = match (bearer(parts), state.auth.mode) {
             (Some(key), _) => {
                 // Malformed keys are refused without touching the database.
                 if !api_key::well_formed(key) {
                     return Err(unauthorized());
                 }
-                let tenant = state.backends.db.tenant_for_key(&api_key::hash(key)).await?.ok_or_else(unauthorized)?;
+                let hash = api_key::hash(key);
+                let tenant = state.backends.db.tenant_for_key(&hash).await?.ok_or_else(unauthorized)?;
                 if claimed.as_ref().is_some_and(|c| c != &tenant) {
                     return Err(unauthorized());
                 }
-                tenant
+                (tenant, format!("key:{hash}"))
             }
             (None, AuthMode::ApiKey) => return Err(unauthorized()),
             (None, AuthMode::Header) => {
-                claimed.ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?
+                let tenant =
+                    claimed.ok_or_else(|| ApiError::new(ErrorCode::MissingTenant, "send the X-Tenant-Id header"))?;
+                let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+                let client = format!("tenant:{tenant}@{}", address.map_or_else(String::new, |a| a.to_string()));
+                (tenant, client)
             }
         };
         tracing::Span::current().record("tenant_id", tenant.as_str());
-        state.auth.check_rate(&tenant)?;
+        let write = !matches!(parts.method, Method::GET | Method::HEAD);
+        state.auth.check_rate(write, client)?;
         Ok(Tenant(tenant))
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ocr_core::{DetectResult, ErrorCode, JobId, JobOptions, JobStatus, OcrResult, TaskKind, TenantId};
 use ocr_store::objects::keys;
-use ocr_store::{EditOutcome, FileMeta, JobRow, Task};
+use ocr_store::{Admission, EditOutcome, FileMeta, JobRow, Quota, QuotaExceeded, QuotaKind, Task};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
@@ -34,23 +34,30 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize
     serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
 }
 
-/// Refuses new work for a tenant that already has its share queued or running.
-async fn check_active_jobs(state: &AppState, tenant: &TenantId) -> ApiResult<()> {
-    let active = state.backends.db.active_jobs(tenant).await?;
-    if active >= state.limits.max_active_jobs_per_tenant {
-        return Err(ApiError::new(
-            ErrorCode::TooManyJobs,
-            format!("this tenant has {active} jobs queued or running (the limit); wait for some to finish"),
-        )
-        .with_retry_after(std::time::Duration::from_secs(5)));
-    }
-    Ok(())
+/// The tenant's quota: the operator's own for it, or the server's.
+async fn quota(state: &AppState, tenant: &TenantId) -> ApiResult<Quota> {
+    Ok(state.backends.db.quota_override(tenant).await?.over(state.limits.quota))
+}
+
+/// 429 `quota_exceeded`, naming the quota and what waits.
+fn over_quota(e: QuotaExceeded) -> ApiError {
+    let message = match e.quota {
+        QuotaKind::WaitingJobs => {
+            format!("this tenant has {} jobs queued or running, its quota; wait for some to finish", e.usage.jobs)
+        }
+        QuotaKind::WaitingBytes => format!(
+            "this tenant has {} bytes of files queued or running and the quota is {} bytes; wait for some jobs to finish",
+            e.usage.bytes, e.limit
+        ),
+    };
+    ApiError::new(ErrorCode::QuotaExceeded, message).with_retry_after(std::time::Duration::from_secs(5))
 }
 
 async fn enqueue(state: &AppState, task: Task) {
+    let job_id = task.job_id;
     // The job is committed; if this send fails the sweeper sends it later.
     if let Err(e) = state.backends.queue.push(task).await {
-        tracing::warn!(error = %e, job_id = %task.job_id, "could not queue the task; the sweeper will retry");
+        tracing::warn!(error = %e, %job_id, "could not queue the task; the sweeper will retry");
     }
 }
 
@@ -138,17 +145,6 @@ pub async fn list_jobs(
     Ok(axum::Json(JobList { jobs, next_cursor }))
 }
 
-/// One job: status, timestamps, attempts, error, and its results when present.
-#[utoipa::path(get, path = "/v1/ocr/jobs/{id}", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
-pub async fn get_job(
-    State(state): State<AppState>,
-    Tenant(tenant): Tenant,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<JobView>> {
-    Ok(axum::Json(JobView::from_row(load(&state, &tenant, &id).await?, true)))
-}
-
 /// Deletes a job and its stored objects. Refused (409) while a worker runs it.
 #[utoipa::path(delete, path = "/v1/ocr/jobs/{id}", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -189,39 +185,36 @@ pub async fn upload(
             "this job already has a file; create a new job for another one",
         ));
     }
-    check_active_jobs(&state, &tenant).await?;
+    // Refused early, before the body is stored, when the quota is plainly full; the admission
+    // below decides atomically.
+    let quota = quota(&state, &tenant).await?;
+    quota.check(state.backends.db.usage(&tenant).await?, 0).map_err(over_quota)?;
     let mut multipart = multipart
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
-    let (name, data) = read_file_field(&mut multipart, state.limits.max_upload_bytes).await?;
-    let content_type = ocr_inference::sniff(&data).ok_or_else(|| {
-        ApiError::new(ErrorCode::UnsupportedMediaType, "unsupported file type; send PNG, JPEG, WebP, BMP, TIFF or PDF")
-    })?;
     // A fresh key per upload: a racing second upload can never overwrite the first one's file.
     let key = format!("{}/original-{}", keys::job_prefix(&tenant, job.id), uuid::Uuid::new_v4().simple());
-    let size = data.len() as i64;
-    state.backends.objects.put(&key, data).await?;
-    let meta = FileMeta { key: key.clone(), name, content_type: content_type.to_owned(), size };
+    let meta = store_file_field(&state, &mut multipart, &key).await?;
     // Stored but not recorded (the database failed, or a racing upload won): remove it again.
     // Should that fail too, it stays under the job's prefix, which DELETE and retention clear.
-    let recorded = match state.backends.db.record_upload(&tenant, job.id, &meta).await {
-        Ok(recorded) => recorded,
-        Err(e) => {
-            let _ = state.backends.objects.delete_prefix(&key).await;
-            return Err(e.into());
+    let admission = state.backends.db.admit_upload(&tenant, job.id, &meta, quota).await;
+    if !matches!(admission, Ok(Admission::Admitted)) {
+        let _ = state.backends.objects.delete(&key).await;
+    }
+    match admission? {
+        Admission::Admitted => {}
+        Admission::OverQuota(e) => return Err(over_quota(e)),
+        Admission::WrongState => {
+            return Err(ApiError::new(
+                ErrorCode::AlreadyUploaded,
+                "this job already has a file; create a new job for another one",
+            ));
         }
-    };
-    if !recorded {
-        let _ = state.backends.objects.delete_prefix(&key).await;
-        return Err(ApiError::new(
-            ErrorCode::AlreadyUploaded,
-            "this job already has a file; create a new job for another one",
-        ));
     }
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("upload-after-commit") {
         tracing::error!("fail point upload-after-commit: aborting between commit and enqueue");
         std::process::abort();
     }
-    enqueue(&state, Task { kind: TaskKind::Detect, job_id: job.id }).await;
+    enqueue(&state, Task { kind: TaskKind::Detect, job_id: job.id, tenant }).await;
     Ok((StatusCode::ACCEPTED, axum::Json(JobAccepted { job_id: job.id.to_string(), status: JobStatus::Uploaded })))
 }
 
@@ -249,16 +242,59 @@ pub(crate) async fn read_field(mut field: axum::extract::multipart::Field<'_>, m
     Ok(buf.freeze())
 }
 
-/// Reads the `file` field of an upload and the name the client gave it.
-async fn read_file_field(multipart: &mut Multipart, max: usize) -> ApiResult<(Option<String>, Bytes)> {
-    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
+/// Streams the `file` field of an upload to object storage under `key`, counting bytes (past
+/// the limit: 413) and telling its type from the first bytes (unknown: 415) before any part is
+/// sent; memory holds one part at most however large the file.
+async fn store_file_field(state: &AppState, multipart: &mut Multipart, key: &str) -> ApiResult<FileMeta> {
+    let max = state.limits.max_upload_bytes;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().map(|n| n.chars().filter(|c| !c.is_control()).take(255).collect());
-        return Ok((name, read_field(field, max).await?));
+        let mut writer = state.backends.objects.writer(key);
+        let mut head = Vec::new();
+        let stored = async {
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max))? {
+                if writer.size() as usize + chunk.len() > max {
+                    return Err(too_large(max));
+                }
+                if head.len() < SNIFF_BYTES {
+                    head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - head.len())]);
+                    if head.len() == SNIFF_BYTES {
+                        sniff(&head)?;
+                    }
+                }
+                writer.write(&chunk).await?;
+            }
+            if writer.size() == 0 {
+                return Err(ApiError::new(ErrorCode::MissingFile, "the file field is empty"));
+            }
+            sniff(&head)
+        }
+        .await;
+        return match stored {
+            Ok(content_type) => {
+                let size = writer.size() as i64;
+                writer.finish().await?;
+                Ok(FileMeta { key: key.to_owned(), name, content_type: content_type.to_owned(), size })
+            }
+            Err(e) => {
+                writer.abort().await;
+                Err(e)
+            }
+        };
     }
     Err(ApiError::new(ErrorCode::MissingFile, "send the document in a multipart field named `file`"))
+}
+
+/// Bytes enough to tell every accepted type by its magic number.
+const SNIFF_BYTES: usize = 32;
+
+fn sniff(head: &[u8]) -> ApiResult<&'static str> {
+    ocr_inference::sniff(head).ok_or_else(|| {
+        ApiError::new(ErrorCode::UnsupportedMediaType, "unsupported file type; send PNG, JPEG, WebP, BMP, TIFF or PDF")
+    })
 }
 
 fn too_large(max: usize) -> ApiError {
@@ -404,15 +440,18 @@ pub async fn run_ocr(
     if !job.status.recognition_allowed() {
         return Err(refused());
     }
-    check_active_jobs(&state, &tenant).await?;
     if let (JobStatus::DetectDone, Some(detected)) = (job.status, job.detect_done_at) {
         // The human review step: from boxes ready to recognition asked for.
         metrics::histogram!("ocr_review_wait_seconds").record((ocr_store::now_ms() - detected).max(0) as f64 / 1000.0);
     }
-    if !state.backends.db.queue_recognition(&tenant, job.id, job.status).await? {
-        return Err(refused());
+    let quota = quota(&state, &tenant).await?;
+    let size = job.file_size.unwrap_or(0);
+    match state.backends.db.admit_recognition(&tenant, job.id, job.status, size, quota).await? {
+        Admission::Admitted => {}
+        Admission::OverQuota(e) => return Err(over_quota(e)),
+        Admission::WrongState => return Err(refused()),
     }
-    enqueue(&state, Task { kind: TaskKind::Recognize, job_id: job.id }).await;
+    enqueue(&state, Task { kind: TaskKind::Recognize, job_id: job.id, tenant }).await;
     Ok((StatusCode::ACCEPTED, axum::Json(JobAccepted { job_id: job.id.to_string(), status: JobStatus::OcrQueued })))
 }
 

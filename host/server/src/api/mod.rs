@@ -9,6 +9,7 @@ pub mod plugins;
 pub mod review;
 pub mod settings;
 pub mod types;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -36,8 +37,8 @@ pub struct ApiLimits {
     pub max_boxes_per_page: usize,
     /// JSON body cap (create options, box edits).
     pub max_json_bytes: usize,
-    /// Jobs a tenant may have waiting for or occupying workers (one tenant cannot fill the queue).
-    pub max_active_jobs_per_tenant: i64,
+    /// What a tenant may have waiting, unless the operator set its own.
+    pub quota: ocr_store::Quota,
     /// Page limits for decoding an upload again (page images, searchable PDFs).
     pub decode: ocr_inference::DecodeLimits,
 }
@@ -56,6 +57,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Retention of tenants that set none (`OCR_RETENTION_DAYS`).
     pub retention_default_days: i64,
+    /// Status changes for long polls and event streams.
+    pub watch: watch::JobWatch,
 }
 
 #[derive(OpenApi)]
@@ -64,12 +67,12 @@ pub struct AppState {
     modifiers(&SecuritySchemes, &CommonResponses),
     paths(
         health, ready,
-        jobs::create_job, jobs::list_jobs, jobs::get_job, jobs::delete_job, jobs::upload,
+        jobs::create_job, jobs::list_jobs, watch::get_job, watch::job_events, jobs::delete_job, jobs::upload,
         jobs::get_file, pages::get_page_image, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result, review::patch_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
         plugins::get_pipeline, plugins::put_pipeline,
         settings::get_settings, settings::put_settings, settings::rotate_webhook_secret, settings::job_webhooks,
-        admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::revoke_key, admin::queue, admin::requeue,
+        admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::get_quota, admin::put_quota, admin::revoke_key, admin::queue, admin::requeue,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
     tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"),
@@ -127,7 +130,7 @@ impl utoipa::Modify for CommonResponses {
                 add("400", "Malformed request: tenant header, path, query or body");
                 add("401", "Missing or invalid credentials");
                 if !admin {
-                    add("429", "Rate limited (`rate_limited`, `too_many_jobs`); see Retry-After");
+                    add("429", "Rate limited (`rate_limited`, `quota_exceeded`); see Retry-After");
                 }
                 if has_body {
                     add("413", "Body over the size limit");
@@ -177,7 +180,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/ocr/jobs", get(jobs::list_jobs).post(jobs::create_job))
-        .route("/v1/ocr/jobs/{id}", get(jobs::get_job).delete(jobs::delete_job))
+        .route("/v1/ocr/jobs/{id}", get(watch::get_job).delete(jobs::delete_job))
+        .route("/v1/ocr/jobs/{id}/events", get(watch::job_events))
         .route("/v1/ocr/jobs/{id}/upload", axum::routing::post(jobs::upload))
         .route("/v1/ocr/jobs/{id}/file", get(jobs::get_file))
         .route("/v1/ocr/jobs/{id}/pages/{page}/image", get(pages::get_page_image))
@@ -194,6 +198,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/tenants", get(admin::list_tenants).post(admin::create_tenant))
         .route("/v1/admin/tenants/{tenant_id}", axum::routing::patch(admin::update_tenant))
         .route("/v1/admin/tenants/{tenant_id}/keys", get(admin::list_keys).post(admin::issue_key))
+        .route("/v1/admin/tenants/{tenant_id}/quota", get(admin::get_quota).put(admin::put_quota))
         .route("/v1/admin/keys/{key_id}", axum::routing::delete(admin::revoke_key))
         .route("/v1/admin/queue", get(admin::queue))
         .route("/v1/admin/jobs/{job_id}/requeue", axum::routing::post(admin::requeue))

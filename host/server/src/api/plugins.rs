@@ -171,7 +171,7 @@ pub async fn upload_plugin(
     };
     state.backends.objects.put(&row.object_key, wasm).await?;
     if !state.backends.db.insert_plugin(&row).await? {
-        let _ = state.backends.objects.delete_prefix(&row.object_key).await;
+        let _ = state.backends.objects.delete(&row.object_key).await;
         return Err(ApiError::new(
             ErrorCode::AlreadyUploaded,
             format!("{} {} exists; upload it under a new version", row.name, row.version),
@@ -240,7 +240,7 @@ pub async fn delete_plugin(
     if !state.backends.db.delete_plugin(&tenant, &id).await? {
         return Err(plugin_not_found());
     }
-    state.backends.objects.delete_prefix(&keys::plugin(&tenant, &id)).await?;
+    state.backends.objects.delete(&keys::plugin(&tenant, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -94,9 +94,9 @@ async fn header_mode_is_refused_on_a_public_address_without_the_explicit_overrid
 }
 
 #[tokio::test]
-async fn one_tenant_flooding_the_api_is_throttled_while_others_are_served() {
+async fn a_client_flooding_reads_is_throttled_while_its_writes_and_other_tenants_are_served() {
     let d = Deployment::embedded();
-    let api = d.start_api("serve", &[("OCR_TENANT_RATE_PER_SEC", "2"), ("OCR_TENANT_RATE_BURST", "2")]).await;
+    let api = d.start_api("serve", &[("OCR_READ_RATE_PER_SEC", "2"), ("OCR_READ_RATE_BURST", "2")]).await;
     let (noisy, quiet) = (tenant(), tenant());
     let mut throttled = None;
     for _ in 0..10 {
@@ -110,6 +110,8 @@ async fn one_tenant_flooding_the_api_is_throttled_while_others_are_served() {
     assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "rate_limited");
     assert_eq!(api.req(Method::GET, "/v1/ocr/jobs", &quiet).send().await.unwrap().status(), 200);
+    // Writes have their own bucket: the flooded reads do not stop the client creating a job.
+    assert_eq!(api.req(Method::POST, "/v1/ocr/jobs", &noisy).send().await.unwrap().status(), 201);
 }
 
 #[tokio::test]
@@ -117,14 +119,14 @@ async fn a_tenant_with_its_share_of_jobs_queued_gets_429_for_more() {
     let _one_at_a_time = PRODUCTION.lock().await;
     let d = Deployment::production().await;
     // No worker: uploaded jobs stay queued.
-    let api = d.start_api("api", &[("OCR_MAX_ACTIVE_JOBS_PER_TENANT", "1"), ("OCR_AUTH_MODE", "header")]).await;
+    let api = d.start_api("api", &[("OCR_TENANT_MAX_WAITING_JOBS", "1"), ("OCR_AUTH_MODE", "header")]).await;
     let t = tenant();
     let first = api.create_job(&t, quick_options(false)).await;
     api.upload_ok(&t, &first, "en_rotated_15deg.png").await;
     let second = api.create_job(&t, quick_options(false)).await;
     let r = api.upload(&t, &second, "en_rotated_15deg.png").await.unwrap();
     assert_eq!(r.status(), 429);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], "too_many_jobs");
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "quota_exceeded");
     // Nothing was lost: the refused job still waits for its file, another tenant is unaffected.
     assert_eq!(api.job(&t, &second).await["status"], "PENDING_UPLOAD");
     let other = tenant();

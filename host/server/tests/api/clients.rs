@@ -182,8 +182,8 @@ async fn answered(api: &Api, method: &str, route: &str, status: u16) -> u64 {
 #[tokio::test]
 async fn rust_and_python_clients_wait_out_rate_limits_with_retry_after() {
     let d = Deployment::embedded();
-    // One request per second per tenant: the clients' bursts meet 429 with Retry-After.
-    let api = d.start_api("serve", &[("OCR_TENANT_RATE_PER_SEC", "1"), ("OCR_TENANT_RATE_BURST", "1")]).await;
+    // One write per second per client: the clients' bursts meet 429 with Retry-After.
+    let api = d.start_api("serve", &[("OCR_WRITE_RATE_PER_SEC", "1"), ("OCR_WRITE_RATE_BURST", "1")]).await;
     let limited = || answered(&api, "POST", "/v1/ocr/jobs", 429);
 
     // Rust: three creates at once all succeed, each making exactly one job.
@@ -226,16 +226,16 @@ print(len(set(ids)))
 }
 
 #[tokio::test]
-async fn curl_walkthrough_waits_while_the_tenant_has_too_many_jobs() {
+async fn curl_walkthrough_waits_while_the_tenant_quota_is_full() {
     let d = Deployment::embedded();
     // One job queued or running per tenant: the walkthrough's upload waits for the first job.
-    let api = d.start_api("serve", &[("OCR_MAX_ACTIVE_JOBS_PER_TENANT", "1")]).await;
+    let api = d.start_api("serve", &[("OCR_TENANT_MAX_WAITING_JOBS", "1")]).await;
     let t = tenant();
     let first = api.create_job(&t, quick_options(false)).await;
     api.upload_ok(&t, &first, "en_invoice.png").await;
     let before = answered(&api, "POST", "/v1/ocr/jobs/{id}/upload", 429).await;
 
-    // The upload meets 429 `too_many_jobs`, curl waits the Retry-After and sends it again once
+    // The upload meets 429 `quota_exceeded`, curl waits the Retry-After and sends it again once
     // the first job has its boxes; then the file is refused for what it is.
     let out = run_client("bash", vec![repo("examples/curl/walkthrough.sh"), fixture("README.md")], &api, &t).await;
     check_script_refusal(&out);

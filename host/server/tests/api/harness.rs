@@ -141,13 +141,32 @@ impl Deployment {
         api
     }
 
+    /// The deployment's object store (the S3 test bucket, or the embedded local folder).
+    pub fn objects(&self) -> ocr_store::Objects {
+        let env = |k: &str| self.env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        match env("S3_ENDPOINT") {
+            Some(endpoint) => ocr_store::Objects::s3(
+                &ocr_store::S3Settings {
+                    endpoint,
+                    access_key: env("S3_ACCESS_KEY").unwrap_or_default(),
+                    secret_key: env("S3_SECRET_KEY").unwrap_or_default(),
+                    bucket: env("S3_BUCKET").unwrap_or_default(),
+                    region: "us-east-1".into(),
+                },
+                ocr_store::Patience::Request,
+            )
+            .expect("S3 client"),
+            None => ocr_store::Objects::local(&self.dir.path().join("data/objects")).expect("local objects"),
+        }
+    }
+
     pub async fn db(&self) -> ocr_store::Db {
         ocr_store::Db::connect(&self.database_url, 2).await.expect("test database")
     }
 }
 
 impl Drop for Deployment {
-    /// Drops a production deployment's database and Redis stream, so repeated runs leave the
+    /// Drops a production deployment's database and Redis keys, so repeated runs leave the
     /// shared services as they found them (objects stay under their unique tenant prefixes).
     fn drop(&mut self) {
         let Some(redis_url) = self.redis_url.clone() else { return };
@@ -162,8 +181,13 @@ impl Drop for Deployment {
                     let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
                 }
+                // The queue's keys: the tenants' streams, the tenant set, the turn, the wake-ups.
                 let mut redis = redis_client(&redis_url).await;
-                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(&stream).query_async(&mut redis).await;
+                let keys: Vec<String> =
+                    redis::cmd("KEYS").arg(format!("{stream}:*")).query_async(&mut redis).await.unwrap_or_default();
+                if !keys.is_empty() {
+                    let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut redis).await;
+                }
             });
         });
         let _ = cleanup.join();
@@ -267,11 +291,11 @@ impl Api {
         r.json().await.unwrap()
     }
 
-    /// Polls until the job reaches `status` (panics on FAILED or after the timeout).
+    /// Waits, by long polls, until the job reaches `status` (panics on FAILED or after the timeout).
     pub async fn wait_for(&self, tenant: &str, job: &str, status: &str) -> Value {
         let start = Instant::now();
+        let mut j = self.job(tenant, job).await;
         loop {
-            let j = self.job(tenant, job).await;
             if j["status"] == status {
                 return j;
             }
@@ -287,7 +311,10 @@ impl Api {
                 j["status"],
                 self.proc.log()
             );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            let path = format!("/v1/ocr/jobs/{job}?wait=5&since_status={}", j["status"].as_str().unwrap_or_default());
+            let r = self.req(reqwest::Method::GET, &path, tenant).send().await.expect("long poll");
+            assert_eq!(r.status(), 200);
+            j = r.json().await.unwrap();
         }
     }
 }

@@ -6,6 +6,7 @@
 mod harness;
 
 mod auth;
+mod burst;
 mod chaos;
 mod cli;
 mod clients;

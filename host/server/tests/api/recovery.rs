@@ -109,13 +109,18 @@ async fn a_tampered_queue_message_cannot_make_a_worker_touch_another_tenants_job
         &[("kind", "ocr.run_job"), ("job_id", "../../etc/passwd")],
         &[("kind", "rm -rf"), ("job_id", &victim_job)],
     ];
-    for fields in forged {
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(&stream).arg("*");
-        for (k, v) in fields {
-            cmd.arg(*k).arg(*v);
+    // Into the attacker's lane and the victim's: the queue's messages are not trusted either way.
+    for lane in [&attacker, &victim] {
+        for fields in forged {
+            let mut cmd = redis::cmd("XADD");
+            cmd.arg(format!("{stream}:t:{lane}")).arg("*");
+            for (k, v) in fields {
+                cmd.arg(*k).arg(*v);
+            }
+            let _: String = cmd.query_async(&mut redis).await.unwrap();
         }
-        let _: String = cmd.query_async(&mut redis).await.unwrap();
+        let _: i64 =
+            redis::cmd("SADD").arg(format!("{stream}:tenants")).arg(lane).query_async(&mut redis).await.unwrap();
     }
 
     // The worker goes on: a legitimate job of the attacker still runs...

@@ -1,10 +1,10 @@
-//! Human corrections of recognized text (PATCH …/result) on a real recognized page, and the
-//! review UI being served by the same binary.
+//! Human corrections of recognized text (PATCH …/result) on a real recognized page, the page
+//! images reviewers look at, and the review UI being served by the same binary.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{Api, Deployment, PRODUCTION, quick_options, tenant};
+use crate::harness::{Api, Deployment, PRODUCTION, fixture, quick_options, tenant};
 
 #[tokio::test]
 async fn a_reviewer_corrects_a_line_and_the_machine_reading_is_kept() {
@@ -99,6 +99,58 @@ async fn corrections(api: &Api) {
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "job_not_found");
     let stored: Value = api.req(Method::GET, &url, &t).send().await.unwrap().json().await.unwrap();
     assert_eq!(stored["pages"][0]["lines"][1]["text"], machine.as_str());
+}
+
+#[tokio::test]
+async fn a_page_image_is_rendered_once_cached_with_the_job_and_deleted_with_it() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let t = tenant();
+    let job = api.create_job(&t, quick_options(false)).await;
+    // A two-page PDF of two fixtures (pages of different sizes), made as the searchable PDF is.
+    let images = ["vi_paragraph.png", "en_rotated_15deg.png"].map(|f| image::open(fixture(f)).unwrap().into_rgb8());
+    let pdf = ocr_formats::pdf(&ocr_core::OcrResult::new(Vec::new(), String::new()), &images).unwrap();
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pdf).file_name("two.pdf"));
+    let r = api.req(Method::POST, &format!("/v1/ocr/jobs/{job}/upload"), &t).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(api.wait_for(&t, &job, "DETECT_DONE").await["page_count"], 2);
+    let detect: Value =
+        api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/detect"), &t).send().await.unwrap().json().await.unwrap();
+    let size = |p: &Value| (p["width"].as_u64().unwrap() as u32, p["height"].as_u64().unwrap() as u32);
+    let (page0, page1) = (size(&detect["pages"][0]), size(&detect["pages"][1]));
+    assert_ne!(page0, page1);
+
+    // Rendered on the first request and cached under the job's prefix; the second is the cache.
+    let cached = d.dir.path().join(format!("data/objects/tenants/{t}/jobs/{job}/pages/1.png"));
+    let fetch = |query: &'static str| {
+        let req = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/pages/1/image{query}"), &t);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
+            r.bytes().await.unwrap()
+        }
+    };
+    let first = fetch("").await;
+    assert_eq!(image::load_from_memory(&first).unwrap().into_rgb8().dimensions(), page1);
+    assert_eq!(std::fs::read(&cached).unwrap(), first, "the page is cached as served");
+    assert_eq!(fetch("").await, first);
+    // Later requests read the cache, not the upload: a marker put in its place comes back, and
+    // thumbnails are scaled from it.
+    let mut marker = std::io::Cursor::new(Vec::new());
+    image::RgbImage::new(300, 30).write_to(&mut marker, image::ImageFormat::Png).unwrap();
+    std::fs::write(&cached, marker.get_ref()).unwrap();
+    assert_eq!(fetch("").await, marker.get_ref().as_slice());
+    let thumb = image::load_from_memory(&fetch("?width=100").await).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (100, 10));
+
+    // Past the last page: 404 in the error catalog's shape.
+    let r = api.req(Method::GET, &format!("/v1/ocr/jobs/{job}/pages/5/image"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_found");
+
+    let r = api.req(Method::DELETE, &format!("/v1/ocr/jobs/{job}"), &t).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(!cached.exists(), "the cached page goes with the job");
 }
 
 #[tokio::test]

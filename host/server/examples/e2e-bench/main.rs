@@ -15,10 +15,18 @@
 //! process, and the model floor. Writes a markdown table, a JSON file and an SVG plot (each
 //! job's time, stacked by stage).
 //!
+//! `--burst N`: the original platform's scenario instead, with the server's default limits: N
+//! clients of tenant A create and upload (the first image) at the same moment, retrying 429/503
+//! as `Retry-After` says (8 tries), then wait by long poll; meanwhile tenant B submits one job
+//! every 10 s. Reports accepted / refused / DONE / FAILED / lost, the time to accept all and to
+//! drain, B's latency against its latency on the idle server, API latency of creates, uploads
+//! and status reads during the burst, and the peak memory of the API process.
+//!
 //! ```sh
 //! cargo build --release -p ocr-server --bins --examples
 //! target/release/examples/e2e-bench --production --workers 2 --json bench.json \
 //!     --markdown bench.md --plot latency.svg tests/fixtures
+//! target/release/examples/e2e-bench --production --workers 2 --burst 1000 tests/fixtures/en_rotated_15deg.png
 //! ```
 
 use std::collections::BTreeMap;
@@ -32,7 +40,7 @@ use ocr_chaos::services::{PgDatabase, S3Env, free_ports};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: bench [--production] [--workers K] [--concurrency N] [--threads T] [--canvas N] \
-     [--clients C] [--json FILE] [--markdown FILE] [--plot FILE.svg] DIR|IMAGE...";
+     [--clients C] [--burst N] [--json FILE] [--markdown FILE] [--plot FILE.svg] DIR|IMAGE...";
 
 struct Args {
     production: bool,
@@ -42,6 +50,8 @@ struct Args {
     threads: usize,
     canvas: u32,
     clients: usize,
+    /// Burst mode: this many clients of one tenant at once.
+    burst: Option<usize>,
     json: Option<PathBuf>,
     markdown: Option<PathBuf>,
     plot: Option<PathBuf>,
@@ -56,6 +66,7 @@ fn args() -> Result<Args> {
         threads: 0,
         canvas: ocr_core::DetectParams::default().canvas_size,
         clients: 8,
+        burst: None,
         json: None,
         markdown: None,
         plot: None,
@@ -72,6 +83,7 @@ fn args() -> Result<Args> {
             "--threads" => a.threads = value("--threads")?.parse()?,
             "--canvas" => a.canvas = value("--canvas")?.parse()?,
             "--clients" => a.clients = value("--clients")?.parse()?,
+            "--burst" => a.burst = Some(value("--burst")?.parse()?),
             "--json" => a.json = Some(value("--json")?.into()),
             "--markdown" => a.markdown = Some(value("--markdown")?.into()),
             "--plot" => a.plot = Some(value("--plot")?.into()),
@@ -131,13 +143,19 @@ async fn start(a: &Args) -> Result<Running> {
     let loops_per_process = if a.production { a.concurrency } else { a.workers * a.concurrency };
     let mut env: Vec<(String, String)> = vec![
         ("OCR_AUTH_MODE".into(), "header".into()),
-        ("OCR_TENANT_RATE_PER_SEC".into(), "0".into()),
-        ("OCR_MAX_ACTIVE_JOBS_PER_TENANT".into(), "100000".into()),
         ("OCR_WORKER_CONCURRENCY".into(), loops_per_process.to_string()),
         ("OCR_THREADS".into(), a.threads.to_string()),
         // "worker started" (models loaded) is an info line of the worker.
         ("RUST_LOG".into(), "warn,ocr_worker::pipeline=info".into()),
     ];
+    if a.burst.is_none() {
+        // Throughput runs measure the pipeline, not the admission limits (the burst does).
+        env.extend([
+            ("OCR_WRITE_RATE_PER_SEC".into(), "0".into()),
+            ("OCR_READ_RATE_PER_SEC".into(), "0".into()),
+            ("OCR_TENANT_MAX_WAITING_JOBS".into(), "100000".into()),
+        ]);
+    }
     if !a.production {
         let d = Deployment::new(&server, env)?;
         let bind = format!("127.0.0.1:{port}");
@@ -203,17 +221,14 @@ async fn submit(http: &reqwest::Client, base: &str, file: &Path, canvas: u32) ->
     if up.status() != 202 {
         bail!("upload of {} answered {}: {}", file.display(), up.status(), up.text().await.unwrap_or_default());
     }
-    loop {
-        let j: Value =
-            http.get(format!("{base}/v1/ocr/jobs/{id}")).header("X-Tenant-Id", tenant).send().await?.json().await?;
-        match j["status"].as_str() {
-            Some("DONE") => return Ok(j),
-            Some("FAILED") => bail!("job for {} failed: {}", file.display(), j["error"]),
-            // Latencies come from the server's timestamps; polling faster only steals CPU from the workers.
-            _ => tokio::time::sleep(Duration::from_millis(250)).await,
-        }
+    let j = burst::wait_done(http, base, tenant, &id).await?;
+    if j["status"] == "FAILED" {
+        bail!("job for {} failed: {}", file.display(), j["error"]);
     }
+    Ok(j)
 }
+
+mod burst;
 
 fn unix_ms(v: &Value) -> Option<f64> {
     let t = time::OffsetDateTime::parse(v.as_str()?, &time::format_description::well_known::Rfc3339).ok()?;
@@ -371,6 +386,9 @@ fn plot(path: &Path, jobs: &[JobTime], title: &str) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = args()?;
+    if let Some(n) = a.burst {
+        return burst::run(&a, n).await;
+    }
     let mut running = start(&a).await?;
     let sampler = {
         let procs = running.procs.clone();
