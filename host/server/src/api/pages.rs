@@ -69,6 +69,9 @@ async fn page_png(state: &AppState, job: &JobRow, index: usize) -> ApiResult<Opt
     // The cache only saves work: without it the next request decodes the page again.
     if let Err(e) = state.backends.objects.put(&key, png.clone()).await {
         tracing::warn!(error = %e, %key, "caching a page image failed");
+    } else if !matches!(state.backends.db.job(&job.tenant_id, job.id).await, Ok(Some(_))) {
+        // The job was deleted while its page was being rendered: its prefix is already cleared.
+        let _ = state.backends.objects.delete(&key).await;
     }
     Ok(Some(png))
 }
