@@ -16,7 +16,7 @@ use crate::config::{Device, InferenceConfig};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
-use crate::recognize;
+use crate::{orient, recognize};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
 /// resizing, tensor building, post-processing, cropping, decoding).
@@ -30,6 +30,9 @@ pub struct StageTiming {
 #[derive(Debug, Clone)]
 pub struct Detection {
     pub boxes: Vec<TextBox>,
+    /// Degrees the page must be turned clockwise to stand upright (0, 90, 180 or 270); the boxes
+    /// already read it upright.
+    pub rotation: u16,
     pub timing: StageTiming,
 }
 
@@ -246,13 +249,43 @@ impl Engine {
         self.by_lang.get(&lang).map(|&i| &*self.recognizers[i]).ok_or(Error::NoRecognizer(lang))
     }
 
-    /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping).
+    /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping), each box's
+    /// corners in reading order, also on a page turned by 90, 180 or 270 degrees.
     pub fn detect(&self, page: &RgbImage, params: &DetectParams) -> Result<Detection> {
         let start = Instant::now();
         let (w, h) = page.dimensions();
         if w == 0 || h == 0 {
             return Err(Error::InvalidImage("the page is empty".into()));
         }
+        let (mut boxes, on_its_side, mut model) = self.find_lines(page, params)?;
+        let mut rotation = 0;
+        if on_its_side {
+            let turned = image::imageops::rotate90(page);
+            let (found, still_on_its_side, m) = self.find_lines(&turned, params)?;
+            model += m;
+            if !still_on_its_side {
+                boxes = found
+                    .into_iter()
+                    .map(|b| TextBox { points: orient::from_quarter_turn(b.points, h as f32), ..b })
+                    .collect();
+                rotation = 90;
+            }
+        }
+        let (flip, m) = self.upside_down(page, &boxes)?;
+        model += m;
+        if flip {
+            // Read the other way round: each box from its far corner, the lines bottom to top.
+            boxes = boxes.into_iter().rev().map(|b| TextBox { points: orient::half_turn(b.points), ..b }).collect();
+            rotation += 180;
+        }
+        let total = start.elapsed();
+        Ok(Detection { boxes, rotation, timing: StageTiming { model, other: total.saturating_sub(model) } })
+    }
+
+    /// CRAFT's lines on the page as it is, and whether its words stand mostly upright (the page
+    /// lies on its side).
+    fn find_lines(&self, page: &RgbImage, params: &DetectParams) -> Result<(Vec<TextBox>, bool, Duration)> {
+        let (w, h) = page.dimensions();
         let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
         let resized = detect::resize(page, &plan);
         let window = if self.crop_to_content {
@@ -281,9 +314,29 @@ impl Engine {
             .into_iter()
             .map(|(q, s)| (detect::order_quad(q.map(to_page)), s))
             .collect();
-        let boxes = detect::group_lines(&words, &self.group, w, h);
-        let total = start.elapsed();
-        Ok(Detection { boxes, timing: StageTiming { model, other: total.saturating_sub(model) } })
+        let on_its_side = orient::mostly_tall(words.iter().map(|(q, _)| q));
+        Ok((detect::group_lines(&words, &self.group, w, h), on_its_side, model))
+    }
+
+    /// Whether the page reads better half turned (see [`orient`]), and the model time it took.
+    fn upside_down(&self, page: &RgbImage, boxes: &[TextBox]) -> Result<(bool, Duration)> {
+        let sample: Vec<TextBox> = orient::sample(boxes, 6).into_iter().map(|i| boxes[i].clone()).collect();
+        if sample.is_empty() {
+            return Ok((false, Duration::ZERO));
+        }
+        // An empty reading (1 by convention) is no evidence of reading well.
+        let confidences = |r: &Recognition| {
+            r.lines.iter().map(|l| if l.text.trim().is_empty() { 0.0 } else { l.confidence }).collect::<Vec<f32>>()
+        };
+        let upright = self.recognize(page, &sample, Lang::Vi)?;
+        let as_is = confidences(&upright);
+        if as_is.iter().sum::<f32>() / as_is.len() as f32 >= orient::CONFIDENT {
+            return Ok((false, upright.timing.model));
+        }
+        let turned: Vec<TextBox> =
+            sample.into_iter().map(|b| TextBox { points: orient::half_turn(b.points), ..b }).collect();
+        let other = self.recognize(page, &turned, Lang::Vi)?;
+        Ok((orient::upside_down(&as_is, &confidences(&other)), upright.timing.model + other.timing.model))
     }
 
     /// Reads the text under each box (batched by width); lines come back in the order of `boxes`.

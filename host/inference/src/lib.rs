@@ -25,6 +25,7 @@ mod engine;
 mod error;
 pub mod eval;
 mod lexicon;
+mod orient;
 mod recognize;
 
 pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};

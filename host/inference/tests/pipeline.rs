@@ -465,3 +465,31 @@ fn the_syllable_list_puts_the_right_mark_on_a_word_the_recognizer_is_unsure_of()
     };
     assert!(greedy.iter().any(|l| l == "Hàng mua rồi miễn đồi trả"), "{greedy:#?}");
 }
+
+/// The page's words, upper-cased, as a set.
+fn words_of(engine: &Engine, page: &RgbImage) -> (std::collections::BTreeSet<String>, u16) {
+    let params = DetectParams { canvas_size: 960, ..Default::default() };
+    let d = engine.detect(page, &params).unwrap();
+    let r = engine.recognize(page, &d.boxes, Lang::En).unwrap();
+    let words =
+        r.lines.iter().flat_map(|l| l.text.split_whitespace().map(str::to_uppercase).collect::<Vec<_>>()).collect();
+    (words, d.rotation)
+}
+
+#[test]
+fn a_page_turned_by_90_180_or_270_degrees_reads_as_it_does_upright() {
+    let upright = page("en_invoice.png");
+    let (expected, rotation) = words_of(engine(), &upright);
+    assert_eq!(rotation, 0);
+    assert!(expected.len() >= 20, "{expected:?}");
+    use image::imageops::{rotate90, rotate180, rotate270};
+    for (turned, degrees) in [(rotate180(&upright), 180), (rotate270(&upright), 90), (rotate90(&upright), 270)] {
+        let (words, rotation) = words_of(engine(), &turned);
+        assert_eq!(rotation, degrees, "{words:?}");
+        let kept = expected.intersection(&words).count() as f32 / expected.len() as f32;
+        assert!(
+            kept >= 0.9,
+            "turned {degrees}°: {kept:.2} of the words read as upright\n{words:?}\nupright: {expected:?}"
+        );
+    }
+}

@@ -74,6 +74,13 @@ impl Ocr for NativeOcr {
             metrics::histogram!("ocr_model_seconds", "stage" => "detect").record(detection.timing.model.as_secs_f64());
             metrics::histogram!("ocr_preprocessing_seconds", "stage" => "detect")
                 .record(detection.timing.other.as_secs_f64());
+            if detection.rotation != 0 {
+                tracing::info!(
+                    page = index,
+                    degrees = detection.rotation,
+                    "the page was turned; its boxes read it upright"
+                );
+            }
             out.push(DetectPage {
                 page_index: index as u32,
                 width: page.width(),
