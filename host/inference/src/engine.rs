@@ -320,7 +320,8 @@ impl Engine {
 
     /// Whether the page reads better half turned (see [`orient`]), and the model time it took.
     fn upside_down(&self, page: &RgbImage, boxes: &[TextBox]) -> Result<(bool, Duration)> {
-        let sample: Vec<TextBox> = orient::sample(boxes, 6).into_iter().map(|i| boxes[i].clone()).collect();
+        let sample: Vec<TextBox> =
+            orient::sample(boxes, 4, 8.0).into_iter().map(|points| TextBox { points, score: 1.0 }).collect();
         if sample.is_empty() {
             return Ok((false, Duration::ZERO));
         }

@@ -6,9 +6,11 @@
 //!   way it runs; lines, grouped left to right, would be a mess). It is detected again turned a
 //!   quarter clockwise and the boxes are mapped back, their corners in the turned page's reading
 //!   order.
-//! - Upside down is told by the recognizer: the longest lines are read as they are and turned
-//!   half round, and the more confident reading wins by a clear margin. Only a page whose upright
-//!   reading is not already confident pays for the second reading.
+//! - Upside down is told by the recognizer: the middles of the longest lines are read as they
+//!   are and turned half round, and the more confident reading wins by a clear margin. Only a page
+//!   whose reading as it is is not already confident pays for the second reading. (Text upside
+//!   down still reads with a mean confidence of 0.82-0.92 on the development pages, against
+//!   0.97-1.0 upright, so the margin is small and the threshold high.)
 
 use ocr_core::{Quad, TextBox};
 
@@ -56,18 +58,28 @@ pub(crate) fn half_turn(q: Quad) -> Quad {
     [q[2], q[3], q[0], q[1]]
 }
 
-/// The `n` longest elongated boxes: the lines that tell the orientation best.
-pub(crate) fn sample(boxes: &[TextBox], n: usize) -> Vec<usize> {
+/// The middles of the `n` longest elongated boxes, at most `aspect` times as long as they are
+/// high: the lines that tell the orientation best, at a bounded cost.
+pub(crate) fn sample(boxes: &[TextBox], n: usize, aspect: f32) -> Vec<Quad> {
     let mut found: Vec<(usize, f32)> =
         elongated(boxes.iter().map(|b| &b.points)).map(|(i, _, long)| (i, long)).collect();
     found.sort_by(|a, b| b.1.total_cmp(&a.1));
-    found.into_iter().take(n).map(|(i, _)| i).collect()
+    found.into_iter().take(n).map(|(i, _)| middle(boxes[i].points, aspect)).collect()
 }
 
-/// Above this mean confidence of the sample, the page reads well as it is: no second reading.
-pub(crate) const CONFIDENT: f32 = 0.9;
+/// The middle part of a box, at most `aspect` times as long (corner 0 → 1) as it is high.
+fn middle(q: Quad, aspect: f32) -> Quad {
+    let (along, across) = extent(&q);
+    let keep = (aspect * across / along.max(1.0)).min(1.0);
+    let (t0, t1) = (0.5 - keep / 2.0, 0.5 + keep / 2.0);
+    let at = |a: [f32; 2], b: [f32; 2], t: f32| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+    [at(q[0], q[1], t0), at(q[0], q[1], t1), at(q[3], q[2], t1), at(q[3], q[2], t0)]
+}
+
+/// At or above this mean confidence of the sample, the page reads well as it is: no second reading.
+pub(crate) const CONFIDENT: f32 = 0.95;
 /// How much more confident the half-turned reading must be to turn the page.
-pub(crate) const MARGIN: f32 = 0.1;
+pub(crate) const MARGIN: f32 = 0.05;
 
 /// Whether the half-turned readings win, from each sample line's confidence both ways.
 pub(crate) fn upside_down(upright: &[f32], turned: &[f32]) -> bool {
@@ -122,12 +134,19 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_lines_are_sampled_and_a_clear_margin_turns_the_page() {
+    fn the_middles_of_the_longest_lines_are_sampled_and_a_clear_margin_turns_the_page() {
         let long = boxed([[0.0, 0.0], [300.0, 0.0], [300.0, 20.0], [0.0, 20.0]]);
         let boxes = vec![wide(0.0, 0.0), long, tall(0.0, 50.0)];
-        assert_eq!(sample(&boxes, 2), vec![1, 0]);
+        let taken = sample(&boxes, 2, 8.0);
+        // The 300-long line keeps its middle 160; the 100-long one (aspect 5) is whole.
+        let expected = [[70.0, 0.0], [230.0, 0.0], [230.0, 20.0], [70.0, 20.0]];
+        for (got, want) in taken[0].iter().zip(expected) {
+            assert!((got[0] - want[0]).abs() < 1e-3 && (got[1] - want[1]).abs() < 1e-3, "{:?}", taken[0]);
+        }
+        assert_eq!(taken[1], wide(0.0, 0.0).points);
         assert!(upside_down(&[0.4, 0.5], &[0.9, 0.8]));
-        assert!(!upside_down(&[0.8, 0.8], &[0.85, 0.82]));
+        assert!(upside_down(&[0.9, 0.9], &[0.99, 0.97]));
+        assert!(!upside_down(&[0.85, 0.8], &[0.86, 0.82]));
         assert!(!upside_down(&[], &[]));
     }
 }
