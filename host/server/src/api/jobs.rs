@@ -43,7 +43,10 @@ async fn quota(state: &AppState, tenant: &TenantId) -> ApiResult<Quota> {
 fn over_quota(e: QuotaExceeded) -> ApiError {
     let message = match e.quota {
         QuotaKind::WaitingJobs => {
-            format!("this tenant has {} jobs queued or running, its quota; wait for some to finish", e.usage.jobs)
+            format!(
+                "this tenant has {} jobs queued or running and its quota is {}; wait for some to finish",
+                e.usage.jobs, e.limit
+            )
         }
         QuotaKind::WaitingBytes => format!(
             "this tenant has {} bytes of files queued or running and the quota is {} bytes; wait for some jobs to finish",

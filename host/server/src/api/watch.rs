@@ -160,8 +160,9 @@ pub async fn get_job(
 }
 
 /// Server-Sent Events of the job's status: a `status` event with the job (without results) now
-/// and at every change; the stream ends after `DONE` or `FAILED`, when the job is deleted, or
-/// after 10 minutes (reconnect to go on).
+/// and at every change seen (a state that lasts less than the server's 200 ms look may be passed
+/// over); the stream ends after `DONE` or `FAILED`, when the job is deleted, or after 10 minutes
+/// (reconnect to go on).
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}/events", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "`event: status`, `data:` the job as JSON"),
         (status = 404, body = ErrorBody)))]
