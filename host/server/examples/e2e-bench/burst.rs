@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use super::{Args, load_average, machine, percentile, start, unix_ms};
+use super::{Args, load_average, machine, percentile, sample, start, unix_ms};
 
 const TRIES: u32 = 8;
 const TENANT_A: &str = "burst-a";
@@ -149,18 +149,7 @@ pub async fn run(a: &Args, n: usize) -> Result<()> {
             idle.push(latency_ms);
         }
     }
-    let sampler = {
-        let procs = running.procs.clone();
-        tokio::spawn(async move {
-            loop {
-                for p in procs.lock().unwrap_or_else(|e| e.into_inner()).iter_mut() {
-                    p.sample();
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
-    };
-
+    let sampler = sample(&running.procs);
     let calls: Shared = Arc::default();
     let t0 = Instant::now();
     let burst: Vec<_> = (0..n)
@@ -269,11 +258,7 @@ pub async fn run(a: &Args, n: usize) -> Result<()> {
     for p in running.procs.lock().unwrap_or_else(|e| e.into_inner()).iter_mut() {
         p.kill();
     }
-    if let Some(db) = running.database.take()
-        && let Err(e) = db.drop_now().await
-    {
-        eprintln!("could not drop database {}: {e}", db.name);
-    }
+    running.drop_database().await;
     if lost > 0 || refused > 0 || failed > 0 {
         bail!("{refused} refused, {failed} failed, {lost} lost");
     }

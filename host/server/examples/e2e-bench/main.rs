@@ -126,12 +126,36 @@ fn args() -> Result<Args> {
 /// The processes of the deployment under test, sampled for CPU and memory while it runs.
 type Procs = Arc<Mutex<Vec<Proc>>>;
 
+/// Samples every process's CPU time and peak memory every 200 ms until aborted.
+fn sample(procs: &Procs) -> tokio::task::JoinHandle<()> {
+    let procs = procs.clone();
+    tokio::spawn(async move {
+        loop {
+            for p in procs.lock().unwrap_or_else(|e| e.into_inner()).iter_mut() {
+                p.sample();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+}
+
 struct Running {
     base: String,
     procs: Procs,
     /// Kept until the end: the deployment folder and, in production, the database to drop.
     _deployment: Deployment,
     database: Option<PgDatabase>,
+}
+
+impl Running {
+    /// Drops the production database (the processes using it are stopped first).
+    async fn drop_database(&mut self) {
+        if let Some(db) = self.database.take()
+            && let Err(e) = db.drop_now().await
+        {
+            eprintln!("could not drop database {}: {e}", db.name);
+        }
+    }
 }
 
 async fn start(a: &Args) -> Result<Running> {
@@ -390,17 +414,7 @@ async fn main() -> Result<()> {
         return burst::run(&a, n).await;
     }
     let mut running = start(&a).await?;
-    let sampler = {
-        let procs = running.procs.clone();
-        tokio::spawn(async move {
-            loop {
-                for p in procs.lock().unwrap_or_else(|e| e.into_inner()).iter_mut() {
-                    p.sample();
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
-    };
+    let sampler = sample(&running.procs);
 
     let http = reqwest::Client::new();
     // Warm-up jobs, one per worker loop and not counted: the first model call of a process is slow.
@@ -451,11 +465,7 @@ async fn main() -> Result<()> {
         );
         p.kill();
     }
-    if let Some(db) = running.database.take()
-        && let Err(e) = db.drop_now().await
-    {
-        eprintln!("could not drop database {}: {e}", db.name);
-    }
+    running.drop_database().await;
 
     let floor = model_floor(&a.files, a.canvas, a.threads)?;
     let pages: i64 = jobs.iter().map(|j| j.pages).sum();

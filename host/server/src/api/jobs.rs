@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ocr_core::{DetectResult, ErrorCode, JobId, JobOptions, JobStatus, OcrResult, TaskKind, TenantId};
 use ocr_store::objects::keys;
-use ocr_store::{Admission, EditOutcome, FileMeta, JobRow, Quota, QuotaExceeded, QuotaKind, Task};
+use ocr_store::{Admission, EditOutcome, FileMeta, JobRow, QuotaExceeded, QuotaKind, Task};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
@@ -32,11 +32,6 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize
         return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("JSON bodies are limited to {max} bytes")));
     }
     serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
-}
-
-/// The tenant's quota: the operator's own for it, or the server's.
-async fn quota(state: &AppState, tenant: &TenantId) -> ApiResult<Quota> {
-    Ok(state.backends.db.quota_override(tenant).await?.over(state.limits.quota))
 }
 
 /// 429 `quota_exceeded`, naming the quota and what waits.
@@ -189,8 +184,8 @@ pub async fn upload(
         ));
     }
     // Refused early, before the body is stored, when the quota is plainly full; the admission
-    // below decides atomically.
-    let quota = quota(&state, &tenant).await?;
+    // below decides atomically (it reads the tenant's own quota under its lock).
+    let quota = state.backends.db.quota_override(&tenant).await?.over(state.limits.quota);
     quota.check(state.backends.db.usage(&tenant).await?, 0).map_err(over_quota)?;
     let mut multipart = multipart
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
@@ -199,7 +194,7 @@ pub async fn upload(
     let meta = store_file_field(&state, &mut multipart, &key).await?;
     // Stored but not recorded (the database failed, or a racing upload won): remove it again.
     // Should that fail too, it stays under the job's prefix, which DELETE and retention clear.
-    let admission = state.backends.db.admit_upload(&tenant, job.id, &meta, quota).await;
+    let admission = state.backends.db.admit_upload(&tenant, job.id, &meta, state.limits.quota).await;
     if !matches!(admission, Ok(Admission::Admitted)) {
         let _ = state.backends.objects.delete(&key).await;
     }
@@ -447,9 +442,8 @@ pub async fn run_ocr(
         // The human review step: from boxes ready to recognition asked for.
         metrics::histogram!("ocr_review_wait_seconds").record((ocr_store::now_ms() - detected).max(0) as f64 / 1000.0);
     }
-    let quota = quota(&state, &tenant).await?;
     let size = job.file_size.unwrap_or(0);
-    match state.backends.db.admit_recognition(&tenant, job.id, job.status, size, quota).await? {
+    match state.backends.db.admit_recognition(&tenant, job.id, job.status, size, state.limits.quota).await? {
         Admission::Admitted => {}
         Admission::OverQuota(e) => return Err(over_quota(e)),
         Admission::WrongState => return Err(refused()),

@@ -10,6 +10,18 @@ use crate::harness::{Deployment, PRODUCTION, free_port, quick_options, tenant};
 
 const OPERATOR: &str = "burst-test-operator";
 
+/// The operator's view of a tenant's quota, after setting it to `update` when one is given.
+async fn quota(api: &crate::harness::Api, t: &str, update: Option<Value>) -> Value {
+    let url = api.url(&format!("/v1/admin/tenants/{t}/quota"));
+    let req = match update {
+        Some(body) => api.http.put(url).json(&body),
+        None => api.http.get(url),
+    };
+    let r = req.bearer_auth(OPERATOR).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn concurrent_uploads_never_overshoot_a_tenant_quota_and_refused_ones_lose_nothing() {
     let _one_at_a_time = PRODUCTION.lock().await;
@@ -17,15 +29,7 @@ async fn concurrent_uploads_never_overshoot_a_tenant_quota_and_refused_ones_lose
     // No worker: every admitted job stays queued, so the quota is what decides.
     let api = d.start_api("api", &[("OCR_OPERATOR_TOKEN", OPERATOR)]).await;
     let t = tenant();
-    let r = api
-        .http
-        .put(api.url(&format!("/v1/admin/tenants/{t}/quota")))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"max_waiting_jobs": 5}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    quota(&api, &t, Some(json!({"max_waiting_jobs": 5}))).await;
     let mut jobs = Vec::new();
     for _ in 0..24 {
         jobs.push(api.create_job(&t, quick_options(false)).await);
@@ -47,11 +51,11 @@ async fn concurrent_uploads_never_overshoot_a_tenant_quota_and_refused_ones_lose
         }
     }
     assert_eq!(accepted, 5, "exactly the quota was admitted");
-    let mut waiting = 0;
+    let (mut waiting, mut refused) = (0, Vec::new());
     for job in &jobs {
         match api.job(&t, job).await["status"].as_str().unwrap() {
             "UPLOADED" => waiting += 1,
-            "PENDING_UPLOAD" => {}
+            "PENDING_UPLOAD" => refused.push(job),
             other => panic!("job {job} is {other}"),
         }
     }
@@ -59,53 +63,20 @@ async fn concurrent_uploads_never_overshoot_a_tenant_quota_and_refused_ones_lose
     // Refused uploads left no object behind; the admitted ones are stored.
     let objects = d.objects().list(&format!("tenants/{t}/jobs")).await.unwrap();
     assert_eq!(objects.len(), 5, "{objects:?}");
-    let quota: Value = api
-        .http
-        .get(api.url(&format!("/v1/admin/tenants/{t}/quota")))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = quota(&api, &t, None).await;
     assert_eq!(
-        (quota["waiting_jobs"].as_i64(), quota["effective_max_waiting_jobs"].as_i64()),
+        (view["waiting_jobs"].as_i64(), view["effective_max_waiting_jobs"].as_i64()),
         (Some(5), Some(5)),
-        "{quota}"
+        "{view}"
     );
     // The operator raises the quota: a refused job's upload now goes through.
-    let r = api
-        .http
-        .put(api.url(&format!("/v1/admin/tenants/{t}/quota")))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"max_waiting_jobs": null}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["effective_max_waiting_jobs"], 10_000);
-    let refused: Vec<&String> = {
-        let mut v = Vec::new();
-        for job in &jobs {
-            if api.job(&t, job).await["status"] == "PENDING_UPLOAD" {
-                v.push(job);
-            }
-        }
-        v
-    };
+    let view = quota(&api, &t, Some(json!({"max_waiting_jobs": null}))).await;
+    assert_eq!(view["effective_max_waiting_jobs"], 10_000);
     api.upload_ok(&t, refused[0], "en_rotated_15deg.png").await;
 
     // A quota on bytes: room for half a file more refuses the next file, naming bytes.
     let size = std::fs::metadata(crate::harness::fixture("en_rotated_15deg.png")).unwrap().len() as i64;
-    let r = api
-        .http
-        .put(api.url(&format!("/v1/admin/tenants/{t}/quota")))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"max_waiting_bytes": 6 * size + size / 2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    quota(&api, &t, Some(json!({"max_waiting_bytes": 6 * size + size / 2}))).await;
     let r = api.upload(&t, refused[1], "en_rotated_15deg.png").await.unwrap();
     assert_eq!(r.status(), 429);
     let body: Value = r.json().await.unwrap();
