@@ -34,6 +34,67 @@ export interface OcrLine {
 export interface OcrPage { page_index: number; width: number; height: number; lines: OcrLine[]; text: string }
 export interface OcrResult { pages: OcrPage[]; text: string; model: string; plugins?: string[] }
 
+/** How much reviewers changed, per recognition model (rates are 0 when nothing was counted). */
+export interface ModelQuality {
+  model: string;
+  jobs_reviewed: number;
+  lines: number;
+  lines_changed: number;
+  line_change_rate: number;
+  chars: number;
+  char_errors: number;
+  cer: number;
+  boxes_machine: number;
+  boxes_added: number;
+  boxes_removed: number;
+  boxes_moved: number;
+  box_change_rate: number;
+}
+export interface DayQuality { day: string; jobs_reviewed: number; lines: number; lines_changed: number; line_change_rate: number; cer: number }
+export interface QualityStats { from: string; to: string; models: ModelQuality[]; days: DayQuality[] }
+
+export type Hook = 'filter_boxes' | 'normalize_text';
+export const HOOKS: Hook[] = ['filter_boxes', 'normalize_text'];
+export interface PipelineStep { plugin: string; config?: Record<string, string>; on_failure?: 'fail' | 'skip' }
+export type Pipeline = Partial<Record<Hook, PipelineStep[]>>;
+export interface PluginInfo { id: string; name: string; version: string; hooks: string[]; builtin: boolean }
+export interface PipelineVersion { version: number; pipeline: Pipeline; created_at: string; source: string }
+export interface PipelineVersions { current: number; versions: PipelineVersion[] }
+
+/** `job_fails`: the step's policy is `fail`, so a job would fail here. */
+export interface ReplayError { hook: string; plugin: string; page_index: number; code: string; message: string; job_fails?: boolean }
+export interface ReplayJob {
+  job_id: string;
+  file_name: string | null;
+  /** The live pipeline version the job ran with (null when it ran before any). */
+  pipeline_version: number | null;
+  boxes_input: number;
+  boxes_live: number;
+  boxes_kept: number;
+  boxes_dropped: number;
+  lines: number;
+  lines_changed: number;
+  diff: { page_index: number; line_index: number; before: string; after: string }[];
+  errors: ReplayError[];
+  elapsed_ms: number;
+  fuel_used: number;
+}
+export interface ReplayReport {
+  jobs: ReplayJob[];
+  skipped: { job_id: string; reason: string }[];
+  total: {
+    jobs: number;
+    boxes_kept: number;
+    boxes_dropped: number;
+    lines: number;
+    lines_changed: number;
+    errors_by_code: Record<string, number>;
+    jobs_failing?: number;
+    elapsed_ms: number;
+    fuel_used: number;
+  };
+}
+
 const STORE_KEY = 'ocr-review.credentials';
 
 export function loadCredentials(): Credentials | null {
@@ -88,6 +149,8 @@ function plainWords(status: number, code: string, message: string): string {
       return `The file is too large for this server. ${message}`;
     case 'unsupported_media_type':
       return 'This file type is not supported. Upload a PNG, JPEG, WebP, BMP, TIFF or PDF.';
+    case 'plugin_invalid':
+      return `The server refused the pipeline: ${message}`;
     case 'job_not_found':
       return 'This job does not exist (or belongs to another tenant). It may have been deleted.';
     case 'service_unavailable':
@@ -122,8 +185,10 @@ export class Api {
     let message = '';
     try {
       const body = await res.json();
-      code = typeof body.code === 'string' ? body.code : code;
-      message = typeof body.message === 'string' ? body.message : '';
+      // `{code, message}`, or the same nested under `error`.
+      const e = body && typeof body.error === 'object' && body.error ? body.error : body;
+      code = typeof e.code === 'string' ? e.code : code;
+      message = typeof e.message === 'string' ? e.message : '';
     } catch {
       message = res.statusText;
     }
@@ -190,6 +255,51 @@ export class Api {
       body: JSON.stringify({ edits: [{ page_index: page, line_index: line, text }] }),
     });
     return { result: (await res.json()) as OcrResult, etag: res.headers.get('ETag') };
+  }
+
+  /** What reviewers changed per model and per day; the server's default window is the last 30 days. */
+  quality(): Promise<QualityStats> {
+    return this.json('/v1/stats/quality');
+  }
+
+  pipeline(): Promise<Pipeline> {
+    return this.json('/v1/pipeline');
+  }
+
+  /** Makes a pipeline live; resolves with the version it became (0 when the server does not say). */
+  async putPipeline(pipeline: Pipeline): Promise<{ pipeline: Pipeline; version: number }> {
+    const res = await this.request('/v1/pipeline', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(pipeline),
+    });
+    return { pipeline: (await res.json()) as Pipeline, version: Number(res.headers.get('X-Pipeline-Version')) || 0 };
+  }
+
+  pipelineVersions(): Promise<PipelineVersions> {
+    return this.json('/v1/pipeline/versions');
+  }
+
+  /** Makes a copy of an earlier version the live one (a new version). */
+  rollbackPipeline(version: number): Promise<PipelineVersion> {
+    return this.json('/v1/pipeline/rollback', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ version }),
+    });
+  }
+
+  /** Runs a candidate pipeline on the last finished jobs' stored outputs; nothing is written. */
+  replayPipeline(pipeline: Pipeline, last: number): Promise<ReplayReport> {
+    return this.json('/v1/pipeline/replay', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ pipeline, last }),
+    });
+  }
+
+  plugins(): Promise<{ plugins: PluginInfo[] }> {
+    return this.json('/v1/plugins');
   }
 
   /** A page image as an object URL (the API needs credentials, so no plain <img src>). */

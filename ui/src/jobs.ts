@@ -1,10 +1,102 @@
-// The job list: status filter, live updates (polling every 2 s), drag-and-drop upload.
+// The job list: status filter, live updates (polling every 2 s), drag-and-drop upload; and how
+// much reviewers changed over the last 30 days.
 
-import { type Api, type Job } from './api';
-import { h, say, statusBadge, STATUS_LABEL, time } from './dom';
+import { type Api, type DayQuality, type Job, type QualityStats } from './api';
+import { h, s, say, statusBadge, STATUS_LABEL, time } from './dom';
 import { frame } from './shell';
 
 const POLL_MS = 2000;
+const DAY_MS = 86_400_000;
+
+/** A rate as a percentage with at most one decimal: 0.125 -> "12.5 %". */
+const pct = (r: number) => `${(r * 100).toFixed(1).replace(/\.0$/, '')} %`;
+
+/** One bar per reviewed day, placed by date in the window, scaled to the highest day. */
+function dayChart(q: QualityStats): SVGSVGElement {
+  const start = Date.parse(q.from.slice(0, 10));
+  const span = Math.round((Date.parse(q.to.slice(0, 10)) - start) / DAY_MS) + 1;
+  const slots = Number.isFinite(span) && span > 0 ? span : q.days.length;
+  const slot = (d: DayQuality, i: number) => {
+    const at = Math.round((Date.parse(d.day) - start) / DAY_MS);
+    return Number.isFinite(at) && Number.isFinite(span) ? Math.min(Math.max(at, 0), slots - 1) : i;
+  };
+  const top = Math.max(...q.days.map((d) => d.line_change_rate), 0.01);
+  const [W, H, bar] = [slots * 10, 48, 8];
+  const peak = q.days.reduce((a, d) => (d.line_change_rate > a.line_change_rate ? d : a), q.days[0]);
+  const summary =
+    `Share of lines changed on ${q.days.length} reviewed day${q.days.length === 1 ? '' : 's'}` +
+    ` between ${q.from.slice(0, 10)} and ${q.to.slice(0, 10)}; highest ${pct(peak.line_change_rate)} on ${peak.day}.`;
+  return s(
+    'svg',
+    { class: 'quality-chart', viewBox: `0 0 ${W} ${H + 1}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': summary, 'data-testid': 'quality-chart' },
+    s('line', { class: 'axis', x1: 0, y1: H + 0.5, x2: W, y2: H + 0.5 }),
+    ...q.days.map((d, i) => {
+      const height = Math.max((d.line_change_rate / top) * H, 1);
+      return s(
+        'rect',
+        { class: 'bar', x: slot(d, i) * 10 + 1, y: H - height, width: bar, height, 'data-day': d.day },
+        s('title', {}, `${d.day}: ${pct(d.line_change_rate)} of ${d.lines} lines changed, CER ${pct(d.cer)} (${d.jobs_reviewed} job${d.jobs_reviewed === 1 ? '' : 's'})`),
+      );
+    }),
+  );
+}
+
+/** The quality panel: filled once when the page opens; a failure leaves a note, never breaks the page. */
+function qualityPanel(api: Api): HTMLElement {
+  const body = h('div', { class: 'quality-body' }, h('p', { class: 'hint' }, 'Loading…'));
+  const panel = h(
+    'section',
+    { class: 'card', id: 'quality', 'data-testid': 'quality-panel', 'data-state': 'loading', 'aria-labelledby': 'quality-title' },
+    h('div', { class: 'card-head' }, h('h2', { id: 'quality-title' }, 'Review quality (30 days)')),
+    body,
+  );
+  api
+    .quality()
+    .then((q) => {
+      panel.dataset.state = 'ready';
+      if (q.models.length === 0) {
+        body.replaceChildren(h('p', { class: 'hint', 'data-testid': 'quality-empty' }, 'No reviewed jobs yet.'));
+        return;
+      }
+      const cell = (rate: number, detail: string) => h('td', { class: 'num' }, pct(rate), h('span', { class: 'hint' }, ` (${detail})`));
+      const table = h(
+        'table',
+        { class: 'jobs quality' },
+        h('caption', { class: 'visually-hidden' }, 'What reviewers changed, per recognition model'),
+        h(
+          'thead',
+          {},
+          h('tr', {}, ...['Model', 'Jobs reviewed', 'Lines changed', 'Character error rate', 'Boxes changed'].map((t) => h('th', { scope: 'col' }, t))),
+        ),
+        h(
+          'tbody',
+          {},
+          ...q.models.map((m) =>
+            h(
+              'tr',
+              { 'data-model': m.model },
+              h('td', { class: 'doc-name' }, m.model),
+              h('td', { class: 'num' }, m.jobs_reviewed),
+              cell(m.line_change_rate, `${m.lines_changed} of ${m.lines}`),
+              cell(m.cer, `${m.char_errors} of ${m.chars} characters`),
+              cell(m.box_change_rate, `${m.boxes_added} added, ${m.boxes_removed} removed, ${m.boxes_moved} moved of ${m.boxes_machine}`),
+            ),
+          ),
+        ),
+      );
+      body.replaceChildren(h('div', { class: 'table-wrap' }, table));
+      if (q.days.length) {
+        const tallest = pct(Math.max(...q.days.map((d) => d.line_change_rate)));
+        const caption = `Lines changed per reviewed day, ${q.from.slice(0, 10)} to ${q.to.slice(0, 10)} (tallest bar: ${tallest}).`;
+        body.append(h('figure', { class: 'quality-days' }, dayChart(q), h('figcaption', { class: 'hint' }, caption)));
+      }
+    })
+    .catch((err) => {
+      panel.dataset.state = 'failed';
+      body.replaceChildren(h('p', { class: 'hint', 'data-testid': 'quality-unavailable' }, `Review quality is not available: ${(err as Error).message}`));
+    });
+  return panel;
+}
 
 export function jobsScreen(root: HTMLElement, api: Api): () => void {
   const message = h('div', { class: 'notice', hidden: true });
@@ -59,6 +151,7 @@ export function jobsScreen(root: HTMLElement, api: Api): () => void {
       h('div', { class: 'table-wrap' }, table),
       empty,
     ),
+    qualityPanel(api),
   );
 
   let stopped = false;

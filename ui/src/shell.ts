@@ -13,7 +13,8 @@ export function frame(root: HTMLElement, creds: Credentials | null, title: strin
       ? h(
           'nav',
           { class: 'topnav', 'aria-label': 'Main' },
-          h('a', { href: '#/jobs' }, 'Jobs'),
+          h('a', { href: '#/jobs', 'aria-current': title === 'Jobs' ? 'page' : undefined }, 'Jobs'),
+          h('a', { href: '#/pipeline', 'aria-current': title === 'Pipeline' ? 'page' : undefined }, 'Pipeline'),
           h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs'),
           h('span', { class: 'who', title: 'Signed in as' }, who(creds)),
           h(

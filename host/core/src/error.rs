@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidOptions,
     MissingTenant,
     Unauthorized,
+    /// The tenant has not opted in to what was asked (exporting corrections).
+    NotOptedIn,
     RateLimited,
     QuotaExceeded,
     InvalidTenant,
@@ -58,6 +60,7 @@ impl ErrorCode {
             ErrorCode::InvalidOptions => "invalid_options",
             ErrorCode::MissingTenant => "missing_tenant",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotOptedIn => "not_opted_in",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::InvalidTenant => "invalid_tenant",
@@ -100,6 +103,7 @@ impl ErrorCode {
             | ErrorCode::InvalidTenant
             | ErrorCode::MissingFile => 400,
             ErrorCode::Unauthorized => 401,
+            ErrorCode::NotOptedIn => 403,
             ErrorCode::JobNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::InvalidState | ErrorCode::AlreadyUploaded | ErrorCode::ResultNotReady => 409,
@@ -132,6 +136,7 @@ impl ErrorCode {
             | ErrorCode::InvalidOptions
             | ErrorCode::MissingTenant
             | ErrorCode::Unauthorized
+            | ErrorCode::NotOptedIn
             | ErrorCode::RateLimited
             | ErrorCode::QuotaExceeded
             | ErrorCode::InvalidTenant

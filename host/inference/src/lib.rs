@@ -33,3 +33,4 @@ pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};
 pub use lexicon::Lexicon;
+pub use recognize::crop_line;

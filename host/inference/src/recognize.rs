@@ -38,8 +38,9 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 
-/// The line under `quad`, straightened by a perspective warp and scaled to height 32.
-pub(crate) fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
+/// The line under `quad`, straightened by a perspective warp and scaled to height 32: exactly
+/// what the recognizer reads (before the right padding a batch adds).
+pub fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
     let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
     let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
     let target_w = line_width(w, h);

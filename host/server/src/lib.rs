@@ -7,6 +7,7 @@
 //! on the blocking pool.
 
 pub mod api;
+pub mod corrections;
 pub mod metrics;
 pub mod settings;
 pub mod ui;
@@ -23,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::settings::{
-    Cli, Command, HookArg, LogFormat, ModelsCommand, OutputFormat, PluginCommand, Resolved, ServeArgs, StorageArgs,
+    Cli, Command, CorrectionsCommand, HookArg, LogFormat, ModelsCommand, OutputFormat, PluginCommand, Resolved, ServeArgs, StorageArgs,
     WorkerArgs,
 };
 
@@ -85,6 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ocr(args) => local_ocr(args).await,
         Command::Models { command } => models(command).await,
         Command::Plugin { command } => plugin(command),
+        Command::Corrections { command } => corrections(command).await,
     }
 }
 
@@ -443,9 +445,12 @@ async fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
 /// `ocr-server plugin check|run`: the production sandbox, locally, for plugin authors.
 fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
     let (file, args) = match &command {
-        PluginCommand::Check { file, plugins } | PluginCommand::Run { file, plugins, .. } => (file, plugins),
+        PluginCommand::Check { file, plugins }
+        | PluginCommand::Run { file, plugins, .. }
+        | PluginCommand::Replay { file, plugins, .. } => (file, plugins),
     };
     let wasm = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let file = file.clone();
     let limits = args.limits();
     let host = ocr_plugin_host::PluginHost::new(limits.clone(), None).context("starting the plugin host")?;
     let plugin = match host.load(&wasm) {
@@ -493,7 +498,129 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(if report.error.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
+        PluginCommand::Replay { file, jobs_from, config, .. } => {
+            use ocr_worker::replay::{Candidate, ReplayInput, ReplayTotal, ResolvedStep, replay_job};
+            let step = ResolvedStep {
+                step: ocr_core::PipelineStep {
+                    plugin: file.display().to_string(),
+                    config: config.into_iter().collect(),
+                    on_failure: ocr_core::FailurePolicy::Fail,
+                },
+                plugin: plugin.clone(),
+            };
+            let mut candidate = Candidate::default();
+            if plugin.hooks.filter_boxes {
+                candidate.filter_boxes.push(step.clone());
+            }
+            if plugin.hooks.normalize_text {
+                candidate.normalize_text.push(step);
+            }
+            let dir = if jobs_from.join("jobs").is_dir() { jobs_from.join("jobs") } else { jobs_from };
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                bail!("no exported jobs (*.json) in {}", dir.display());
+            }
+            let mut jobs = Vec::with_capacity(files.len());
+            for path in files {
+                let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+                let input: ReplayInput =
+                    serde_json::from_str(&text).with_context(|| format!("{} is not an exported job", path.display()))?;
+                jobs.push(replay_job(&host, &candidate, &input));
+            }
+            let total = ReplayTotal::of(&jobs);
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"jobs": jobs, "total": total}))?);
+            eprintln!(
+                "{} job(s): {} of {} lines changed, {} of {} boxes kept, {} failed call(s), {:.1} ms in the plugin",
+                total.jobs,
+                total.lines_changed,
+                total.lines,
+                total.boxes_kept,
+                total.boxes_input,
+                total.errors_by_code.values().sum::<u64>(),
+                total.elapsed_ms
+            );
+            Ok(if total.jobs_failing > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
     }
+}
+
+/// `ocr-server corrections export`: a tenant's corrections as a dataset folder.
+async fn corrections(command: CorrectionsCommand) -> anyhow::Result<ExitCode> {
+    let CorrectionsCommand::Export { tenant, out, since, storage, limits } = command;
+    init_logging(LogFormat::Text);
+    let tenant = ocr_core::TenantId::parse(&tenant).ok_or_else(|| anyhow::anyhow!("invalid tenant id {tenant:?}"))?;
+    let since = match since {
+        Some(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+            .map_err(|_| anyhow::anyhow!("--since must be an RFC 3339 time, got {s:?}"))?,
+        None => i64::MIN,
+    };
+    let (backends, _) = connect(&storage, true, false).await?;
+    if !backends.db.tenant_settings(&tenant).await?.share_corrections {
+        eprintln!(
+            "tenant {tenant} does not share its corrections; it opts in with PUT /v1/settings {{\"share_corrections\": true}}"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let images = out.join("images");
+    let jobs_dir = out.join("jobs");
+    for dir in [&images, &jobs_dir] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut lines_file = std::io::BufWriter::new(std::fs::File::create(out.join("lines.jsonl"))?);
+    let mut boxes_file = std::io::BufWriter::new(std::fs::File::create(out.join("boxes.jsonl"))?);
+    let (mut n_jobs, mut n_lines, mut n_pages) = (0, 0, 0);
+    let mut after = None;
+    let decode = limits.decode_limits();
+    loop {
+        let page = backends.db.reviewed_jobs(&tenant, since, after, 50).await?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.reviewed_at.unwrap_or_default(), last.id));
+        for job in &page {
+            let records = crate::corrections::job_corrections(&backends, &decode, job)
+                .await
+                .map_err(|e| anyhow::anyhow!("job {}: {} ({})", job.id, e.message, e.code))?;
+            if records.is_empty() {
+                continue;
+            }
+            n_jobs += 1;
+            for (record, crop) in records {
+                use std::io::Write as _;
+                match record {
+                    crate::corrections::Correction::Line(mut line) => {
+                        if let Some(crop) = crop {
+                            let name = format!("images/{}-p{}-l{}.png", line.job_id, line.page_index, line.line_index);
+                            std::fs::write(out.join(&name), crop.png)?;
+                            line.image = Some(name);
+                        }
+                        serde_json::to_writer(&mut lines_file, &line)?;
+                        lines_file.write_all(b"\n")?;
+                        n_lines += 1;
+                    }
+                    crate::corrections::Correction::Boxes(boxes) => {
+                        serde_json::to_writer(&mut boxes_file, &boxes)?;
+                        boxes_file.write_all(b"\n")?;
+                        n_pages += 1;
+                    }
+                }
+            }
+            let input = ocr_worker::replay::stored_input(&backends, job).await?;
+            std::fs::write(jobs_dir.join(format!("{}.json", job.id)), serde_json::to_vec(&input)?)?;
+        }
+    }
+    use std::io::Write as _;
+    lines_file.flush()?;
+    boxes_file.flush()?;
+    println!(
+        "{n_lines} corrected line(s) and {n_pages} page(s) of corrected boxes from {n_jobs} job(s) written to {}",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

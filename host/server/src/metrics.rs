@@ -1,6 +1,6 @@
 //! Prometheus metrics: the recorder, the HTTP middleware, and `/metrics` (on the API and, with
 //! `OCR_METRICS_BIND`, on workers). Counters and histograms are recorded where things happen
-//! (worker, sweeper, plugins); queue gauges are read from the database at scrape time.
+//! (worker, sweeper, plugins); queue and review gauges are read from the database at scrape time.
 
 use std::time::{Duration, Instant};
 
@@ -64,9 +64,33 @@ pub async fn refresh_queue_gauges(backends: &Backends) {
     }
 }
 
+/// Refreshes the review gauges: per tenant and model, the review figures of the jobs still kept
+/// (`ocr_reviewed_lines_changed / ocr_reviewed_lines` is the share of lines reviewers changed,
+/// `ocr_reviewed_char_errors / ocr_reviewed_chars` the machine's CER against them).
+pub async fn refresh_review_gauges(backends: &Backends) {
+    let Ok(totals) = backends.db.review_totals().await else { return };
+    for (tenant, model, s) in totals {
+        let labels = [("tenant", tenant.as_str().to_owned()), ("model", model)];
+        for (name, value) in [
+            ("ocr_reviewed_jobs", s.jobs),
+            ("ocr_reviewed_lines", s.lines),
+            ("ocr_reviewed_lines_changed", s.lines_changed),
+            ("ocr_reviewed_chars", s.chars),
+            ("ocr_reviewed_char_errors", s.char_errors),
+            ("ocr_reviewed_boxes_machine", s.boxes_machine),
+            ("ocr_reviewed_boxes_added", s.boxes_added),
+            ("ocr_reviewed_boxes_removed", s.boxes_removed),
+            ("ocr_reviewed_boxes_moved", s.boxes_moved),
+        ] {
+            metrics::gauge!(name, &labels).set(value as f64);
+        }
+    }
+}
+
 /// `GET /metrics` in the Prometheus text format.
 pub async fn render(State((handle, backends)): State<(PrometheusHandle, Backends)>) -> Response {
     refresh_queue_gauges(&backends).await;
+    refresh_review_gauges(&backends).await;
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
 }
 

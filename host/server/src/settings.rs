@@ -43,10 +43,38 @@ pub enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
-    /// Tenant plugins, locally: validate a component or run it in the production sandbox.
+    /// Tenant plugins, locally: validate a component, run it in the production sandbox, or replay
+    /// it on exported jobs.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
+    },
+    /// Reviewers' corrections of tenants that opted in (`share_corrections`).
+    Corrections {
+        #[command(subcommand)]
+        command: CorrectionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorrectionsCommand {
+    /// Writes a tenant's corrections to a dataset folder: `lines.jsonl` with `images/` (the line
+    /// crops the recognizer read), `boxes.jsonl`, and `jobs/` (inputs for `plugin replay`).
+    /// Format: docs/corrections.md.
+    Export {
+        /// The tenant whose corrections to write (it must have opted in).
+        #[arg(long)]
+        tenant: String,
+        /// Folder to write (created; files of an earlier export are replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// Only jobs reviewed at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -69,6 +97,20 @@ pub enum PluginCommand {
         /// Page JSON: `{"width","height","boxes":[…]}` for filter-boxes, `{"width","height","lines":[…]}` for normalize-text.
         #[arg(long)]
         input: PathBuf,
+        /// Plugin configuration, as a tenant's pipeline gives it (repeatable).
+        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        config: Vec<(String, String)>,
+        #[command(flatten)]
+        plugins: PluginArgs,
+    },
+    /// Replays the component, in every hook it implements, on exported jobs (the `jobs/` folder
+    /// of `corrections export`, or job files in DIR itself) and prints what it would change.
+    Replay {
+        /// The component (`.wasm`).
+        file: PathBuf,
+        /// Folder of exported jobs (`*.json`, or a `jobs/` folder of them).
+        #[arg(long)]
+        jobs_from: PathBuf,
         /// Plugin configuration, as a tenant's pipeline gives it (repeatable).
         #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
         config: Vec<(String, String)>,

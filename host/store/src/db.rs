@@ -13,6 +13,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
 
 use crate::queue::Task;
+use crate::reviews::Review;
 use crate::{Error, Result, now_ms};
 
 /// Migrations compiled into the binary, in order. Never edit one that has shipped.
@@ -23,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "webhooks_retention", include_str!("../../../migrations/0004_webhooks_retention.sql")),
     (5, "job_timings", include_str!("../../../migrations/0005_job_timings.sql")),
     (6, "tenant_quotas", include_str!("../../../migrations/0006_tenant_quotas.sql")),
+    (7, "review_loop", include_str!("../../../migrations/0007_review_loop.sql")),
 ];
 
 /// A job as stored.
@@ -55,6 +57,13 @@ pub struct JobRow {
     pub done_at: Option<i64>,
     /// Warnings and plugin logs; only loaded by single-job reads.
     pub notes: JobNotes,
+    /// The tenant's pipeline version the job last ran with (0: none was set).
+    pub pipeline_version: Option<i64>,
+    /// The boxes as the machine left them, once a reviewer edited them; only loaded by
+    /// single-job reads.
+    pub machine_detect: Option<DetectResult>,
+    /// When a reviewer last changed the job's boxes or text.
+    pub reviewed_at: Option<i64>,
 }
 
 /// Metadata of an uploaded original.
@@ -83,10 +92,10 @@ pub enum EditOutcome {
 
 const SUMMARY_COLUMNS: &str = "id, tenant_id, status, options, file_key, file_name, content_type, file_size, \
      page_count, detect_revision, error_code, error_message, attempts, lease_owner, lease_expires_at, \
-     created_at, updated_at, uploaded_at, detect_done_at, done_at, enqueued_at";
+     created_at, updated_at, uploaded_at, detect_done_at, done_at, enqueued_at, pipeline_version, reviewed_at";
 
-fn full_columns() -> String {
-    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs, timings")
+pub(crate) fn full_columns() -> String {
+    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs, timings, machine_detect")
 }
 
 /// Handle to the database; cheap to clone.
@@ -270,6 +279,7 @@ impl Db {
         result: &DetectResult,
         notes: &JobNotes,
         then_recognize: bool,
+        pipeline_version: i64,
     ) -> Result<bool> {
         let now = now_ms();
         let to = if then_recognize { JobStatus::OcrQueued } else { JobStatus::DetectDone };
@@ -278,7 +288,7 @@ impl Db {
             "UPDATE jobs SET status = $1, detect_result = $2, detect_revision = detect_revision + 1, page_count = $3, \
              attempts = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error_code = NULL, \
              error_message = NULL, detect_done_at = $4, updated_at = $4, enqueued_at = $4, warnings = $8, plugin_logs = $9, \
-             timings = $10 WHERE id = $5 AND status = $6 AND lease_owner = $7",
+             timings = $10, pipeline_version = $11 WHERE id = $5 AND status = $6 AND lease_owner = $7",
         )
         .bind(to.as_str())
         .bind(json)
@@ -289,7 +299,8 @@ impl Db {
         .bind(worker)
         .bind(to_json(&notes.warnings)?)
         .bind(to_json(&notes.plugin_logs)?)
-        .bind(to_json(&notes.timings)?);
+        .bind(to_json(&notes.timings)?)
+        .bind(pipeline_version);
         self.transition(q, id, JobStatus::Detecting, to, worker).await
     }
 
@@ -300,13 +311,15 @@ impl Db {
         worker: &str,
         result: &OcrResult,
         notes: &JobNotes,
+        pipeline_version: i64,
     ) -> Result<bool> {
         let now = now_ms();
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
         let q = sqlx::query(
             "UPDATE jobs SET status = $1, ocr_result = $2, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
              not_before = NULL, error_code = NULL, error_message = NULL, done_at = $3, updated_at = $3, \
-             warnings = $7, plugin_logs = $8, timings = $9 WHERE id = $4 AND status = $5 AND lease_owner = $6",
+             warnings = $7, plugin_logs = $8, timings = $9, pipeline_version = $10 \
+             WHERE id = $4 AND status = $5 AND lease_owner = $6",
         )
         .bind(JobStatus::Done.as_str())
         .bind(json)
@@ -316,7 +329,8 @@ impl Db {
         .bind(worker)
         .bind(to_json(&notes.warnings)?)
         .bind(to_json(&notes.plugin_logs)?)
-        .bind(to_json(&notes.timings)?);
+        .bind(to_json(&notes.timings)?)
+        .bind(pipeline_version);
         self.transition(q, id, JobStatus::Recognizing, JobStatus::Done, worker).await
     }
 
@@ -364,30 +378,39 @@ impl Db {
     }
 
     /// Replaces the boxes if the reviewer edited the current revision and the state allows it.
+    /// The machine's boxes are kept (`machine_detect`) at the first edit, and the job's review
+    /// figures are saved in the same transaction.
     pub async fn edit_boxes(
         &self,
         tenant: &TenantId,
         id: JobId,
         expected_revision: i64,
         result: &DetectResult,
+        review: &Review,
     ) -> Result<EditOutcome> {
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
-            "UPDATE jobs SET detect_result = $1, detect_revision = detect_revision + 1, updated_at = $2 \
+            "UPDATE jobs SET machine_detect = COALESCE(machine_detect, detect_result), detect_result = $1, \
+             detect_revision = detect_revision + 1, updated_at = $2, reviewed_at = $2 \
              WHERE id = $3 AND tenant_id = $4 AND detect_revision = $5 AND status IN ($6, $7)",
         )
         .bind(json)
-        .bind(now_ms())
+        .bind(now)
         .bind(id.to_string())
         .bind(tenant.as_str())
         .bind(expected_revision)
         .bind(JobStatus::DetectDone.as_str())
         .bind(JobStatus::Done.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 1 {
+            crate::reviews::save(&mut tx, tenant, id, review, now).await?;
+            tx.commit().await?;
             return Ok(EditOutcome::Stored { revision: expected_revision + 1 });
         }
+        tx.rollback().await?;
         Ok(match self.job(tenant, id).await? {
             None => EditOutcome::NotFound,
             Some(job) if !job.status.boxes_editable() => EditOutcome::WrongState(job.status),
@@ -399,13 +422,22 @@ impl Db {
 
     /// Replaces the recognition result of a `DONE` job that has not changed since it was read
     /// (`updated_at` still `read_at`): a compare-and-swap, so concurrent corrections never
-    /// overwrite each other unseen. False when the job changed or left `DONE` in between.
-    pub async fn replace_result(&self, tenant: &TenantId, id: JobId, read_at: i64, result: &OcrResult) -> Result<bool> {
+    /// overwrite each other unseen. False when the job changed or left `DONE` in between. The
+    /// job's review figures are saved in the same transaction.
+    pub async fn replace_result(
+        &self,
+        tenant: &TenantId,
+        id: JobId,
+        read_at: i64,
+        result: &OcrResult,
+        review: &Review,
+    ) -> Result<bool> {
         let json = to_json(result)?;
         // Strictly later than the read, so a second swap from the same read can never match.
         let now = now_ms().max(read_at + 1);
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
-            "UPDATE jobs SET ocr_result = $1, updated_at = $2 \
+            "UPDATE jobs SET ocr_result = $1, updated_at = $2, reviewed_at = $2 \
              WHERE id = $3 AND tenant_id = $4 AND status = $5 AND updated_at = $6",
         )
         .bind(json)
@@ -414,9 +446,15 @@ impl Db {
         .bind(tenant.as_str())
         .bind(JobStatus::Done.as_str())
         .bind(read_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() == 1)
+        if res.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        crate::reviews::save(&mut tx, tenant, id, review, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Deletes a job row and its events. Returns whether it existed.
@@ -435,6 +473,7 @@ impl Db {
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM job_reviews WHERE job_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(gone)
@@ -608,7 +647,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(s: Option<String>, what: &str) -> 
     s.map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("{what}: {e}")))).transpose()
 }
 
-fn parse_row(r: &AnyRow) -> Result<JobRow> {
+pub(crate) fn parse_row(r: &AnyRow) -> Result<JobRow> {
     let tenant: String = r.try_get("tenant_id")?;
     let error_code: Option<String> = r.try_get("error_code")?;
     let error = match error_code {
@@ -655,5 +694,8 @@ fn parse_row(r: &AnyRow) -> Result<JobRow> {
             plugin_logs: parse_json(optional_text("plugin_logs")?, "plugin_logs")?.unwrap_or_default(),
             timings: parse_json(optional_text("timings")?, "timings")?.unwrap_or_default(),
         },
+        pipeline_version: r.try_get("pipeline_version")?,
+        machine_detect: parse_json(optional_text("machine_detect")?, "machine_detect")?,
+        reviewed_at: r.try_get("reviewed_at")?,
     })
 }

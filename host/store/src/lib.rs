@@ -15,14 +15,16 @@ pub mod objects;
 pub mod plugins;
 pub mod queue;
 pub mod quotas;
+pub mod reviews;
 pub mod tenants;
 pub mod webhooks;
 
 pub use admin::JobSummary;
 pub use db::{Db, EditOutcome, FileMeta, JobRow};
 pub use objects::{ObjectWriter, Objects, Patience, S3Settings};
-pub use plugins::PluginRow;
+pub use plugins::{PipelineVersion, PluginRow};
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
+pub use reviews::{Quality, Review, ReviewSums};
 pub use quotas::{Admission, Quota, QuotaExceeded, QuotaKind, QuotaOverride, Usage};
 pub use tenants::{KeyRow, TenantRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, TenantSettings};

@@ -231,6 +231,18 @@ pub mod keys {
         format!("{}/result.json", job_prefix(tenant, job))
     }
 
+    /// The detector's boxes before the tenant's `filter_boxes` plugins changed them (written only
+    /// when some ran): what a candidate pipeline is replayed on.
+    pub fn model_detect(tenant: &TenantId, job: JobId) -> String {
+        format!("{}/model/detect.json", job_prefix(tenant, job))
+    }
+
+    /// The recognizer's lines before the tenant's `normalize_text` plugins changed them (written
+    /// only when some ran).
+    pub fn model_result(tenant: &TenantId, job: JobId) -> String {
+        format!("{}/model/result.json", job_prefix(tenant, job))
+    }
+
     /// Page `page` (0-based) of the upload rendered as PNG: a cache, under the job's prefix so
     /// it goes with the job.
     pub fn page_image(tenant: &TenantId, job: JobId, page: usize) -> String {

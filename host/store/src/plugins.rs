@@ -1,4 +1,4 @@
-//! Tenant plugins and pipelines in the database. Component bytes live in object storage.
+//! Tenant plugins and versioned pipelines in the database. Component bytes live in object storage.
 
 use ocr_core::{Pipeline, TenantId};
 use sqlx::Row;
@@ -96,32 +96,98 @@ impl Db {
         Ok(res.rows_affected() == 1)
     }
 
-    /// The tenant's pipeline (empty when never set).
-    pub async fn pipeline(&self, tenant: &TenantId) -> Result<Pipeline> {
-        let row = sqlx::query("SELECT pipeline FROM pipelines WHERE tenant_id = $1")
+    /// The tenant's live pipeline and its version (version 0, empty, when never set).
+    pub async fn pipeline(&self, tenant: &TenantId) -> Result<(i64, Pipeline)> {
+        let row = sqlx::query("SELECT pipeline, version FROM pipelines WHERE tenant_id = $1")
             .bind(tenant.as_str())
             .fetch_optional(self.pool())
             .await?;
         match row {
-            None => Ok(Pipeline::default()),
-            Some(r) => {
-                let json: String = r.try_get("pipeline")?;
-                serde_json::from_str(&json).map_err(|e| Error::Corrupt(format!("pipeline: {e}")))
-            }
+            None => Ok((0, Pipeline::default())),
+            Some(r) => Ok((r.try_get("version")?, parse_pipeline(&r.try_get::<String, _>("pipeline")?)?)),
         }
     }
 
-    pub async fn put_pipeline(&self, tenant: &TenantId, pipeline: &Pipeline) -> Result<()> {
+    /// Makes `pipeline` live as the tenant's next version and keeps it in the history; `source`
+    /// says where it came from (`put`, `rollback:N`). Returns the new version. Concurrent calls
+    /// get consecutive versions: the upsert locks the tenant's row until the commit.
+    pub async fn put_pipeline(&self, tenant: &TenantId, pipeline: &Pipeline, source: &str) -> Result<PipelineVersion> {
         let json = serde_json::to_string(pipeline).map_err(|e| Error::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO pipelines (tenant_id, pipeline, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (tenant_id) DO UPDATE SET pipeline = $2, updated_at = $3",
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let version: i64 = sqlx::query(
+            "INSERT INTO pipelines (tenant_id, pipeline, updated_at, version) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (tenant_id) DO UPDATE SET pipeline = $2, updated_at = $3, version = pipelines.version + 1 \
+             RETURNING version",
         )
         .bind(tenant.as_str())
-        .bind(json)
-        .bind(now_ms())
-        .execute(self.pool())
+        .bind(json.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("version")?;
+        sqlx::query(
+            "INSERT INTO pipeline_versions (tenant_id, version, pipeline, source, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant.as_str())
+        .bind(version)
+        .bind(json.as_str())
+        .bind(source)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(PipelineVersion { version, pipeline: pipeline.clone(), source: source.to_owned(), created_at: now })
     }
+
+    /// The tenant's pipeline versions, newest first (at most `limit`).
+    pub async fn pipeline_versions(&self, tenant: &TenantId, limit: u32) -> Result<Vec<PipelineVersion>> {
+        sqlx::query(
+            "SELECT version, pipeline, source, created_at FROM pipeline_versions WHERE tenant_id = $1 \
+             ORDER BY version DESC LIMIT $2",
+        )
+        .bind(tenant.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(parse_version)
+        .collect()
+    }
+
+    /// One of the tenant's pipeline versions.
+    pub async fn pipeline_version(&self, tenant: &TenantId, version: i64) -> Result<Option<PipelineVersion>> {
+        sqlx::query(
+            "SELECT version, pipeline, source, created_at FROM pipeline_versions WHERE tenant_id = $1 AND version = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|r| parse_version(&r))
+        .transpose()
+    }
+}
+
+/// A pipeline as it was made live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineVersion {
+    pub version: i64,
+    pub pipeline: Pipeline,
+    /// `put`, or `rollback:N` for a copy of version N.
+    pub source: String,
+    pub created_at: i64,
+}
+
+fn parse_pipeline(json: &str) -> Result<Pipeline> {
+    serde_json::from_str(json).map_err(|e| Error::Corrupt(format!("pipeline: {e}")))
+}
+
+fn parse_version(r: &AnyRow) -> Result<PipelineVersion> {
+    Ok(PipelineVersion {
+        version: r.try_get("version")?,
+        pipeline: parse_pipeline(&r.try_get::<String, _>("pipeline")?)?,
+        source: r.try_get("source")?,
+        created_at: r.try_get("created_at")?,
+    })
 }

@@ -17,6 +17,8 @@ pub struct TenantSettings {
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
     pub retention_days: Option<i64>,
+    /// The tenant lets its reviewers' corrections be exported (`GET /v1/corrections`).
+    pub share_corrections: bool,
 }
 
 /// One event for one receiver, as stored.
@@ -140,34 +142,42 @@ impl Db {
     /// The tenant's settings (all empty when it never saved any).
     pub async fn tenant_settings(&self, tenant: &TenantId) -> Result<TenantSettings> {
         let row =
-            sqlx::query("SELECT webhook_url, webhook_secret, retention_days FROM tenant_settings WHERE tenant_id = $1")
-                .bind(tenant.as_str())
-                .fetch_optional(self.pool())
-                .await?;
+            sqlx::query(
+                "SELECT webhook_url, webhook_secret, retention_days, share_corrections FROM tenant_settings \
+                 WHERE tenant_id = $1",
+            )
+            .bind(tenant.as_str())
+            .fetch_optional(self.pool())
+            .await?;
         Ok(match row {
             Some(r) => TenantSettings {
                 webhook_url: r.try_get("webhook_url")?,
                 webhook_secret: r.try_get("webhook_secret")?,
                 retention_days: r.try_get("retention_days")?,
+                share_corrections: r.try_get::<i64, _>("share_corrections")? != 0,
             },
             None => TenantSettings::default(),
         })
     }
 
-    /// Saves the webhook URL and retention (the secret is kept as it is).
+    /// Saves the webhook URL, retention and consent to export corrections (the secret is kept
+    /// as it is).
     pub async fn put_tenant_settings(
         &self,
         tenant: &TenantId,
         webhook_url: Option<&str>,
         retention_days: Option<i64>,
+        share_corrections: bool,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO tenant_settings (tenant_id, webhook_url, retention_days, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tenant_id) DO UPDATE SET webhook_url = $2, retention_days = $3, updated_at = $4",
+            "INSERT INTO tenant_settings (tenant_id, webhook_url, retention_days, share_corrections, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id) DO UPDATE SET webhook_url = $2, retention_days = $3, \
+             share_corrections = $4, updated_at = $5",
         )
         .bind(tenant.as_str())
         .bind(webhook_url)
         .bind(retention_days)
+        .bind(i64::from(share_corrections))
         .bind(now_ms())
         .execute(self.pool())
         .await?;

@@ -3,7 +3,8 @@
 //! Owns: the worker loop (pop a task → claim the job in the database with a lease → run
 //! detection or recognition off the async runtime → store the result object and the guarded
 //! state transition → acknowledge), retries with backoff, graceful shutdown, and the sweeper
-//! that re-sends work whose message was lost and takes back leases of dead workers.
+//! that re-sends work whose message was lost and takes back leases of dead workers; and the
+//! replay of a candidate plugin pipeline on what jobs stored.
 //!
 //! Trusts only the database: the queue message names a job id, and tenant, object keys and
 //! options are read from the job row. Must not know about HTTP or read configuration itself.
@@ -11,6 +12,7 @@
 
 pub mod pipeline;
 pub mod plugins;
+pub mod replay;
 pub mod retention;
 pub mod sweeper;
 

@@ -268,9 +268,9 @@ impl Worker {
 
         let db = &self.backends.db;
         match result {
-            Ok(Stored::Detect(result, notes)) => {
+            Ok(Stored::Detect(result, notes, version)) => {
                 let then_recognize = job.options.auto_ocr;
-                if !db.complete_detection(job_id, &s.id, &result, &notes, then_recognize).await? {
+                if !db.complete_detection(job_id, &s.id, &result, &notes, then_recognize, version).await? {
                     return Ok(Outcome::LostLease);
                 }
                 if then_recognize {
@@ -282,9 +282,22 @@ impl Worker {
                 }
                 Ok(Outcome::Completed(JobStatus::DetectDone))
             }
-            Ok(Stored::Recognize(result, notes)) => {
-                if !db.complete_recognition(job_id, &s.id, &result, &notes).await? {
+            Ok(Stored::Recognize(result, notes, version)) => {
+                if !db.complete_recognition(job_id, &s.id, &result, &notes, version).await? {
                     return Ok(Outcome::LostLease);
+                }
+                if job.reviewed_at.is_some() {
+                    // Reviewed boxes were read again: the job's review figures now have lines.
+                    let machine = job.machine_detect.as_ref().or(job.detect_result.as_ref());
+                    if let (Some(machine), Some(reviewed)) = (machine, job.detect_result.as_ref()) {
+                        let review = ocr_store::Review {
+                            model: result.model.clone(),
+                            stats: ocr_core::ReviewStats::of(machine, reviewed, Some(&result)),
+                        };
+                        if let Err(e) = db.refresh_review(job_id, &review).await {
+                            warn!(error = %e, "could not update the job's review figures");
+                        }
+                    }
                 }
                 metrics::counter!("ocr_jobs_finished_total", "status" => "DONE", "code" => "").increment(1);
                 Ok(Outcome::Completed(JobStatus::Done))
@@ -336,9 +349,16 @@ impl Worker {
                     .await
                     .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("detection crashed: {e}")))??;
                 JobTimings::add(&mut notes.timings.detection_ms, clock.elapsed());
+                let mut version = 0;
                 if let Some(plugins) = &self.plugins {
                     let clock = Instant::now();
-                    let pipeline = self.pipeline(&job.tenant_id).await?;
+                    let pipeline;
+                    (version, pipeline) = self.pipeline(&job.tenant_id).await?;
+                    if !pipeline.filter_boxes.is_empty() {
+                        // The detector's own boxes, for replaying another pipeline later.
+                        self.store_json(&keys::model_detect(&job.tenant_id, job.id), &result, "the detector's boxes")
+                            .await?;
+                    }
                     plugins
                         .filter_boxes(&self.backends, &job.tenant_id, &pipeline.filter_boxes, &mut result, &mut notes)
                         .await?;
@@ -347,7 +367,7 @@ impl Worker {
                 let clock = Instant::now();
                 self.store_json(&keys::detect(&job.tenant_id, job.id), &result, "the detect result").await?;
                 JobTimings::add(&mut notes.timings.storage_ms, clock.elapsed());
-                Ok(Stored::Detect(result, notes))
+                Ok(Stored::Detect(result, notes, version))
             }
             TaskKind::Recognize => {
                 let boxes = job
@@ -362,9 +382,16 @@ impl Worker {
                             JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}"))
                         })??;
                 JobTimings::add(&mut notes.timings.recognition_ms, clock.elapsed());
+                let mut version = 0;
                 if let Some(plugins) = &self.plugins {
                     let clock = Instant::now();
-                    let pipeline = self.pipeline(&job.tenant_id).await?;
+                    let pipeline;
+                    (version, pipeline) = self.pipeline(&job.tenant_id).await?;
+                    if !pipeline.normalize_text.is_empty() {
+                        // The recognizer's own lines, for replaying another pipeline later.
+                        self.store_json(&keys::model_result(&job.tenant_id, job.id), &result, "the recognizer's lines")
+                            .await?;
+                    }
                     plugins
                         .normalize_text(
                             &self.backends,
@@ -379,15 +406,16 @@ impl Worker {
                 let clock = Instant::now();
                 self.store_json(&keys::result(&job.tenant_id, job.id), &result, "the result").await?;
                 JobTimings::add(&mut notes.timings.storage_ms, clock.elapsed());
-                Ok(Stored::Recognize(result, notes))
+                Ok(Stored::Recognize(result, notes, version))
             }
         }
     }
 }
 
 impl Worker {
-    /// The tenant's plugin pipeline (read per task, so a change applies to the next job).
-    async fn pipeline(&self, tenant: &ocr_core::TenantId) -> Result<ocr_core::Pipeline, JobError> {
+    /// The tenant's plugin pipeline and its version (read per task, so a change applies to the
+    /// next job).
+    async fn pipeline(&self, tenant: &ocr_core::TenantId) -> Result<(i64, ocr_core::Pipeline), JobError> {
         self.backends.db.pipeline(tenant).await.map_err(|e| backend_unavailable("could not read the pipeline", e))
     }
 
@@ -408,9 +436,10 @@ fn backend_unavailable(what: &str, e: ocr_store::Error) -> JobError {
     JobError::new(ErrorCode::ServiceUnavailable, format!("{what}; will retry"))
 }
 
+/// A task's result, its notes, and the pipeline version it ran with.
 enum Stored {
-    Detect(DetectResult, JobNotes),
-    Recognize(OcrResult, JobNotes),
+    Detect(DetectResult, JobNotes, i64),
+    Recognize(OcrResult, JobNotes, i64),
 }
 
 async fn heartbeat_loop(

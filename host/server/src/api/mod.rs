@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod auth;
+pub mod corrections;
 pub mod error;
 pub mod jobs;
 pub mod pages;
 pub mod plugins;
 pub mod review;
 pub mod settings;
+pub mod stats;
 pub mod types;
 pub mod watch;
 
@@ -70,12 +72,14 @@ pub struct AppState {
         jobs::create_job, jobs::list_jobs, watch::get_job, watch::job_events, jobs::delete_job, jobs::upload,
         jobs::get_file, pages::get_page_image, jobs::get_detect, jobs::patch_detect, jobs::run_ocr, jobs::get_result, review::patch_result,
         plugins::upload_plugin, plugins::list_plugins, plugins::get_plugin, plugins::delete_plugin, plugins::test_plugin,
-        plugins::get_pipeline, plugins::put_pipeline,
+        plugins::get_pipeline, plugins::put_pipeline, plugins::pipeline_versions, plugins::rollback_pipeline, plugins::replay_pipeline,
+        corrections::list_corrections, stats::quality,
         settings::get_settings, settings::put_settings, settings::rotate_webhook_secret, settings::job_webhooks,
         admin::create_tenant, admin::list_tenants, admin::update_tenant, admin::issue_key, admin::list_keys, admin::get_quota, admin::put_quota, admin::revoke_key, admin::queue, admin::requeue,
     ),
     components(schemas(error::ErrorBody, ocr_core::ErrorCode)),
     tags((name = "jobs", description = "The OCR job flow"), (name = "plugins", description = "Tenant WebAssembly plugins and the per-tenant pipeline"),
+        (name = "review", description = "Reviewers' corrections as data, and quality figures from review"),
         (name = "settings", description = "The tenant's webhook URL and secret, and retention"),
         (name = "admin", description = "Operator API: tenants and API keys (Authorization: Bearer <OCR_OPERATOR_TOKEN>)"), (name = "ops", description = "Health and readiness"))
 )]
@@ -195,6 +199,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/plugins/{id}", get(plugins::get_plugin).delete(plugins::delete_plugin))
         .route("/v1/plugins/{id}/test", axum::routing::post(plugins::test_plugin))
         .route("/v1/pipeline", get(plugins::get_pipeline).put(plugins::put_pipeline))
+        .route("/v1/pipeline/versions", get(plugins::pipeline_versions))
+        .route("/v1/pipeline/rollback", axum::routing::post(plugins::rollback_pipeline))
+        .route("/v1/pipeline/replay", axum::routing::post(plugins::replay_pipeline))
+        .route("/v1/corrections", get(corrections::list_corrections))
+        .route("/v1/stats/quality", get(stats::quality))
         .route("/v1/admin/tenants", get(admin::list_tenants).post(admin::create_tenant))
         .route("/v1/admin/tenants/{tenant_id}", axum::routing::patch(admin::update_tenant))
         .route("/v1/admin/tenants/{tenant_id}/keys", get(admin::list_keys).post(admin::issue_key))

@@ -1,5 +1,5 @@
 //! Tenant plugins through the API: upload, list, inspect, delete, test in the sandbox, and the
-//! tenant's pipeline. A tenant sees its own plugins plus the built-in ones.
+//! tenant's versioned pipeline, with replay of a candidate on stored jobs and rollback. A tenant sees its own plugins plus the built-in ones.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use ocr_plugin_host::{CallReport, LogLine, Plugin, PluginError, PluginHost};
 use ocr_store::PluginRow;
 use ocr_store::objects::keys;
 use ocr_worker::PluginInfo;
+use ocr_worker::replay::{Candidate, JobReplay, ReplayTotal, ResolvedStep, replay_job};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -230,7 +231,7 @@ pub async fn delete_plugin(
             "built-in plugins cannot be deleted; remove them from the pipeline instead",
         ));
     }
-    let pipeline = state.backends.db.pipeline(&tenant).await?;
+    let (_, pipeline) = state.backends.db.pipeline(&tenant).await?;
     if pipeline.filter_boxes.iter().chain(&pipeline.normalize_text).any(|s| s.plugin == id) {
         return Err(ApiError::new(
             ErrorCode::InvalidState,
@@ -312,25 +313,26 @@ pub fn run_test(host: &PluginHost, plugin: &Plugin, input: PluginTest) -> Result
     }
 }
 
-/// The tenant's pipeline: ordered plugins per hook with their config and failure policy.
-#[utoipa::path(get, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)), responses((status = 200, body = Pipeline)))]
-pub async fn get_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant) -> ApiResult<axum::Json<Pipeline>> {
-    Ok(axum::Json(state.backends.db.pipeline(&tenant).await?))
+/// The `X-Pipeline-Version` header of pipeline answers.
+const VERSION_HEADER: &str = "x-pipeline-version";
+
+/// Jobs one replay may cover.
+const MAX_REPLAY_JOBS: usize = 100;
+
+fn with_version(pipeline: Pipeline, version: i64) -> Response {
+    let mut res = axum::Json(pipeline).into_response();
+    res.headers_mut().insert(VERSION_HEADER, axum::http::HeaderValue::from(version));
+    res
 }
 
-/// Replaces the tenant's pipeline. Every plugin must exist for the tenant and implement its hook.
-#[utoipa::path(put, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = Pipeline,
-    responses((status = 200, body = Pipeline), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn put_pipeline(
-    State(state): State<AppState>,
-    Tenant(tenant): Tenant,
-    body: Bytes,
-) -> ApiResult<axum::Json<Pipeline>> {
-    let pipeline: Pipeline = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+/// Checks a pipeline for the tenant and loads its plugins: every step's plugin must exist for
+/// the tenant and implement its hook.
+async fn resolve_pipeline(state: &AppState, tenant: &TenantId, pipeline: &Pipeline) -> ApiResult<Candidate> {
     pipeline.validate().map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+    let mut candidate = Candidate::default();
     for (hook, steps) in [("filter_boxes", &pipeline.filter_boxes), ("normalize_text", &pipeline.normalize_text)] {
         for step in steps {
-            let Some((info, _)) = state.plugins.resolve(&state.backends, &tenant, &step.plugin).await? else {
+            let Some((info, plugin)) = state.plugins.resolve(&state.backends, tenant, &step.plugin).await? else {
                 return Err(ApiError::new(
                     ErrorCode::PluginInvalid,
                     format!("{hook}: no plugin {:?} (see GET /v1/plugins)", step.plugin),
@@ -343,8 +345,196 @@ pub async fn put_pipeline(
                     format!("{hook}: plugin {} does not implement {hook}", step.plugin),
                 ));
             }
+            let resolved = ResolvedStep { step: step.clone(), plugin };
+            if hook == "filter_boxes" {
+                candidate.filter_boxes.push(resolved);
+            } else {
+                candidate.normalize_text.push(resolved);
+            }
         }
     }
-    state.backends.db.put_pipeline(&tenant, &pipeline).await?;
-    Ok(axum::Json(pipeline))
+    Ok(candidate)
+}
+
+/// The tenant's live pipeline: ordered plugins per hook with their config and failure policy.
+/// Its version is in the `X-Pipeline-Version` header (0: never set).
+#[utoipa::path(get, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)),
+    responses((status = 200, body = Pipeline, headers(("X-Pipeline-Version" = i64, description = "The live version")))))]
+pub async fn get_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant) -> ApiResult<Response> {
+    let (version, pipeline) = state.backends.db.pipeline(&tenant).await?;
+    Ok(with_version(pipeline, version))
+}
+
+/// Makes a new pipeline live, as the next version (the previous ones are kept: see
+/// `GET /v1/pipeline/versions`). Every plugin must exist for the tenant and implement its hook.
+/// Jobs read the pipeline per task, so the next task runs with it.
+#[utoipa::path(put, path = "/v1/pipeline", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = Pipeline,
+    responses((status = 200, body = Pipeline, headers(("X-Pipeline-Version" = i64, description = "The new version"))),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant, body: Bytes) -> ApiResult<Response> {
+    let pipeline: Pipeline = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    resolve_pipeline(&state, &tenant, &pipeline).await?;
+    let saved = state.backends.db.put_pipeline(&tenant, &pipeline, "put").await?;
+    Ok(with_version(saved.pipeline, saved.version))
+}
+
+/// A pipeline version.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PipelineVersionView {
+    pub version: i64,
+    pub pipeline: Pipeline,
+    /// `put`, or `rollback:N` for a copy of version N.
+    pub source: String,
+    pub created_at: String,
+}
+
+impl From<ocr_store::PipelineVersion> for PipelineVersionView {
+    fn from(v: ocr_store::PipelineVersion) -> Self {
+        Self { version: v.version, pipeline: v.pipeline, source: v.source, created_at: rfc3339(v.created_at) }
+    }
+}
+
+/// The tenant's pipeline versions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PipelineVersions {
+    /// The live version (0: never set).
+    pub current: i64,
+    /// Newest first, at most 100.
+    pub versions: Vec<PipelineVersionView>,
+}
+
+/// Every pipeline the tenant made live, newest first; jobs name theirs in `pipeline_version`.
+#[utoipa::path(get, path = "/v1/pipeline/versions", tag = "plugins", params(("X-Tenant-Id" = String, Header)),
+    responses((status = 200, body = PipelineVersions)))]
+pub async fn pipeline_versions(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+) -> ApiResult<axum::Json<PipelineVersions>> {
+    let (current, _) = state.backends.db.pipeline(&tenant).await?;
+    let versions = state.backends.db.pipeline_versions(&tenant, 100).await?;
+    Ok(axum::Json(PipelineVersions { current, versions: versions.into_iter().map(Into::into).collect() }))
+}
+
+/// Which version to make live again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rollback {
+    pub version: i64,
+}
+
+/// Makes an earlier version live again, as a new version copying it (`source` `rollback:N`), so
+/// the history only grows. Its plugins must still exist.
+#[utoipa::path(post, path = "/v1/pipeline/rollback", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = Rollback,
+    responses((status = 200, body = PipelineVersionView, headers(("X-Pipeline-Version" = i64, description = "The new version"))),
+        (status = 404, body = ErrorBody, description = "No such version"),
+        (status = 422, body = ErrorBody, description = "A plugin of that version no longer exists")))]
+pub async fn rollback_pipeline(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let Rollback { version } = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let old = state
+        .backends
+        .db
+        .pipeline_version(&tenant, version)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no pipeline version {version}")))?;
+    resolve_pipeline(&state, &tenant, &old.pipeline).await?;
+    let saved = state.backends.db.put_pipeline(&tenant, &old.pipeline, &format!("rollback:{version}")).await?;
+    let version = saved.version;
+    let mut res = axum::Json(PipelineVersionView::from(saved)).into_response();
+    res.headers_mut().insert(VERSION_HEADER, axum::http::HeaderValue::from(version));
+    Ok(res)
+}
+
+/// A candidate pipeline and the jobs to replay it on: `last` (the tenant's N latest DONE jobs,
+/// default 20) or `job_ids`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    pub pipeline: Pipeline,
+    pub last: Option<usize>,
+    pub job_ids: Option<Vec<String>>,
+}
+
+/// A job replay could not cover.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SkippedJob {
+    pub job_id: String,
+    pub reason: String,
+}
+
+/// What the candidate would change, per job and in total.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReplayReport {
+    pub jobs: Vec<JobReplay>,
+    pub skipped: Vec<SkippedJob>,
+    pub total: ReplayTotal,
+}
+
+/// Runs a candidate pipeline on what the tenant's jobs stored — its `filter_boxes` plugins on
+/// the detector's boxes, its `normalize_text` plugins on the recognizer's lines — in the
+/// production sandbox and limits, and reports against the live pipeline's output: boxes kept
+/// and dropped, lines changed with a diff, plugin errors by code, time and fuel. No model runs
+/// and nothing is written.
+#[utoipa::path(post, path = "/v1/pipeline/replay", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = ReplayRequest,
+    responses((status = 200, body = ReplayReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn replay_pipeline(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    body: Bytes,
+) -> ApiResult<axum::Json<ReplayReport>> {
+    let request: ReplayRequest = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let candidate = resolve_pipeline(&state, &tenant, &request.pipeline).await?;
+    let db = &state.backends.db;
+    let mut skipped = Vec::new();
+    let mut jobs = Vec::new();
+    match (request.last, request.job_ids) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(ErrorCode::BadRequest, "send one of `last` and `job_ids`, not both"));
+        }
+        (None, Some(ids)) => {
+            if ids.len() > MAX_REPLAY_JOBS {
+                return Err(ApiError::new(ErrorCode::BadRequest, format!("at most {MAX_REPLAY_JOBS} job_ids")));
+            }
+            for raw in ids {
+                // Another tenant's job is skipped like a missing one.
+                let job = match raw.parse() {
+                    Ok(id) => db.job(&tenant, id).await?,
+                    Err(_) => None,
+                };
+                match job {
+                    Some(job) if job.detect_result.is_some() || job.ocr_result.is_some() => jobs.push(job),
+                    Some(job) => skipped.push(SkippedJob {
+                        job_id: raw,
+                        reason: format!("nothing stored to replay on yet (the job is {})", job.status),
+                    }),
+                    None => skipped.push(SkippedJob { job_id: raw, reason: "no such job".into() }),
+                }
+            }
+        }
+        (last, None) => {
+            let n = last.unwrap_or(20);
+            if !(1..=MAX_REPLAY_JOBS).contains(&n) {
+                return Err(ApiError::new(ErrorCode::BadRequest, format!("last must be 1-{MAX_REPLAY_JOBS}")));
+            }
+            for summary in db.list_jobs(&tenant, Some(ocr_core::JobStatus::Done), None, n as u32).await? {
+                if let Some(job) = db.job(&tenant, summary.id).await? {
+                    jobs.push(job);
+                }
+            }
+        }
+    }
+    let mut inputs = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        inputs.push(ocr_worker::replay::stored_input(&state.backends, job).await?);
+    }
+    let host = state.plugins.host().clone();
+    let replayed =
+        tokio::task::spawn_blocking(move || inputs.iter().map(|i| replay_job(&host, &candidate, i)).collect::<Vec<_>>())
+            .await
+            .map_err(|e| ApiError::unavailable("replay crashed", &e))?;
+    let total = ReplayTotal::of(&replayed);
+    Ok(axum::Json(ReplayReport { jobs: replayed, skipped, total }))
 }

@@ -85,7 +85,8 @@ pub async fn patch_result(
             ));
         }
         result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
-        if state.backends.db.replace_result(&tenant, job_id, read_at, &result).await? {
+        let review = review_of(&job, Some(&result));
+        if state.backends.db.replace_result(&tenant, job_id, read_at, &result, &review).await? {
             let json = serde_json::to_vec(&result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
             if let Err(e) = state.backends.objects.put(&keys::result(&tenant, job_id), json.into()).await {
                 // The database holds the correction; the object copy is a convenience.
@@ -97,4 +98,16 @@ pub async fn patch_result(
         job = load(&state, &tenant, &id).await?;
     }
     Err(ApiError::new(ErrorCode::InvalidState, "the result kept changing while saving; try again"))
+}
+
+/// The job's review figures once `result` is stored: its boxes against the machine's, its
+/// lines against the machine's readings.
+pub(crate) fn review_of(job: &ocr_store::JobRow, result: Option<&OcrResult>) -> ocr_store::Review {
+    let empty = ocr_core::DetectResult::default();
+    let reviewed = job.detect_result.as_ref().unwrap_or(&empty);
+    let machine = job.machine_detect.as_ref().unwrap_or(reviewed);
+    ocr_store::Review {
+        model: result.map(|r| r.model.clone()).unwrap_or_default(),
+        stats: ocr_core::ReviewStats::of(machine, reviewed, result),
+    }
 }

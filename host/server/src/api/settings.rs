@@ -1,5 +1,5 @@
-//! A tenant's own settings: the default webhook URL and its signing secret, and how long jobs
-//! are kept; plus each job's webhook delivery log.
+//! A tenant's own settings: the default webhook URL and its signing secret, how long jobs are
+//! kept, and whether corrections may be exported; plus each job's webhook delivery log.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -27,6 +27,8 @@ pub struct SettingsView {
     pub retention_days: i64,
     /// The server default, used when the tenant chooses none.
     pub retention_days_default: i64,
+    /// Reviewers' corrections may be exported (`GET /v1/corrections`); off unless opted in.
+    pub share_corrections: bool,
 }
 
 /// Replaces the tenant's settings; a field left out or null falls back to its default.
@@ -38,6 +40,9 @@ pub struct SettingsUpdate {
     /// 1-3650.
     #[serde(default)]
     pub retention_days: Option<i64>,
+    /// Opt in to exporting corrections; false when left out.
+    #[serde(default)]
+    pub share_corrections: Option<bool>,
 }
 
 /// A new webhook signing secret, shown once.
@@ -81,6 +86,7 @@ async fn view(state: &AppState, tenant: &ocr_core::TenantId) -> ApiResult<Settin
         webhook_secret_set: s.webhook_secret.is_some(),
         retention_days: s.retention_days.unwrap_or(state.retention_default_days),
         retention_days_default: state.retention_default_days,
+        share_corrections: s.share_corrections,
     })
 }
 
@@ -107,7 +113,7 @@ pub async fn get_settings(
     Ok(axum::Json(view(&state, &tenant).await?))
 }
 
-/// Replaces the tenant's default webhook URL and retention.
+/// Replaces the tenant's default webhook URL, retention and consent to export corrections.
 #[utoipa::path(put, path = "/v1/settings", tag = "settings", params(("X-Tenant-Id" = String, Header)),
     request_body = SettingsUpdate,
     responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody)))]
@@ -128,7 +134,16 @@ pub async fn put_settings(
     if let Some(url) = &update.webhook_url {
         check_callback(&state, &tenant, url).await?;
     }
-    state.backends.db.put_tenant_settings(&tenant, update.webhook_url.as_deref(), update.retention_days).await?;
+    state
+        .backends
+        .db
+        .put_tenant_settings(
+            &tenant,
+            update.webhook_url.as_deref(),
+            update.retention_days,
+            update.share_corrections.unwrap_or(false),
+        )
+        .await?;
     Ok(axum::Json(view(&state, &tenant).await?))
 }
 

@@ -40,6 +40,10 @@ pub struct JobView {
     pub error: Option<JobError>,
     pub file: Option<FileInfo>,
     pub page_count: Option<i64>,
+    /// The tenant's pipeline version the job last ran with (0: none was set; absent before it ran).
+    pub pipeline_version: Option<i64>,
+    /// When a reviewer last changed the job's boxes or text.
+    pub reviewed_at: Option<String>,
     /// Revision of the boxes; the detect endpoint's ETag.
     pub detect_revision: i64,
     /// E.g. tenant plugins skipped after a failure (policy `skip`).
@@ -115,6 +119,8 @@ impl JobView {
                 size: job.file_size,
             }),
             page_count: job.page_count,
+            pipeline_version: job.pipeline_version,
+            reviewed_at: job.reviewed_at.map(rfc3339),
             detect_revision: job.detect_revision,
             warnings: job.notes.warnings,
             plugin_logs: job.notes.plugin_logs,
