@@ -17,4 +17,5 @@ mod plugins;
 mod recovery;
 mod requests;
 mod review;
+mod review_loop;
 mod webhooks;
