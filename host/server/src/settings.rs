@@ -65,7 +65,7 @@ pub enum CorrectionsCommand {
         /// The tenant whose corrections to write (it must have opted in).
         #[arg(long)]
         tenant: String,
-        /// Folder to write (created; files of an earlier export are replaced).
+        /// Folder to write (created when missing; its manifests are rewritten, files named alike replaced).
         #[arg(long)]
         out: PathBuf,
         /// Only jobs reviewed at or after this time (RFC 3339).

@@ -119,31 +119,26 @@ impl Db {
 
     /// The tenant's review figures of jobs reviewed in `[from, to)` (milliseconds).
     pub async fn quality(&self, tenant: &TenantId, from: i64, to: i64) -> Result<Quality> {
-        let by_model = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT model, {SUMS} FROM job_reviews WHERE tenant_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3 \
-             GROUP BY model ORDER BY model"
+        let by_model = self.sums_by("model", tenant, from, to).await?;
+        let by_day = self.sums_by(&format!("reviewed_at / {DAY_MS}"), tenant, from, to).await?;
+        Ok(Quality {
+            by_model: by_model.iter().map(|r| Ok((r.try_get("k")?, parse_sums(r)?))).collect::<Result<_>>()?,
+            by_day: by_day.iter().map(|r| Ok((r.try_get("k")?, parse_sums(r)?))).collect::<Result<_>>()?,
+        })
+    }
+
+    /// Review sums of the tenant's jobs reviewed in `[from, to)`, grouped by the SQL expression
+    /// `key` (a column or arithmetic on one, never client input), which rows carry as `k`.
+    async fn sums_by(&self, key: &str, tenant: &TenantId, from: i64, to: i64) -> Result<Vec<AnyRow>> {
+        Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {key} AS k, {SUMS} FROM job_reviews WHERE tenant_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3 \
+             GROUP BY {key} ORDER BY k"
         )))
         .bind(tenant.as_str())
         .bind(from)
         .bind(to)
         .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("model")?, parse_sums(r)?)))
-        .collect::<Result<_>>()?;
-        let by_day = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT reviewed_at / {DAY_MS} AS day, {SUMS} FROM job_reviews WHERE tenant_id = $1 AND reviewed_at >= $2 \
-             AND reviewed_at < $3 GROUP BY reviewed_at / {DAY_MS} ORDER BY day"
-        )))
-        .bind(tenant.as_str())
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("day")?, parse_sums(r)?)))
-        .collect::<Result<_>>()?;
-        Ok(Quality { by_model, by_day })
+        .await?)
     }
 
     /// Review figures of every kept job, per tenant and model (for metrics).
