@@ -387,10 +387,15 @@ impl Worker {
                     let clock = Instant::now();
                     let pipeline;
                     (version, pipeline) = self.pipeline(&job.tenant_id).await?;
+                    let key = keys::model_result(&job.tenant_id, job.id);
                     if !pipeline.normalize_text.is_empty() {
                         // The recognizer's own lines, for replaying another pipeline later.
-                        self.store_json(&keys::model_result(&job.tenant_id, job.id), &result, "the recognizer's lines")
-                            .await?;
+                        self.store_json(&key, &result, "the recognizer's lines").await?;
+                    } else if job.done_at.is_some() {
+                        // Read again without plugins: an earlier run's lines would be stale.
+                        self.backends.objects.delete(&key).await.map_err(|e| {
+                            backend_unavailable("could not remove the earlier recognizer's lines", e)
+                        })?;
                     }
                     plugins
                         .normalize_text(
