@@ -1,9 +1,9 @@
 //! Review figures per job (`job_reviews`), their sums for quality reports and metrics, and the
 //! reviewed jobs that corrections are exported from.
 
-use ocr_core::{JobId, ReviewStats, TenantId};
+use ocr_core::{DetectResult, JobId, OcrResult, ReviewStats, TenantId};
 use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
 
 use crate::db::{full_columns, parse_row, parse_tenant};
 use crate::{Db, JobRow, Result};
@@ -17,6 +17,27 @@ pub struct Review {
     /// `OcrResult::model` ("" before recognition).
     pub model: String,
     pub stats: ReviewStats,
+}
+
+impl Review {
+    /// A job's review: `machine` are the boxes before review (the reviewed ones when never
+    /// edited), `result` the text with reviewers' corrections, when recognized.
+    pub fn of(machine: &DetectResult, reviewed: &DetectResult, result: Option<&OcrResult>) -> Self {
+        Self {
+            model: result.map(|r| r.model.clone()).unwrap_or_default(),
+            stats: ReviewStats::of(machine, reviewed, result),
+        }
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
+
+/// Binds the figures in column order: lines, lines_changed, chars, char_errors, boxes_machine,
+/// boxes_added, boxes_removed, boxes_moved.
+fn bind_stats<'q>(q: AnyQuery<'q>, s: &ReviewStats) -> AnyQuery<'q> {
+    [s.lines, s.lines_changed, s.chars, s.char_errors, s.boxes_machine, s.boxes_added, s.boxes_removed, s.boxes_moved]
+        .into_iter()
+        .fold(q, |q, v| q.bind(v as i64))
 }
 
 /// Review figures summed over jobs.
@@ -69,8 +90,7 @@ pub(crate) async fn save(
     review: &Review,
     at: i64,
 ) -> Result<()> {
-    let s = &review.stats;
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO job_reviews (job_id, tenant_id, model, reviewed_at, lines, lines_changed, chars, char_errors, \
          boxes_machine, boxes_added, boxes_removed, boxes_moved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (job_id) DO UPDATE SET model = $3, reviewed_at = $4, lines = $5, lines_changed = $6, chars = $7, \
@@ -79,17 +99,8 @@ pub(crate) async fn save(
     .bind(id.to_string())
     .bind(tenant.as_str())
     .bind(review.model.as_str())
-    .bind(at)
-    .bind(s.lines as i64)
-    .bind(s.lines_changed as i64)
-    .bind(s.chars as i64)
-    .bind(s.char_errors as i64)
-    .bind(s.boxes_machine as i64)
-    .bind(s.boxes_added as i64)
-    .bind(s.boxes_removed as i64)
-    .bind(s.boxes_moved as i64)
-    .execute(&mut **tx)
-    .await?;
+    .bind(at);
+    bind_stats(q, &review.stats).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -97,23 +108,13 @@ impl Db {
     /// Updates the figures of a job already reviewed, keeping its review time: after
     /// recognition re-read reviewed boxes, the model and lines are new.
     pub async fn refresh_review(&self, id: JobId, review: &Review) -> Result<()> {
-        let s = &review.stats;
-        sqlx::query(
+        let q = sqlx::query(
             "UPDATE job_reviews SET model = $2, lines = $3, lines_changed = $4, chars = $5, char_errors = $6, \
              boxes_machine = $7, boxes_added = $8, boxes_removed = $9, boxes_moved = $10 WHERE job_id = $1",
         )
         .bind(id.to_string())
-        .bind(review.model.as_str())
-        .bind(s.lines as i64)
-        .bind(s.lines_changed as i64)
-        .bind(s.chars as i64)
-        .bind(s.char_errors as i64)
-        .bind(s.boxes_machine as i64)
-        .bind(s.boxes_added as i64)
-        .bind(s.boxes_removed as i64)
-        .bind(s.boxes_moved as i64)
-        .execute(self.pool())
-        .await?;
+        .bind(review.model.as_str());
+        bind_stats(q, &review.stats).execute(self.pool()).await?;
         Ok(())
     }
 

@@ -290,10 +290,7 @@ impl Worker {
                     // Reviewed boxes were read again: the job's review figures now have lines.
                     let machine = job.machine_detect.as_ref().or(job.detect_result.as_ref());
                     if let (Some(machine), Some(reviewed)) = (machine, job.detect_result.as_ref()) {
-                        let review = ocr_store::Review {
-                            model: result.model.clone(),
-                            stats: ocr_core::ReviewStats::of(machine, reviewed, Some(&result)),
-                        };
+                        let review = ocr_store::Review::of(machine, reviewed, Some(&result));
                         if let Err(e) = db.refresh_review(job_id, &review).await {
                             warn!(error = %e, "could not update the job's review figures");
                         }

@@ -398,10 +398,8 @@ pub async fn patch_detect(
         .map_err(|m| ApiError::new(ErrorCode::InvalidBoxes, m))?;
     let merged = current.apply_edit(edited);
     // Figures as they will be: the machine's boxes (kept at the first edit) against the new ones.
-    let mut after = job.clone();
-    after.machine_detect = job.machine_detect.clone().or_else(|| job.detect_result.clone());
-    after.detect_result = Some(merged.clone());
-    let review = super::review::review_of(&after, job.ocr_result.as_ref());
+    let machine = job.machine_detect.as_ref().unwrap_or(&current);
+    let review = ocr_store::Review::of(machine, &merged, job.ocr_result.as_ref());
     match state.backends.db.edit_boxes(&tenant, job.id, expected, &merged, &review).await? {
         EditOutcome::Stored { revision } => {
             let json = serde_json::to_vec(&merged).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;

@@ -85,7 +85,9 @@ pub async fn patch_result(
             ));
         }
         result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
-        let review = review_of(&job, Some(&result));
+        let none = ocr_core::DetectResult::default();
+        let boxes = job.detect_result.as_ref().unwrap_or(&none);
+        let review = ocr_store::Review::of(job.machine_detect.as_ref().unwrap_or(boxes), boxes, Some(&result));
         if state.backends.db.replace_result(&tenant, job_id, read_at, &result, &review).await? {
             let json = serde_json::to_vec(&result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
             if let Err(e) = state.backends.objects.put(&keys::result(&tenant, job_id), json.into()).await {
@@ -100,14 +102,3 @@ pub async fn patch_result(
     Err(ApiError::new(ErrorCode::InvalidState, "the result kept changing while saving; try again"))
 }
 
-/// The job's review figures once `result` is stored: its boxes against the machine's, its
-/// lines against the machine's readings.
-pub(crate) fn review_of(job: &ocr_store::JobRow, result: Option<&OcrResult>) -> ocr_store::Review {
-    let empty = ocr_core::DetectResult::default();
-    let reviewed = job.detect_result.as_ref().unwrap_or(&empty);
-    let machine = job.machine_detect.as_ref().unwrap_or(reviewed);
-    ocr_store::Review {
-        model: result.map(|r| r.model.clone()).unwrap_or_default(),
-        stats: ocr_core::ReviewStats::of(machine, reviewed, result),
-    }
-}
