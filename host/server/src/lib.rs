@@ -24,8 +24,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::settings::{
-    Cli, Command, CorrectionsCommand, HookArg, LogFormat, ModelsCommand, OutputFormat, PluginCommand, Resolved, ServeArgs, StorageArgs,
-    WorkerArgs,
+    Cli, Command, CorrectionsCommand, HookArg, LogFormat, ModelsCommand, OutputFormat, PluginCommand, Resolved,
+    ServeArgs, StorageArgs, WorkerArgs,
 };
 
 /// The model fetch script, embedded so `ocr-server models fetch` works from any folder.
@@ -528,8 +528,8 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             let mut jobs = Vec::with_capacity(files.len());
             for path in files {
                 let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                let input: ReplayInput =
-                    serde_json::from_str(&text).with_context(|| format!("{} is not an exported job", path.display()))?;
+                let input: ReplayInput = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not an exported job", path.display()))?;
                 jobs.push(replay_job(&host, &candidate, &input));
             }
             let total = ReplayTotal::of(&jobs);

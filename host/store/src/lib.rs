@@ -24,8 +24,8 @@ pub use db::{Db, EditOutcome, FileMeta, JobRow};
 pub use objects::{ObjectWriter, Objects, Patience, S3Settings};
 pub use plugins::{PipelineVersion, PluginRow};
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
-pub use reviews::{Quality, Review, ReviewSums};
 pub use quotas::{Admission, Quota, QuotaExceeded, QuotaKind, QuotaOverride, Usage};
+pub use reviews::{Quality, Review, ReviewSums};
 pub use tenants::{KeyRow, TenantRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, TenantSettings};
 

@@ -141,14 +141,13 @@ pub(crate) async fn enqueue_event(tx: &mut Transaction<'_, Any>, id: JobId, to: 
 impl Db {
     /// The tenant's settings (all empty when it never saved any).
     pub async fn tenant_settings(&self, tenant: &TenantId) -> Result<TenantSettings> {
-        let row =
-            sqlx::query(
-                "SELECT webhook_url, webhook_secret, retention_days, share_corrections FROM tenant_settings \
+        let row = sqlx::query(
+            "SELECT webhook_url, webhook_secret, retention_days, share_corrections FROM tenant_settings \
                  WHERE tenant_id = $1",
-            )
-            .bind(tenant.as_str())
-            .fetch_optional(self.pool())
-            .await?;
+        )
+        .bind(tenant.as_str())
+        .fetch_optional(self.pool())
+        .await?;
         Ok(match row {
             Some(r) => TenantSettings {
                 webhook_url: r.try_get("webhook_url")?,

@@ -390,9 +390,11 @@ impl Worker {
                         self.store_json(&key, &result, "the recognizer's lines").await?;
                     } else if job.done_at.is_some() {
                         // Read again without plugins: an earlier run's lines would be stale.
-                        self.backends.objects.delete(&key).await.map_err(|e| {
-                            backend_unavailable("could not remove the earlier recognizer's lines", e)
-                        })?;
+                        self.backends
+                            .objects
+                            .delete(&key)
+                            .await
+                            .map_err(|e| backend_unavailable("could not remove the earlier recognizer's lines", e))?;
                     }
                     plugins
                         .normalize_text(

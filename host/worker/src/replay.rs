@@ -261,9 +261,9 @@ pub async fn stored_input(backends: &crate::Backends, job: &ocr_store::JobRow) -
         key: &str,
     ) -> ocr_store::Result<Option<T>> {
         match backends.objects.get(key).await {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| ocr_store::Error::Corrupt(format!("{key}: {e}"))),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map(Some).map_err(|e| ocr_store::Error::Corrupt(format!("{key}: {e}")))
+            }
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }

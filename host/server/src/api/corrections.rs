@@ -63,7 +63,9 @@ pub async fn list_corrections(
     let jsonl = match q.format.as_deref().unwrap_or("json") {
         "json" => false,
         "jsonl" => true,
-        other => return Err(ApiError::new(ErrorCode::BadRequest, format!("format must be json or jsonl, got {other:?}"))),
+        other => {
+            return Err(ApiError::new(ErrorCode::BadRequest, format!("format must be json or jsonl, got {other:?}")));
+        }
     };
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_JOBS_PER_PAGE).contains(&limit) {

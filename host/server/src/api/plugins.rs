@@ -531,10 +531,11 @@ pub async fn replay_pipeline(
         inputs.push(ocr_worker::replay::stored_input(&state.backends, job).await?);
     }
     let host = state.plugins.host().clone();
-    let replayed =
-        tokio::task::spawn_blocking(move || inputs.iter().map(|i| replay_job(&host, &candidate, i)).collect::<Vec<_>>())
-            .await
-            .map_err(|e| ApiError::unavailable("replay crashed", &e))?;
+    let replayed = tokio::task::spawn_blocking(move || {
+        inputs.iter().map(|i| replay_job(&host, &candidate, i)).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| ApiError::unavailable("replay crashed", &e))?;
     let total = ReplayTotal::of(&replayed);
     Ok(axum::Json(ReplayReport { jobs: replayed, skipped, total }))
 }

@@ -101,4 +101,3 @@ pub async fn patch_result(
     }
     Err(ApiError::new(ErrorCode::InvalidState, "the result kept changing while saving; try again"))
 }
-

@@ -238,7 +238,8 @@ async fn replay_and_versions(api: &Api) {
         {"plugin": "builtin.text-normalizer", "config": {"fix_confusions": "true"}},
         {"plugin": "builtin.pii-redactor"}]});
     let (status, report) =
-        send(api, Method::POST, "/v1/pipeline/replay", &t, Some(json!({"pipeline": candidate, "job_ids": [job]}))).await;
+        send(api, Method::POST, "/v1/pipeline/replay", &t, Some(json!({"pipeline": candidate, "job_ids": [job]})))
+            .await;
     assert_eq!(status, 200, "{report}");
     let replayed = &report["jobs"][0];
     assert_eq!(replayed["job_id"], job.as_str());
@@ -295,16 +296,23 @@ async fn replay_and_versions(api: &Api) {
     assert_eq!(status, 200, "{report}");
     let n = report["jobs"][0]["boxes_input"].as_u64().unwrap();
     assert!(n > 5, "{report}");
-    assert_eq!((report["jobs"][0]["boxes_kept"].as_u64(), report["jobs"][0]["boxes_dropped"].as_u64()), (Some(0), Some(n)));
+    assert_eq!(
+        (report["jobs"][0]["boxes_kept"].as_u64(), report["jobs"][0]["boxes_dropped"].as_u64()),
+        (Some(0), Some(n))
+    );
     assert_eq!(report["jobs"][0]["boxes_live"], n);
 
     // Refusals: both selectors, an unknown plugin, another tenant's job (skipped, never read).
-    let (status, _) = send(api, Method::POST, "/v1/pipeline/replay", &t, Some(json!({"pipeline": {}, "last": 1, "job_ids": []}))).await;
+    let (status, _) =
+        send(api, Method::POST, "/v1/pipeline/replay", &t, Some(json!({"pipeline": {}, "last": 1, "job_ids": []})))
+            .await;
     assert_eq!(status, 400);
     let unknown = json!({"pipeline": {"normalize_text": [{"plugin": "nope"}]}});
     let (status, body) = send(api, Method::POST, "/v1/pipeline/replay", &t, Some(unknown)).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("plugin_invalid")));
-    let (status, body) = send(api, Method::POST, "/v1/pipeline/replay", &tenant(), Some(json!({"pipeline": {}, "job_ids": [job]}))).await;
+    let (status, body) =
+        send(api, Method::POST, "/v1/pipeline/replay", &tenant(), Some(json!({"pipeline": {}, "job_ids": [job]})))
+            .await;
     assert_eq!(status, 200);
     assert_eq!((body["jobs"].as_array().unwrap().len(), &body["skipped"][0]["reason"]), (0, &json!("no such job")));
 
@@ -319,7 +327,8 @@ async fn replay_and_versions(api: &Api) {
     assert_eq!(live["normalize_text"][1]["plugin"], "builtin.pii-redactor");
     let (_, versions) = send(api, Method::GET, "/v1/pipeline/versions", &t, None).await;
     assert_eq!(versions["current"], 3);
-    let listed: Vec<i64> = versions["versions"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+    let listed: Vec<i64> =
+        versions["versions"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
     assert_eq!(listed, [3, 2, 1]);
     assert_eq!(versions["versions"][1]["pipeline"]["normalize_text"], json!([]));
     let (status, body) = send(api, Method::POST, "/v1/pipeline/rollback", &t, Some(json!({"version": 9}))).await;
