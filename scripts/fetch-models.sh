@@ -37,6 +37,8 @@ FILES=(
   "vocab.json|asterocr==1.0.2|asterocr/assets/vocab.json|82c6df018ceca8c10876947e0f7df798ed321825276ed7f3bb12ae3ed6dc647b"
   # Vietnamese word frequencies (wordfreq data, CC BY-SA 4.0): the marks of uncertain syllables.
   "small_vi.msgpack.gz|wordfreq==3.1.1|wordfreq/data/small_vi.msgpack.gz|bde76e2846f38fc8f4ad5112493d524c0c7f5e5545072b4de773d0a83159f15f"
+  # English word frequencies (same package): English words one edit from a more likely word.
+  "large_en.msgpack.gz|wordfreq==3.1.1|wordfreq/data/large_en.msgpack.gz|dffae8066b78dce0a6667cf5f58e567054f902674667090a7ac8a8a44628b05c"
 )
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -49,6 +49,10 @@ pub struct InferenceConfig {
     /// fetched with the models) that re-spells uncertain marks in Vietnamese readings
     /// ([`InferenceConfig::LEXICON_VI`], the default); `None` decodes greedily (`OCR_DECODER=greedy`).
     pub lexicon: Option<String>,
+    /// File name of the English word frequency list (wordfreq's `large_en.msgpack.gz`, fetched
+    /// with the models) that re-spells English words one edit away from a more likely listed word
+    /// ([`InferenceConfig::LEXICON_EN`], the default); `None` decodes greedily.
+    pub lexicon_en: Option<String>,
     /// ONNX Runtime graph optimizations: 0 none, 1 basic, 2 extended, 3 all (the default; the
     /// `bench` example measures each level).
     pub graph_optimization: u8,
@@ -67,6 +71,7 @@ impl Default for InferenceConfig {
             graph_optimization: 3,
             crop_to_content: true,
             lexicon: Some(Self::LEXICON_VI.into()),
+            lexicon_en: Some(Self::LEXICON_EN.into()),
         }
     }
 }
@@ -86,6 +91,8 @@ impl InferenceConfig {
 
     /// wordfreq's Vietnamese word frequencies (PyPI `wordfreq`, `wordfreq/data/small_vi.msgpack.gz`).
     pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
+    /// wordfreq's English word frequencies (PyPI `wordfreq`, `wordfreq/data/large_en.msgpack.gz`).
+    pub const LEXICON_EN: &str = "large_en.msgpack.gz";
 
     /// This configuration with the float models as published (slower; for comparisons).
     pub fn with_float_models(mut self) -> Self {
@@ -128,7 +135,7 @@ impl InferenceConfig {
             files.push(self.models_dir.join(&r.model));
             files.push(self.models_dir.join(&r.vocab));
         }
-        files.extend(self.lexicon.iter().map(|l| self.models_dir.join(l)));
+        files.extend(self.lexicon.iter().chain(&self.lexicon_en).map(|l| self.models_dir.join(l)));
         let mut missing: Vec<PathBuf> = Vec::new();
         for f in files {
             if !is_file(&f) && !missing.contains(&f) {
@@ -151,8 +158,8 @@ mod tests {
     fn missing_files_names_each_absent_file_once() {
         let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
         let missing = cfg.missing_files();
-        // Library, detector, the one recognizer + vocab both languages share, the lexicon.
-        assert_eq!(missing.len(), 5, "{missing:?}");
+        // Library, detector, the one recognizer + vocab both languages share, the two lexicons.
+        assert_eq!(missing.len(), 6, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

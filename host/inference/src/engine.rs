@@ -15,7 +15,7 @@ use ort::value::TensorRef;
 use crate::config::{Device, InferenceConfig};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
-use crate::lexicon::Lexicon;
+use crate::lexicon::{Language, Lexicon};
 use crate::{orient, recognize};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
@@ -64,6 +64,8 @@ pub struct Engine {
     crop_to_content: bool,
     /// Vietnamese syllable frequencies for the marks; `None` decodes greedily.
     lexicon: Option<Lexicon>,
+    /// English word frequencies for English readings (`None`: greedy).
+    lexicon_en: Option<Lexicon>,
 }
 
 /// ONNX Runtime allows one environment per process (a second `build` fails), so every engine shares it.
@@ -167,10 +169,17 @@ fn load_vocab(path: &Path) -> Result<Vec<String>> {
     Ok(v.chars)
 }
 
-/// A line read as English: decoded over the English classes, then its mixed-up words tidied
+/// A line read as English: decoded over the English classes, its words re-spelled with the
+/// English `lexicon` when one is loaded, then its mixed-up words tidied
 /// ([`recognize::tidy_english`]; same number of characters, so the confidences still line up).
-fn english_reading(log_probs: ndarray::ArrayView2<'_, f32>, rec: &Recognizer) -> recognize::Reading {
-    let ((text, confs), _) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), None);
+fn english_reading(
+    log_probs: ndarray::ArrayView2<'_, f32>,
+    rec: &Recognizer,
+    lexicon: Option<&Lexicon>,
+) -> recognize::Reading {
+    let lexicon = lexicon.map(|l| (l, &rec.class_of));
+    let (plain, respelled) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), lexicon);
+    let (text, confs) = respelled.unwrap_or(plain);
     (recognize::tidy_english(&text), confs)
 }
 
@@ -230,7 +239,16 @@ impl Engine {
             by_lang,
             group: GroupParams::default(),
             crop_to_content: cfg.crop_to_content,
-            lexicon: cfg.lexicon.as_ref().map(|l| Lexicon::load(&cfg.models_dir.join(l))).transpose()?,
+            lexicon: cfg
+                .lexicon
+                .as_ref()
+                .map(|l| Lexicon::load(&cfg.models_dir.join(l), Language::Vietnamese))
+                .transpose()?,
+            lexicon_en: cfg
+                .lexicon_en
+                .as_ref()
+                .map(|l| Lexicon::load(&cfg.models_dir.join(l), Language::English))
+                .transpose()?,
         })
     }
 
@@ -385,12 +403,12 @@ impl Engine {
             for (b, &i) in bucket.iter().enumerate() {
                 let view = lp.slice(ndarray::s![.., b, ..]);
                 if lang == Lang::En {
-                    results[i] = Some(english_reading(view, rec));
+                    results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref()));
                     continue;
                 }
                 let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon);
                 if lang == Lang::Auto {
-                    english[i] = Some((plain.0.clone(), english_reading(view, rec)));
+                    english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref())));
                 }
                 results[i] = Some(respelled.unwrap_or(plain));
             }
@@ -408,7 +426,7 @@ impl Engine {
             .iter()
             .zip(results)
             .map(|(b, r)| {
-                let (text, char_confidences) = r.unwrap_or_default();
+                let (text, char_confidences) = recognize::underscores_as_spaces(r.unwrap_or_default());
                 OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
             })
             .collect();

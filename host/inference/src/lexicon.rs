@@ -1,10 +1,15 @@
-//! Vietnamese syllable frequencies, and the decoding step that uses them: a word the greedy CTC
-//! reading puts together is re-scored against the syllables that differ from it only in their
-//! marks (`tông` / `tổng` / `tống`), each scored by the recognizer's own probability of that
-//! spelling over the word's frames plus the syllable's frequency in general Vietnamese text.
+//! Word frequencies, and the decoding step that uses them: a word the greedy CTC reading puts
+//! together is re-scored against listed words close to it, each scored by the recognizer's own
+//! probability of that spelling over the word's frames plus the word's frequency in general text.
 //!
-//! The frequencies are wordfreq's `small_vi` list (PyPI `wordfreq`, built from Wikipedia,
-//! subtitles, news, web text and more: independent of any page we read), fetched with the models.
+//! - **Vietnamese**: the close words are the syllables that differ only in their marks
+//!   (`tông` / `tổng` / `tống`).
+//! - **English**: the words one edit away (a letter dropped, added, changed or two swapped:
+//!   `Deseription` / `Description`), for words of [`MIN_ENGLISH_WORD`] letters or more.
+//!
+//! The frequencies are wordfreq's lists (PyPI `wordfreq`: `small_vi`, `large_en`; built from
+//! Wikipedia, subtitles, news, web text and more: independent of any page we read), fetched with
+//! the models.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -15,27 +20,56 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 
-/// log10 frequency given to a word the list does not hold (names, brands, misreadings): below
-/// its rarest entries (about -6), so a listed spelling wins unless the recognizer clearly prefers
-/// the unlisted one.
-const UNLISTED_LOG10: f32 = -7.0;
+/// Fewest letters of a word two English words make when read as one (`wi thin`, `Round ing`):
+/// shorter pairs (`N cs`, `cr csl`) are as often two real words or codes.
+pub(crate) const MIN_JOINED_WORD: usize = 6;
 
-/// Weight of the language prior against the recognizer's log-probability (natural log of the
-/// frequency times this). At 0.5 a syllable 10 times more frequent is worth 1.15 nats.
-pub(crate) const DEFAULT_WEIGHT: f32 = 0.5;
+/// Shortest English word the lexicon re-spells: shorter words have too many neighbours one edit
+/// away (`tbe`: `the`, `be`, `tee`, `tube` ...) for the frequencies to choose between.
+pub(crate) const MIN_ENGLISH_WORD: usize = 4;
 
-/// Syllables by their letters without marks (`tong` -> `tổng`, `tông`, `tống`, ...), lower case,
-/// each with its log10 frequency.
+/// Which words count as close to a reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// Same letters, other marks (and `d` / `đ`).
+    Vietnamese,
+    /// One edit away, ASCII letters only.
+    English,
+}
+
+impl Language {
+    /// Weight of the language prior against the recognizer's log-probability (natural log of
+    /// the frequency times this): at 0.5 a word 10 times more frequent is worth 1.15 nats.
+    /// Measured on the development sets (README, *Languages*): Vietnamese 0.25 / 0.5 / 1.0 gave
+    /// the same bag-of-words F1, 1.0 changed a correct sign word; English 0.3 / 0.5 / 0.75 / 1.0
+    /// / 1.5 gave 0.755 / 0.756 / 0.762 / 0.762 / 0.762.
+    pub(crate) fn weight(self) -> f32 {
+        match self {
+            Language::Vietnamese => 0.5,
+            Language::English => 0.75,
+        }
+    }
+}
+
+/// Listed words, lower case, each with its log10 frequency.
 pub struct Lexicon {
-    by_base: HashMap<String, Vec<(String, f32)>>,
+    language: Language,
+    freq: HashMap<String, f32>,
+    /// Vietnamese: the listed syllables by their letters without marks (`tong` -> `tổng`, `tông`,
+    /// `tống`, ...).
+    by_base: HashMap<String, Vec<String>>,
+    /// log10 frequency given to a word the list does not hold (names, brands, misreadings): below
+    /// its rarest entries, so a listed spelling wins unless the recognizer clearly prefers the
+    /// unlisted one.
+    unlisted: f32,
     weight: f32,
 }
 
 impl Lexicon {
-    /// Reads wordfreq's `small_vi.msgpack.gz`: a gzipped MessagePack array whose first element is
-    /// a header (`{"format": "cB", ...}`) and whose element `i` (from 1) lists the words whose
-    /// frequency is `10^(-(i-1)/100)`.
-    pub fn load(path: &Path) -> Result<Lexicon> {
+    /// Reads a wordfreq list (`small_vi.msgpack.gz`, `large_en.msgpack.gz`): a gzipped
+    /// MessagePack array whose first element is a header (`{"format": "cB", ...}`) and whose
+    /// element `i` (from 1) lists the words whose frequency is `10^(-(i-1)/100)`.
+    pub fn load(path: &Path, language: Language) -> Result<Lexicon> {
         let err = |e: &dyn std::fmt::Display| Error::ModelLoad(format!("{}: {e}", path.display()));
         let file = std::fs::File::open(path).map_err(|e| err(&e))?;
         let mut bytes = Vec::new();
@@ -50,35 +84,64 @@ impl Lexicon {
             .map(|b| b.as_array().map(|ws| ws.iter().filter_map(|w| w.as_str().map(str::to_owned)).collect()))
             .collect::<Option<Vec<Vec<String>>>>()
             .ok_or_else(|| err(&"a frequency bucket is not a list of words"))?;
-        Ok(Lexicon::from_buckets(&buckets, DEFAULT_WEIGHT))
+        Ok(Lexicon::from_buckets(&buckets, language, language.weight()))
     }
 
     /// Bucket `i` holds the words of log10 frequency `-i/100`. Only words made of letters are
-    /// kept (one syllable each in Vietnamese).
-    pub(crate) fn from_buckets(buckets: &[Vec<String>], weight: f32) -> Lexicon {
-        let mut by_base: HashMap<String, Vec<(String, f32)>> = HashMap::new();
+    /// kept (one syllable each in Vietnamese; ASCII letters in English).
+    pub(crate) fn from_buckets(buckets: &[Vec<String>], language: Language, weight: f32) -> Lexicon {
+        let mut freq: HashMap<String, f32> = HashMap::new();
+        let mut by_base: HashMap<String, Vec<String>> = HashMap::new();
         for (i, words) in buckets.iter().enumerate() {
             for w in words {
                 let w: String = w.nfc().collect::<String>().to_lowercase();
-                if w.is_empty() || !w.chars().all(char::is_alphabetic) {
+                let letters = match language {
+                    Language::Vietnamese => w.chars().all(char::is_alphabetic),
+                    Language::English => w.chars().all(|c| c.is_ascii_lowercase()),
+                };
+                if w.is_empty() || !letters || freq.contains_key(&w) {
                     continue;
                 }
-                let entry = by_base.entry(base(&w)).or_default();
-                if !entry.iter().any(|(s, _)| *s == w) {
-                    entry.push((w, -(i as f32) / 100.0));
+                if language == Language::Vietnamese {
+                    by_base.entry(base(&w)).or_default().push(w.clone());
                 }
+                freq.insert(w, -(i as f32) / 100.0);
             }
         }
-        Lexicon { by_base, weight }
+        let unlisted = -(buckets.len() as f32) / 100.0 - 1.0;
+        Lexicon { language, freq, by_base, unlisted, weight }
     }
 
-    fn log10_freq(&self, lower: &str) -> Option<f32> {
-        self.by_base.get(&base(lower))?.iter().find(|(s, _)| s == lower).map(|&(_, f)| f)
+    /// The listed words close to `lower` (a lower-case reading), other than itself.
+    fn candidates(&self, lower: &str) -> Vec<&str> {
+        match self.language {
+            Language::Vietnamese => self
+                .by_base
+                .get(&base(lower))
+                .map(|c| c.iter().map(String::as_str).filter(|c| *c != lower).collect())
+                .unwrap_or_default(),
+            Language::English => {
+                if lower.chars().count() < MIN_ENGLISH_WORD || !lower.chars().all(|c| c.is_ascii_lowercase()) {
+                    return Vec::new();
+                }
+                let mut out: Vec<&str> =
+                    one_edit(lower).filter_map(|e| self.freq.get_key_value(&e).map(|(k, _)| k.as_str())).collect();
+                out.sort_unstable();
+                out.dedup();
+                out.retain(|c| *c != lower);
+                out
+            }
+        }
     }
 
     /// Re-reads each word of a greedy CTC reading (`path`: the argmax class per frame) with the
-    /// spelling of best score among the listed syllables of the same letters, and returns the
-    /// changed text (NFC). `class_of` maps a character to its class.
+    /// spelling of best score among the listed words close to it, and returns the changed words
+    /// (token range in the path's characters, text NFC). `class_of` maps a character to its class.
+    ///
+    /// In English, two words one space apart are also read as one word (`Invo ice`,
+    /// `Descript ion`) when a listed word spelled so (or one edit from it) scores better than
+    /// the two words with the space: the recognizer's probability of dropping the space against
+    /// the frequency of one word instead of two.
     pub(crate) fn correct(
         &self,
         log_probs: ArrayView2<'_, f32>,
@@ -86,42 +149,135 @@ impl Lexicon {
         class_of: &HashMap<char, usize>,
         path: &[usize],
     ) -> Vec<(usize, usize, String)> {
+        let labels = |text: &str| -> Option<Vec<usize>> { text.chars().map(|c| class_of.get(&c).copied()).collect() };
+        let words = words(path, vocab);
+        let greedy: Vec<String> =
+            words.iter().map(|w| w.classes.iter().map(|&k| vocab[k].as_str()).collect()).collect();
+        let best: Vec<Spelling> = words
+            .iter()
+            .zip(&greedy)
+            .map(|(w, g)| self.best_spelling(log_probs.slice(ndarray::s![w.frames.0..w.frames.1, ..]), g, &labels))
+            .collect();
+        let space = class_of.get(&' ').copied();
         let mut out = Vec::new();
-        for word in words(path, vocab) {
-            let greedy: String = word.classes.iter().map(|&k| vocab[k].as_str()).collect();
-            let lower = greedy.to_lowercase();
-            let Some(candidates) = self.by_base.get(&base(&lower)) else { continue };
-            if candidates.len() == 1 && candidates[0].0 == lower {
-                continue;
-            }
-            let frames = log_probs.slice(ndarray::s![word.frames.0..word.frames.1, ..]);
-            let ln10 = std::f32::consts::LN_10;
-            let score = |text: &str, log10: f32| -> Option<f32> {
-                let labels: Option<Vec<usize>> = text.chars().map(|c| class_of.get(&c).copied()).collect();
-                Some(ctc_log_likelihood(frames, &labels?) + self.weight * ln10 * log10)
-            };
-            let Some(mut best_score) = score(&greedy, self.log10_freq(&lower).unwrap_or(UNLISTED_LOG10)) else {
-                continue;
-            };
-            let mut best = None;
-            for (cand, log10) in candidates {
-                if *cand == lower {
+        let mut i = 0;
+        while i < words.len() {
+            if let (Language::English, Some(space), Some(next)) = (self.language, space, words.get(i + 1))
+                && words[i].tokens.1 + 1 == next.tokens.0
+                && path_char_is(path, words[i].tokens.1, space)
+            {
+                let frames = log_probs.slice(ndarray::s![words[i].frames.0..next.frames.1, ..]);
+                let joined = format!("{}{}", greedy[i], greedy[i + 1]);
+                if let Some(one) = self.join(frames, &joined, (&best[i], &best[i + 1]), space, &labels) {
+                    out.push((words[i].tokens.0, next.tokens.1, one));
+                    i += 2;
                     continue;
                 }
-                let spelled = same_case(&greedy, cand);
-                if let Some(s) = score(&spelled, *log10)
-                    && s > best_score
-                {
-                    best_score = s;
-                    best = Some(spelled);
-                }
             }
-            if let Some(b) = best {
-                out.push((word.tokens.0, word.tokens.1, b));
+            if best[i].text != greedy[i] {
+                out.push((words[i].tokens.0, words[i].tokens.1, best[i].text.clone()));
             }
+            i += 1;
         }
         out
     }
+
+    /// The language prior of `lower`, in nats: the weight times the natural log of its frequency.
+    fn prior(&self, lower: &str) -> f32 {
+        self.weight * std::f32::consts::LN_10 * self.freq.get(lower).copied().unwrap_or(self.unlisted)
+    }
+
+    /// The best scoring spelling of the word `greedy` over its `frames`: itself or a listed word
+    /// close to it.
+    fn best_spelling(
+        &self,
+        frames: ArrayView2<'_, f32>,
+        greedy: &str,
+        labels: &dyn Fn(&str) -> Option<Vec<usize>>,
+    ) -> Spelling {
+        let lower = greedy.to_lowercase();
+        let own = Spelling { text: greedy.to_owned(), prior: self.prior(&lower) };
+        let candidates = self.candidates(&lower);
+        if candidates.is_empty() {
+            return own;
+        }
+        let Some(mut best_score) = labels(greedy).map(|l| ctc_log_likelihood(frames, &l) + own.prior) else {
+            return own;
+        };
+        let mut best = own;
+        for cand in candidates {
+            let spelled = same_case(greedy, cand);
+            let prior = self.prior(cand);
+            if let Some(s) = labels(&spelled).map(|l| ctc_log_likelihood(frames, &l) + prior)
+                && s > best_score
+            {
+                best_score = s;
+                best = Spelling { text: spelled, prior };
+            }
+        }
+        best
+    }
+
+    /// The listed word that two words one space apart make (`joined`: their greedy letters without
+    /// the space), when it scores better over both words' `frames` than the two words' best
+    /// spellings with the space between.
+    fn join(
+        &self,
+        frames: ArrayView2<'_, f32>,
+        joined: &str,
+        (a, b): (&Spelling, &Spelling),
+        space: usize,
+        labels: &dyn Fn(&str) -> Option<Vec<usize>>,
+    ) -> Option<String> {
+        let lower = joined.to_lowercase();
+        if lower.chars().count() < MIN_JOINED_WORD {
+            return None;
+        }
+        let mut candidates = self.candidates(&lower);
+        if self.freq.contains_key(&lower) {
+            candidates.push(&lower);
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let mut split = labels(&a.text)?;
+        split.push(space);
+        split.extend(labels(&b.text)?);
+        let mut best_score = ctc_log_likelihood(frames, &split) + a.prior + b.prior;
+        let mut best = None;
+        for cand in candidates {
+            let spelled = same_case(joined, cand);
+            if let Some(s) = labels(&spelled).map(|l| ctc_log_likelihood(frames, &l) + self.prior(cand))
+                && s > best_score
+            {
+                best_score = s;
+                best = Some(spelled);
+            }
+        }
+        best
+    }
+}
+
+/// A word's spelling and its language prior in nats.
+struct Spelling {
+    text: String,
+    prior: f32,
+}
+
+/// Whether character `index` of the greedy `path` (repeats collapsed, blanks dropped) is `class`.
+fn path_char_is(path: &[usize], index: usize, class: usize) -> bool {
+    let mut prev = 0;
+    let mut n = 0;
+    for &k in path {
+        if k != 0 && k != prev {
+            if n == index {
+                return k == class;
+            }
+            n += 1;
+        }
+        prev = k;
+    }
+    false
 }
 
 /// A run of letters in a greedy CTC path: its classes, the frames it may use (up to the
@@ -174,6 +330,29 @@ fn base(word: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .map(|c| if c == 'đ' { 'd' } else { c })
         .collect()
+}
+
+/// Every string one edit from `word` over the ASCII lower-case letters: a letter dropped, two
+/// neighbours swapped, a letter changed or one added (with repeats; the caller looks each up).
+fn one_edit(word: &str) -> impl Iterator<Item = String> + '_ {
+    let w = word.as_bytes();
+    let n = w.len();
+    let with = move |at: usize, drop: usize, put: Option<u8>| {
+        let mut s = Vec::with_capacity(n + 1);
+        s.extend_from_slice(&w[..at]);
+        s.extend(put);
+        s.extend_from_slice(&w[(at + drop).min(n)..]);
+        String::from_utf8(s).unwrap_or_default()
+    };
+    let deletes = (0..n).map(move |i| with(i, 1, None));
+    let swaps = (0..n.saturating_sub(1)).map(move |i| {
+        let mut s = w.to_vec();
+        s.swap(i, i + 1);
+        String::from_utf8(s).unwrap_or_default()
+    });
+    let changes = (0..n).flat_map(move |i| (b'a'..=b'z').filter(move |&c| c != w[i]).map(move |c| with(i, 1, Some(c))));
+    let inserts = (0..=n).flat_map(move |i| (b'a'..=b'z').map(move |c| with(i, 0, Some(c))));
+    deletes.chain(swaps).chain(changes).chain(inserts)
 }
 
 /// `lower` in the case pattern of `like`: all capitals, a capital first, or lower case.
@@ -244,7 +423,10 @@ mod tests {
     /// Frames reading `seq` with probability `p`, where `alt` (frame, class, prob) puts some
     /// weight on another class.
     fn frames(seq: &[usize], p: f32, alt: &[(usize, usize, f32)]) -> Array2<f32> {
-        let n = vocab().len();
+        frames_of(vocab().len(), seq, p, alt)
+    }
+
+    fn frames_of(n: usize, seq: &[usize], p: f32, alt: &[(usize, usize, f32)]) -> Array2<f32> {
         let mut a = Array2::from_elem((seq.len(), n), ((1.0 - p) / (n - 1) as f32).ln());
         for (t, &k) in seq.iter().enumerate() {
             a[[t, k]] = p.ln();
@@ -279,19 +461,31 @@ mod tests {
     #[test]
     fn an_uncertain_mark_takes_the_more_frequent_syllable() {
         let v = vocab();
-        let lex = Lexicon::from_buckets(&[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]], 100.0);
+        let lex = Lexicon::from_buckets(
+            &[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]],
+            Language::Vietnamese,
+            100.0,
+        );
         // "tông" with the mark frame split 0.55 ô / 0.40 ổ: the frequent "tổng" wins.
         let lp = frames(&[1, 2, 4, 5], 0.55, &[(1, 3, 0.40)]);
         let path = [1, 2, 4, 5];
         let fixes = lex.correct(lp.view(), &v, &class_of(&v), &path);
         assert_eq!(fixes, vec![(0, 4, "tổng".to_string())]);
         // The same reading with the recognizer sure of "ô": kept (no weight is that large).
-        let lex = Lexicon::from_buckets(&[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]], 0.5);
+        let lex = Lexicon::from_buckets(
+            &[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]],
+            Language::Vietnamese,
+            0.5,
+        );
         let sure = frames(&[1, 2, 4, 5], 0.98, &[(1, 3, 0.0001)]);
         assert!(lex.correct(sure.view(), &v, &class_of(&v), &path).is_empty());
         // Capitals keep their case.
         let upper = frames(&[7, 8, 10, 11], 0.55, &[(1, 9, 0.40)]);
-        let lex = Lexicon::from_buckets(&[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]], 100.0);
+        let lex = Lexicon::from_buckets(
+            &[vec![], vec!["tổng".into()], vec![], vec![], vec!["tông".into()]],
+            Language::Vietnamese,
+            100.0,
+        );
         assert_eq!(lex.correct(upper.view(), &v, &class_of(&v), &[7, 8, 10, 11]), vec![(0, 4, "TỔNG".to_string())]);
     }
 
@@ -303,5 +497,72 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!((w[0].classes.clone(), w[0].frames, w[0].tokens), (vec![1, 2], (0, 4), (0, 2)));
         assert_eq!((w[1].classes.clone(), w[1].frames, w[1].tokens), (vec![4, 5], (5, 8), (3, 5)));
+    }
+
+    #[test]
+    fn an_english_misreading_one_edit_from_a_frequent_word_is_re_spelled() {
+        let v: Vec<String> =
+            std::iter::once("<blank>".to_owned()).chain(('a'..='z').chain('A'..='Z').map(String::from)).collect();
+        let co = class_of(&v);
+        let classes = |s: &str| s.chars().map(|c| co[&c]).collect::<Vec<usize>>();
+        let mut buckets = vec![Vec::new(); 800];
+        buckets[450] = vec!["description".to_owned(), "the".to_owned()];
+        buckets[700] = vec!["deseription".to_owned()];
+        let lex = Lexicon::from_buckets(&buckets, Language::English, Language::English.weight());
+        // "Deseription", its fourth letter 0.55 `s` / 0.40 `c`: the listed word wins.
+        let path = classes("Deseription");
+        let lp = frames_of(v.len(), &path, 0.55, &[(3, co[&'c'], 0.40)]);
+        assert_eq!(lex.correct(lp.view(), &v, &co, &path), vec![(0, 11, "Description".to_owned())]);
+        // Capitals stay capitals.
+        let path = classes("DESERIPTION");
+        let lp = frames_of(v.len(), &path, 0.55, &[(3, co[&'C'], 0.40)]);
+        assert_eq!(lex.correct(lp.view(), &v, &co, &path), vec![(0, 11, "DESCRIPTION".to_owned())]);
+        // The recognizer sure of its letters: kept, listed or not.
+        let path = classes("Deseription");
+        let sure = frames_of(v.len(), &path, 0.999, &[]);
+        assert!(lex.correct(sure.view(), &v, &co, &path).is_empty());
+        // Short words are never re-spelled: `tbe` stays, however unsure.
+        let path = classes("tbe");
+        let lp = frames_of(v.len(), &path, 0.5, &[(1, co[&'h'], 0.45)]);
+        assert!(lex.correct(lp.view(), &v, &co, &path).is_empty());
+    }
+
+    #[test]
+    fn one_edit_drops_swaps_changes_and_adds_a_letter() {
+        let edits: std::collections::HashSet<String> = one_edit("form").collect();
+        for e in ["orm", "from", "fort", "forms", "aform"] {
+            assert!(edits.contains(e), "{e}");
+        }
+        assert!(!edits.contains("form"), "the word itself");
+        assert!(!edits.contains("farms"), "two edits away");
+        assert_eq!(edits.iter().filter(|e| e.len() == 5).count(), 5 * 26 - 4, "inserts, the doubled letters once");
+    }
+
+    #[test]
+    fn two_english_words_one_space_apart_are_read_as_the_listed_word_they_make() {
+        let v: Vec<String> = ["<blank>".to_owned(), " ".to_owned()]
+            .into_iter()
+            .chain(('a'..='z').chain('A'..='Z').map(String::from))
+            .collect();
+        let co = class_of(&v);
+        let classes = |s: &str| s.chars().map(|c| co[&c]).collect::<Vec<usize>>();
+        let mut buckets = vec![Vec::new(); 800];
+        buckets[400] = vec!["rounding".to_owned(), "round".to_owned()];
+        buckets[500] = vec!["ing".to_owned(), "sun".to_owned()];
+        let lex = Lexicon::from_buckets(&buckets, Language::English, Language::English.weight());
+        // "Round ing", the space frame 0.6 space / 0.35 blank: one word.
+        let path = classes("Round ing");
+        let lp = frames_of(v.len(), &path, 0.9, &[(5, co[&' '], 0.6), (5, 0, 0.35)]);
+        assert_eq!(lex.correct(lp.view(), &v, &co, &path), vec![(0, 9, "Rounding".to_owned())]);
+        // A sure space stays.
+        let lp = frames_of(v.len(), &path, 0.999, &[]);
+        assert!(lex.correct(lp.view(), &v, &co, &path).is_empty());
+        // Too short to join, however unsure the space.
+        let mut buckets = vec![Vec::new(); 800];
+        buckets[400] = vec!["ncs".to_owned()];
+        let lex = Lexicon::from_buckets(&buckets, Language::English, Language::English.weight());
+        let path = classes("N cs");
+        let lp = frames_of(v.len(), &path, 0.9, &[(1, co[&' '], 0.5), (1, 0, 0.45)]);
+        assert!(lex.correct(lp.view(), &v, &co, &path).is_empty());
     }
 }

@@ -32,5 +32,5 @@ pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
 pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};
-pub use lexicon::Lexicon;
+pub use lexicon::{Language, Lexicon};
 pub use recognize::crop_line;

@@ -346,6 +346,43 @@ pub(crate) fn nfc_with_confidences(text: &str, confs: &[f32]) -> (String, Vec<f3
     (out, out_confs)
 }
 
+/// The recognizer reads a wide gap before a number as `_` (`X_19.90`, `RM_12.00`, `Table_T13`):
+/// an underscore between a letter or digit and another character becomes a space, and one beside
+/// a space goes. Words that are addresses keep theirs (`john_doe@example.com`, `www.a_b.com`), and
+/// so do runs of two or more (a blank to fill in on a form).
+pub(crate) fn underscores_as_spaces((text, confs): Reading) -> Reading {
+    if !text.contains('_') {
+        return (text, confs);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let address = |i: usize| {
+        let start = chars[..i].iter().rposition(|c| c.is_whitespace()).map_or(0, |p| p + 1);
+        let end = chars[i..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| i + p);
+        let word: String = chars[start..end].iter().collect::<String>().to_lowercase();
+        word.contains('@') || word.contains("://") || word.contains("www.")
+    };
+    let (mut out, mut out_confs) = (String::new(), Vec::new());
+    for (i, (&c, &conf)) in chars.iter().zip(&confs).enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        let lone = c == '_' && before != Some('_') && after != Some('_');
+        if lone && !address(i) {
+            let beside_space = before.is_none_or(char::is_whitespace) || after.is_none_or(char::is_whitespace);
+            if beside_space {
+                continue;
+            }
+            if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+                out.push(' ');
+                out_confs.push(conf);
+                continue;
+            }
+        }
+        out.push(c);
+        out_confs.push(conf);
+    }
+    (out, out_confs)
+}
+
 /// Mean of the character confidences; 1 for an empty line.
 pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
     if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
@@ -406,6 +443,21 @@ mod tests {
         // Too few words to tell.
         assert_eq!(auto_english_lines(&["Phở", "12"]), [false, false]);
         assert_eq!(auto_english_lines(&[]), Vec::<bool>::new());
+    }
+
+    #[test]
+    fn an_underscore_before_a_number_is_a_space() {
+        let read = |t: &str| {
+            let (text, confs) = underscores_as_spaces((t.to_owned(), vec![0.9; t.chars().count()]));
+            assert_eq!(text.chars().count(), confs.len(), "{t}");
+            text
+        };
+        assert_eq!(read("X_19.90"), "X 19.90");
+        assert_eq!(read("RM_12.00 Table_T13"), "RM 12.00 Table T13");
+        assert_eq!(read("1 X_ 7.30"), "1 X 7.30");
+        assert_eq!(read("Name: ____"), "Name: ____");
+        assert_eq!(read("mail john_doe@example.com"), "mail john_doe@example.com");
+        assert_eq!(read("no underscore"), "no underscore");
     }
 
     #[test]

@@ -612,6 +612,7 @@ impl ModelArgs {
         cfg.recognizers = self.recognizers.0.clone();
         if self.decoder == DecoderArg::Greedy {
             cfg.lexicon = None;
+            cfg.lexicon_en = None;
         }
         cfg.device = match self.device {
             DeviceArg::Cpu => ocr_inference::Device::Cpu,
