@@ -285,6 +285,10 @@ pub(crate) struct GroupParams {
     /// value) stand several heights apart; 0.5 split receipt photos into words and prices into
     /// pieces (line detection F1 on the receipt photos 0.46, 0.96 at 1.0; README, accuracy).
     pub width_ths: f32,
+    /// Words this close (gap under this times their mean height, or overlapping) join whatever
+    /// their heights when one lies across the text direction within the other: CRAFT cuts a
+    /// price at its separator into boxes of different heights (`44.` / `000`).
+    pub touch_ths: f32,
     /// Margin added around each line, times its smaller side.
     pub add_margin: f32,
     /// Lines side by side (label / value) share a row when they overlap across the text
@@ -299,6 +303,7 @@ impl Default for GroupParams {
             ycenter_ths: 0.5,
             height_ths: 0.5,
             width_ths: 1.0,
+            touch_ths: 0.25,
             add_margin: 0.1,
             row_overlap: 0.5,
         }
@@ -458,10 +463,10 @@ fn chain_lines(words: &[FrameBox], gp: &GroupParams) -> Vec<Vec<usize>> {
                 let h = 0.5 * (last.h() + w.h());
                 let dv = (w.vc() - last.vc()).abs();
                 let gap = w.u0 - last.u1;
-                let ok = dv < gp.ycenter_ths * h
-                    && (h_line - w.h()).abs() < gp.height_ths * h_line
-                    && gap < gp.width_ths * h
-                    && gap > -h;
+                let similar = (h_line - w.h()).abs() < gp.height_ths * h_line && gap < gp.width_ths * h;
+                let inside = |a: &FrameBox, b: &FrameBox| a.v0 >= b.v0 - 0.1 * h && a.v1 <= b.v1 + 0.1 * h;
+                let touching = gap < gp.touch_ths * h && (inside(&w, &last) || inside(&last, &w));
+                let ok = dv < gp.ycenter_ths * h && gap > -h && (similar || touching);
                 ok.then_some((k, dv))
             })
             .min_by(|a, b| a.1.total_cmp(&b.1));

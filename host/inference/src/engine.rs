@@ -426,7 +426,8 @@ impl Engine {
             .iter()
             .zip(results)
             .map(|(b, r)| {
-                let (text, char_confidences) = recognize::underscores_as_spaces(r.unwrap_or_default());
+                let (text, char_confidences) =
+                    recognize::price_after_times_sign(recognize::underscores_as_spaces(r.unwrap_or_default()));
                 OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
             })
             .collect();

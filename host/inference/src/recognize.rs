@@ -383,6 +383,47 @@ pub(crate) fn underscores_as_spaces((text, confs): Reading) -> Reading {
     (out, out_confs)
 }
 
+/// A quantity sign glued to a price (`x40.000`, `X19.90`: the recognizer often reads the narrow
+/// gap as none) gets its space back, so the amount is a word of its own in the text, the JSON
+/// and every export. Only before a number with a thousands or decimal separator: codes such as
+/// `X5` or `x2` stay as they are.
+pub(crate) fn price_after_times_sign((text, confs): Reading) -> Reading {
+    let chars: Vec<char> = text.chars().collect();
+    let mut split_at = Vec::new();
+    let mut start = 0;
+    for end in (0..=chars.len()).filter(|&i| i == chars.len() || chars[i].is_whitespace()) {
+        let word = &chars[start..end];
+        if word.len() > 1 && matches!(word[0], 'x' | 'X') && is_price(&word[1..]) {
+            split_at.push(start + 1);
+        }
+        start = end + 1;
+    }
+    if split_at.is_empty() {
+        return (text, confs);
+    }
+    let (mut out, mut out_confs) = (String::new(), Vec::new());
+    for (i, (&c, &conf)) in chars.iter().zip(&confs).enumerate() {
+        if split_at.contains(&i) {
+            out.push(' ');
+            out_confs.push(confs[i - 1]);
+        }
+        out.push(c);
+        out_confs.push(conf);
+    }
+    (out, out_confs)
+}
+
+/// Digits in groups joined by `.` or `,`, the groups after the first of 2 or 3 digits
+/// (`40.000`, `19.90`, `1,234.50`), at least one separator.
+fn is_price(word: &[char]) -> bool {
+    let text: String = word.iter().collect();
+    let groups: Vec<&str> = text.split(['.', ',']).collect();
+    groups.len() >= 2
+        && groups.iter().all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()))
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| (2..=3).contains(&g.len()))
+}
+
 /// Mean of the character confidences; 1 for an empty line.
 pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
     if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
@@ -458,6 +499,21 @@ mod tests {
         assert_eq!(read("Name: ____"), "Name: ____");
         assert_eq!(read("mail john_doe@example.com"), "mail john_doe@example.com");
         assert_eq!(read("no underscore"), "no underscore");
+    }
+
+    #[test]
+    fn a_times_sign_glued_to_a_price_is_a_word_of_its_own() {
+        let read = |t: &str| {
+            let (text, confs) = price_after_times_sign((t.to_owned(), vec![0.9; t.chars().count()]));
+            assert_eq!(text.chars().count(), confs.len(), "{t}");
+            text
+        };
+        assert_eq!(read("4 x34.000"), "4 x 34.000");
+        assert_eq!(read("X19.90 19.90"), "X 19.90 19.90");
+        assert_eq!(read("1 X7.30"), "1 X 7.30");
+        for kept in ["x2", "X5 Pro", "x 40.000", "xl.000", "X1234.00", "Box 12.00"] {
+            assert_eq!(read(kept), kept);
+        }
     }
 
     #[test]
