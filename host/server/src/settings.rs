@@ -196,9 +196,10 @@ pub struct ModelArgs {
     /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json`, comma-separated (files in the models folder).
     #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=asternet.int8.onnx:vocab.json", value_parser = parse_recognizers)]
     pub recognizers: RecognizerList,
-    /// How Vietnamese readings are decoded: `lexicon` re-spells the marks of syllables the
-    /// recognizer is unsure of by their frequency in general Vietnamese text (wordfreq's list,
-    /// fetched with the models); `greedy` takes the recognizer's best character per frame.
+    /// How readings are decoded: `lexicon` re-spells the marks of Vietnamese syllables and the
+    /// letters of English words the recognizer is unsure of by their frequency in general text
+    /// (wordfreq's lists, fetched with the models); `greedy` takes the recognizer's best
+    /// character per frame.
     #[arg(long, env = "OCR_DECODER", value_enum, default_value_t = DecoderArg::Lexicon)]
     pub decoder: DecoderArg,
 }
