@@ -205,6 +205,15 @@ impl Engine {
         if !missing.is_empty() {
             return Err(Error::ModelsMissing { missing });
         }
+        // The word lists load on a thread of their own while the models load.
+        let lexicons = std::thread::spawn({
+            let (dir, vi, en) = (cfg.models_dir.clone(), cfg.lexicon.clone(), cfg.lexicon_en.clone());
+            move || -> Result<(Option<Lexicon>, Option<Lexicon>)> {
+                let vi = vi.map(|l| Lexicon::load(&dir.join(l), Language::Vietnamese)).transpose()?;
+                let en = en.map(|l| Lexicon::load(&dir.join(l), Language::English)).transpose()?;
+                Ok((vi, en))
+            }
+        });
         let env = environment(cfg)?;
         let detector = load_session(&env, &cfg.models_dir.join(&cfg.detector_model), cfg, cfg.intra_threads)?;
 
@@ -231,6 +240,8 @@ impl Engine {
             };
             by_lang.insert(spec.lang, idx);
         }
+        let (lexicon, lexicon_en) =
+            lexicons.join().map_err(|_| Error::ModelLoad("loading the word lists panicked".into()))??;
         tracing::info!(models_dir = %cfg.models_dir.display(), recognizers = recognizers.len(), "OCR models loaded");
         Ok(Engine {
             detector: Mutex::new(detector),
@@ -239,16 +250,8 @@ impl Engine {
             by_lang,
             group: GroupParams::default(),
             crop_to_content: cfg.crop_to_content,
-            lexicon: cfg
-                .lexicon
-                .as_ref()
-                .map(|l| Lexicon::load(&cfg.models_dir.join(l), Language::Vietnamese))
-                .transpose()?,
-            lexicon_en: cfg
-                .lexicon_en
-                .as_ref()
-                .map(|l| Lexicon::load(&cfg.models_dir.join(l), Language::English))
-                .transpose()?,
+            lexicon,
+            lexicon_en,
         })
     }
 

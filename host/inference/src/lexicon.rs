@@ -80,16 +80,11 @@ impl Lexicon {
         let file = std::fs::File::open(path).map_err(|e| err(&e))?;
         let mut bytes = Vec::new();
         flate2::read::GzDecoder::new(file).read_to_end(&mut bytes).map_err(|e| err(&e))?;
-        let items: Vec<serde_json::Value> = rmp_serde::from_slice(&bytes).map_err(|e| err(&e))?;
-        let format = items.first().and_then(|h| h.get("format")).and_then(|f| f.as_str());
-        if format != Some("cB") {
+        let list: WordfreqList = rmp_serde::from_slice(&bytes).map_err(|e| err(&e))?;
+        if list.format.as_deref() != Some("cB") {
             return Err(err(&"not a wordfreq centibel list"));
         }
-        let buckets = items[1..]
-            .iter()
-            .map(|b| b.as_array().map(|ws| ws.iter().filter_map(|w| w.as_str().map(str::to_owned)).collect()))
-            .collect::<Option<Vec<Vec<String>>>>()
-            .ok_or_else(|| err(&"a frequency bucket is not a list of words"))?;
+        let buckets = list.buckets;
         Ok(Lexicon::from_buckets(&buckets, language, language.weight()))
     }
 
@@ -100,7 +95,11 @@ impl Lexicon {
         let mut by_base: HashMap<String, Vec<String>> = HashMap::new();
         for (i, words) in buckets.iter().enumerate() {
             for w in words {
-                let w: String = w.nfc().collect::<String>().to_lowercase();
+                if language == Language::English && !w.is_ascii() {
+                    continue;
+                }
+                let w: String =
+                    if w.is_ascii() { w.to_ascii_lowercase() } else { w.nfc().collect::<String>().to_lowercase() };
                 let letters = match language {
                     Language::Vietnamese => w.chars().all(char::is_alphabetic),
                     Language::English => w.chars().all(|c| c.is_ascii_lowercase()),
@@ -272,6 +271,40 @@ impl Lexicon {
             }
         }
         best
+    }
+}
+
+/// A wordfreq list as stored: a header (`{"format": "cB", ...}`), then the buckets of words,
+/// read straight into strings (a generic MessagePack value tree of 300 000 words takes several
+/// times the time and memory).
+struct WordfreqList {
+    format: Option<String>,
+    buckets: Vec<Vec<String>>,
+}
+
+impl<'de> serde::Deserialize<'de> for WordfreqList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = WordfreqList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a header, then lists of words")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<WordfreqList, A::Error> {
+                let header: HashMap<String, serde_json::Value> =
+                    seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let mut buckets = Vec::new();
+                while let Some(words) = seq.next_element::<Vec<String>>()? {
+                    buckets.push(words);
+                }
+                let format = header.get("format").and_then(|f| f.as_str()).map(str::to_owned);
+                Ok(WordfreqList { format, buckets })
+            }
+        }
+        d.deserialize_seq(Items)
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! **Owns:** the models (loading the CRAFT detector and the asternet line recognizer once per
 //! process), their pre- and post-processing (resize/normalize, score maps to word boxes to text
-//! lines, perspective crops, batched CTC decoding, Vietnamese syllable frequencies for the marks), and turning uploaded bytes into page images
+//! lines, perspective crops, batched CTC decoding, word frequencies for the spellings the
+//! recognizer is unsure of: Vietnamese marks, English letters), and turning uploaded bytes into
+//! page images
 //! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF; or one
 //! page alone, [`decode_page`]), with limits checked before anything large is allocated.
 //!
