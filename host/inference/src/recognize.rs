@@ -260,29 +260,82 @@ pub(crate) fn ctc_greedy(
 ) -> (Reading, Option<Reading>) {
     let mut path = Vec::with_capacity(log_probs.nrows());
     let mut tokens: Vec<(usize, f32)> = Vec::new();
+    // Each token's first and last frame.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut prev = usize::MAX;
     let ok = |k: usize| k == 0 || allowed.is_none_or(|a| a.get(k).copied().unwrap_or(false));
-    for frame in log_probs.rows() {
+    for (t, frame) in log_probs.rows().into_iter().enumerate() {
         let (best, lp) = frame
             .iter()
             .enumerate()
             .fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 && ok(k) { (k, v) } else { acc });
         if best != 0 && best == prev {
-            if let Some(last) = tokens.last_mut() {
+            if let (Some(last), Some(span)) = (tokens.last_mut(), spans.last_mut()) {
                 last.1 = last.1.max(lp);
+                span.1 = t;
             }
         } else if best != 0 {
             tokens.push((best, lp));
+            spans.push((t, t));
         }
         path.push(best);
         prev = best;
     }
+    separators_in_numbers(&mut tokens, &spans, log_probs, vocab);
     let fixes = match lexicon {
         Some((lex, class_of)) => lex.correct(log_probs, vocab, class_of, &path),
         None => Vec::new(),
     };
     let respelled = (!fixes.is_empty()).then(|| spell(&tokens, vocab, fixes));
     (spell(&tokens, vocab, Vec::new()), respelled)
+}
+
+/// Least probability of `.` or `,` (at some frame of a space between digit groups, or a frame
+/// beside it) that makes the space that separator. On the development sets the one thousands
+/// separator read as a space (`61 000` for `61.000`) had 0.33; the spaces between digit groups
+/// that are spaces (`F21 8 220`, phone numbers) at most 0.006.
+const SEPARATOR_MIN_PROB: f32 = 0.1;
+
+/// A thousands or decimal separator the recognizer read as a space (`61 000`): a space between a
+/// group of 1 to 3 digits and a group of exactly 3, where `.` or `,` is also likely
+/// ([`SEPARATOR_MIN_PROB`]), becomes the likelier of the two. Phone numbers (`3979 1525`) and
+/// codes keep their spaces: their groups are longer, or the separators unlikely.
+fn separators_in_numbers(
+    tokens: &mut [(usize, f32)],
+    spans: &[(usize, usize)],
+    log_probs: ArrayView2<'_, f32>,
+    vocab: &[String],
+) {
+    let class = |c: &str| vocab.iter().position(|v| v == c);
+    let (Some(space), Some(dot), Some(comma)) = (class(" "), class("."), class(",")) else { return };
+    let digits: Vec<bool> = tokens
+        .iter()
+        .map(|t| vocab.get(t.0).is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())))
+        .collect();
+    let digit = |i: usize| digits.get(i).copied().unwrap_or(false);
+    let run = |from: usize, step: isize| {
+        let mut n = 0;
+        let mut i = from as isize;
+        while i >= 0 && digit(i as usize) {
+            n += 1;
+            i += step;
+        }
+        n
+    };
+    for i in 1..tokens.len() {
+        if tokens[i].0 != space || i + 1 >= tokens.len() {
+            continue;
+        }
+        if !(1..=3).contains(&run(i - 1, -1)) || run(i + 1, 1) != 3 {
+            continue;
+        }
+        let frames = spans[i].0.saturating_sub(1)..(spans[i].1 + 2).min(log_probs.nrows());
+        let best = |k: usize| frames.clone().map(|t| log_probs[[t, k]]).fold(f32::NEG_INFINITY, f32::max);
+        let (k, lp) = if best(dot) >= best(comma) { (dot, best(dot)) } else { (comma, best(comma)) };
+        if lp.exp() >= SEPARATOR_MIN_PROB {
+            tokens[i] = (k, lp);
+        }
+    }
 }
 
 /// The text of the path's characters (`tokens`: class and best log-prob), with the lexicon's
@@ -484,6 +537,31 @@ mod tests {
         // Too few words to tell.
         assert_eq!(auto_english_lines(&["Phở", "12"]), [false, false]);
         assert_eq!(auto_english_lines(&[]), Vec::<bool>::new());
+    }
+
+    #[test]
+    fn a_likely_separator_read_as_a_space_between_digit_groups_is_the_separator() {
+        let v: Vec<String> = ["<blank>", " ", ".", ",", "0", "1", "6"].iter().map(|s| s.to_string()).collect();
+        // "61 000", the space frame 0.6 space / 0.3 ".".
+        let seq = [6, 5, 1, 4, 0, 4, 0, 4];
+        let mut lp = Array2::from_elem((seq.len(), v.len()), (0.01f32).ln());
+        for (t, &k) in seq.iter().enumerate() {
+            lp[[t, k]] = 0.9f32.ln();
+        }
+        lp[[2, 1]] = 0.6f32.ln();
+        lp[[2, 2]] = 0.3f32.ln();
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None).0.0, "61.000");
+        // The same with "." unlikely: a space it stays.
+        lp[[2, 2]] = 0.01f32.ln();
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None).0.0, "61 000");
+        // Four digits after the space (a phone number's groups): never a separator.
+        let seq = [6, 5, 1, 4, 0, 4, 0, 4, 0, 4];
+        let mut lp = Array2::from_elem((seq.len(), v.len()), (0.01f32).ln());
+        for (t, &k) in seq.iter().enumerate() {
+            lp[[t, k]] = 0.9f32.ln();
+        }
+        lp[[2, 2]] = 0.5f32.ln();
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None).0.0, "61 0000");
     }
 
     #[test]
