@@ -347,7 +347,8 @@ fn spell(tokens: &[(usize, f32)], vocab: &[String], fixes: Vec<(usize, usize, St
     let mut i = 0;
     while i < tokens.len() {
         if let Some((start, end, word)) = fixes.next_if(|f| f.0 == i) {
-            // Same letters, other marks: one character per token, each keeping its confidence.
+            // Each character takes the confidence of the token in its place (the last one's for a
+            // letter an English re-spelling adds): other marks are one character per token.
             let word_confs = &tokens[start..end];
             for (ch, (_, lp)) in
                 word.chars().zip(word_confs.iter().chain(std::iter::repeat(&word_confs[end - start - 1])))
