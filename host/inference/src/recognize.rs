@@ -565,13 +565,16 @@ mod tests {
         assert_eq!(ctc_greedy(lp.view(), &v, None, None).0.0, "61 0000");
     }
 
+    /// `fix` applied to `text` with a confidence per character, checking they still line up.
+    fn respaced(fix: fn(Reading) -> Reading, text: &str) -> String {
+        let (out, confs) = fix((text.to_owned(), vec![0.9; text.chars().count()]));
+        assert_eq!(out.chars().count(), confs.len(), "{text}");
+        out
+    }
+
     #[test]
     fn an_underscore_before_a_number_is_a_space() {
-        let read = |t: &str| {
-            let (text, confs) = underscores_as_spaces((t.to_owned(), vec![0.9; t.chars().count()]));
-            assert_eq!(text.chars().count(), confs.len(), "{t}");
-            text
-        };
+        let read = |t: &str| respaced(underscores_as_spaces, t);
         assert_eq!(read("X_19.90"), "X 19.90");
         assert_eq!(read("RM_12.00 Table_T13"), "RM 12.00 Table T13");
         assert_eq!(read("1 X_ 7.30"), "1 X 7.30");
@@ -582,11 +585,7 @@ mod tests {
 
     #[test]
     fn a_times_sign_glued_to_a_price_is_a_word_of_its_own() {
-        let read = |t: &str| {
-            let (text, confs) = price_after_times_sign((t.to_owned(), vec![0.9; t.chars().count()]));
-            assert_eq!(text.chars().count(), confs.len(), "{t}");
-            text
-        };
+        let read = |t: &str| respaced(price_after_times_sign, t);
         assert_eq!(read("4 x34.000"), "4 x 34.000");
         assert_eq!(read("X19.90 19.90"), "X 19.90 19.90");
         assert_eq!(read("1 X7.30"), "1 X 7.30");
