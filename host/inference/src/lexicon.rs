@@ -84,8 +84,7 @@ impl Lexicon {
         if list.format.as_deref() != Some("cB") {
             return Err(err(&"not a wordfreq centibel list"));
         }
-        let buckets = list.buckets;
-        Ok(Lexicon::from_buckets(&buckets, language, language.weight()))
+        Ok(Lexicon::from_buckets(&list.buckets, language, language.weight()))
     }
 
     /// Bucket `i` holds the words of log10 frequency `-i/100`. Only words made of letters are
@@ -169,7 +168,7 @@ impl Lexicon {
         while i < words.len() {
             if let (Language::English, Some(space), Some(next)) = (self.language, space, words.get(i + 1))
                 && words[i].tokens.1 + 1 == next.tokens.0
-                && path_char_is(path, words[i].tokens.1, space)
+                && words[i].followed_by == Some(space)
             {
                 let frames = log_probs.slice(ndarray::s![words[i].frames.0..next.frames.1, ..]);
                 let joined = format!("{}{}", greedy[i], greedy[i + 1]);
@@ -265,8 +264,9 @@ impl Lexicon {
                 // print), at a fixed cost.
                 ctc = ctc.max(split_ctc - JOIN_GAP_COST);
             }
-            if ctc + self.prior(cand) > best_score {
-                best_score = ctc + self.prior(cand);
+            let score = ctc + self.prior(cand);
+            if score > best_score {
+                best_score = score;
                 best = Some(spelled);
             }
         }
@@ -314,28 +314,14 @@ struct Spelling {
     prior: f32,
 }
 
-/// Whether character `index` of the greedy `path` (repeats collapsed, blanks dropped) is `class`.
-fn path_char_is(path: &[usize], index: usize, class: usize) -> bool {
-    let mut prev = 0;
-    let mut n = 0;
-    for &k in path {
-        if k != 0 && k != prev {
-            if n == index {
-                return k == class;
-            }
-            n += 1;
-        }
-        prev = k;
-    }
-    false
-}
-
 /// A run of letters in a greedy CTC path: its classes, the frames it may use (up to the
-/// neighbouring non-letter characters), and its place among the path's characters.
+/// neighbouring non-letter characters), its place among the path's characters, and the class of
+/// the character after it.
 struct Word {
     classes: Vec<usize>,
     frames: (usize, usize),
     tokens: (usize, usize),
+    followed_by: Option<usize>,
 }
 
 /// The letter runs of `path` (argmax class per frame, 0 = blank).
@@ -367,7 +353,12 @@ fn words(path: &[usize], vocab: &[String]) -> Vec<Word> {
         }
         let start = if i == 0 { 0 } else { chars[i - 1].2 + 1 };
         let end = if j == chars.len() { path.len() } else { chars[j].1 };
-        out.push(Word { classes: chars[i..j].iter().map(|c| c.0).collect(), frames: (start, end), tokens: (i, j) });
+        out.push(Word {
+            classes: chars[i..j].iter().map(|c| c.0).collect(),
+            frames: (start, end),
+            tokens: (i, j),
+            followed_by: chars.get(j).map(|c| c.0),
+        });
         i = j;
     }
     out
