@@ -158,8 +158,23 @@ struct Component {
     text_count: u32,
 }
 
-/// Word boxes in score-map coordinates (clockwise from the top-left corner) with a mean text score.
-pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, f32)> {
+/// Blobs of the text score too faint or too small to be words by themselves, but as strong as
+/// this at their peak, are kept as marks (see [`Found::marks`]).
+pub(crate) const MARK_MIN_SCORE: f32 = 0.4;
+
+/// What the score maps hold, in score-map coordinates (boxes clockwise from the top-left
+/// corner, each with its mean text score).
+pub(crate) struct Found {
+    /// Blobs strong and large enough to be words.
+    pub words: Vec<(Quad, f32)>,
+    /// Blobs too faint or too small to be words: CRAFT scores a colon standing between spaces
+    /// (`Tel : +603`) or a thin `1` (`1 x`) under `text_threshold` on small print. They are
+    /// kept only where they sit on a line (see [`group_lines`]); elsewhere they are specks.
+    pub marks: Vec<(Quad, f32)>,
+}
+
+/// Word boxes (and marks) of the score maps.
+pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Found {
     let (w, h) = (maps.width as u32, maps.height as u32);
     let is_text: Vec<bool> = maps.text.iter().map(|&s| s > params.low_text).collect();
     let is_link: Vec<bool> = maps.link.iter().map(|&s| s > params.link_threshold).collect();
@@ -190,9 +205,10 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
         }
     }
 
-    let mut out = Vec::new();
+    let mut found = Found { words: Vec::new(), marks: Vec::new() };
     for (k, c) in comps.iter().enumerate().skip(1) {
-        if c.area < 10 || c.max_text < params.text_threshold {
+        let is_word = c.area >= 10 && c.max_text >= params.text_threshold;
+        if !is_word && c.max_text < MARK_MIN_SCORE {
             continue;
         }
         let (cw, ch) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
@@ -217,9 +233,9 @@ pub(crate) fn word_boxes(maps: &ScoreMaps, params: &DetectParams) -> Vec<(Quad, 
             continue;
         };
         let score = if c.text_count > 0 { c.text_sum / c.text_count as f32 } else { c.max_text };
-        out.push((quad, score));
+        if is_word { &mut found.words } else { &mut found.marks }.push((quad, score));
     }
-    out
+    found
 }
 
 /// Minimum-area rectangle around the foreground of `seg` (offset by `ox, oy`), axis-aligned when
@@ -502,6 +518,68 @@ fn line_angle(words: &[Word], line: &[usize], page: &Frame, page_angle: f32) -> 
     if angle.abs() < 0.5f32.to_radians() { 0.0 } else { angle }
 }
 
+/// Marks (`words[first_mark..]`, see [`Found::marks`]) join the line they sit on or beside, seen
+/// in the line's own direction: one character in size (no longer than the line's height),
+/// within the line across its direction (so the line keeps its height), at most a word space
+/// (`width_ths` heights) before or after it. Lines of one row that a mark brought within a word
+/// space of each other then join (`Tel` `:` `+603 2856 0385`). Marks beside no line are dropped.
+/// Returns the lines with their frames (`frame_of`: a line's frame from its words).
+fn attach_marks(
+    words: &[Word],
+    first_mark: usize,
+    lines: Vec<Vec<usize>>,
+    frame_of: impl Fn(&[usize]) -> Frame,
+    gp: &GroupParams,
+) -> Vec<(Vec<usize>, Frame)> {
+    let extent = |line: &[usize], f: &Frame| union(line.iter().map(|&i| words[i].in_frame(f)));
+    let mut lines: Vec<(Vec<usize>, Frame, bool)> = lines
+        .into_iter()
+        .map(|l| {
+            let f = frame_of(&l);
+            (l, f, false)
+        })
+        .collect();
+    for m in first_mark..words.len() {
+        let beside = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (line, f, _))| {
+                let (line, mark) = (extent(line, f), words[m].in_frame(f));
+                let gap = (mark.u0 - line.u1).max(line.u0 - mark.u1);
+                let slack = 0.1 * line.h();
+                let within = mark.v0 >= line.v0 - slack && mark.v1 <= line.v1 + slack;
+                let on_line = within && mark.u1 - mark.u0 <= line.h();
+                (on_line && gap < gp.width_ths * line.h()).then_some((k, gap))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((k, _)) = beside {
+            lines[k].0.push(m);
+            lines[k].2 = true;
+        }
+    }
+    let joinable = |(a, f, a_marked): &(Vec<usize>, Frame, bool), (b, _, b_marked): &(Vec<usize>, Frame, bool)| {
+        let (a, b) = (extent(a, f), extent(b, f));
+        let h = 0.5 * (a.h() + b.h());
+        let gap = b.u0 - a.u1;
+        (*a_marked || *b_marked)
+            && a.u0 < b.u0
+            && gap > -h
+            && gap < gp.width_ths * h
+            && (a.vc() - b.vc()).abs() < gp.ycenter_ths * h
+            && (a.h() - b.h()).abs() < gp.height_ths * a.h().max(b.h())
+    };
+    while let Some((a, b)) = (0..lines.len())
+        .flat_map(|a| (0..lines.len()).map(move |b| (a, b)))
+        .find(|&(a, b)| a != b && joinable(&lines[a], &lines[b]))
+    {
+        let (tail, _, _) = lines.remove(b);
+        let a = if b < a { a - 1 } else { a };
+        lines[a].0.extend(tail);
+        lines[a].1 = frame_of(&lines[a].0);
+    }
+    lines.into_iter().map(|(l, f, _)| (l, f)).collect()
+}
+
 fn union(boxes: impl Iterator<Item = FrameBox>) -> FrameBox {
     let mut out =
         FrameBox { u0: f32::INFINITY, u1: f32::NEG_INFINITY, v0: f32::INFINITY, v1: f32::NEG_INFINITY, score: 0.0 };
@@ -526,7 +604,13 @@ fn union(boxes: impl Iterator<Item = FrameBox>) -> FrameBox {
 /// direction) with a margin; lines are ordered top to bottom, and lines side by side in one
 /// row left to right. Words far off the dominant direction stay lines of their own. Corners
 /// are clamped to the page.
-pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, page_h: u32) -> Vec<TextBox> {
+pub(crate) fn group_lines(
+    words: &[(Quad, f32)],
+    marks: &[(Quad, f32)],
+    gp: &GroupParams,
+    page_w: u32,
+    page_h: u32,
+) -> Vec<TextBox> {
     let angle = dominant_angle(words);
     let frame = Frame::new(angle);
     let mut aligned: Vec<Word> = Vec::new();
@@ -549,9 +633,17 @@ pub(crate) fn group_lines(words: &[(Quad, f32)], gp: &GroupParams, page_w: u32, 
         }
     }
 
-    let boxes: Vec<FrameBox> = aligned.iter().map(|w| w.in_frame(&frame)).collect();
-    for line in chain_lines(&boxes, gp) {
-        let own = Frame::new(line_angle(&aligned, &line, &frame, angle));
+    let mut boxes: Vec<FrameBox> = aligned.iter().map(|w| w.in_frame(&frame)).collect();
+    let chains = chain_lines(&boxes, gp);
+    let first_mark = aligned.len();
+    aligned.extend(marks.iter().map(|(q, score)| Word::new(q, *score, angle)));
+    boxes.extend(aligned[first_mark..].iter().map(|w| w.in_frame(&frame)));
+    // A line's direction comes from its words alone: a mark is too small to tell it.
+    let frame_of = |line: &[usize]| {
+        let line_words: Vec<usize> = line.iter().copied().filter(|&i| i < first_mark).collect();
+        Frame::new(line_angle(&aligned, &line_words, &frame, angle))
+    };
+    for (line, own) in attach_marks(&aligned, first_mark, chains, frame_of, gp) {
         let b = union(line.iter().map(|&i| aligned[i].in_frame(&own)));
         lines.push((union(line.iter().map(|&i| boxes[i])), to_quad(&b, &own)));
     }
@@ -674,7 +766,7 @@ mod tests {
             }
         }
         let maps = ScoreMaps { width: w, height: h, text, link: vec![0.0; w * h] };
-        let boxes = word_boxes(&maps, &DetectParams::default());
+        let boxes = word_boxes(&maps, &DetectParams::default()).words;
         assert_eq!(boxes.len(), 1);
         let (x0, y0, x1, y1) = ocr_core::geometry::bounds(&boxes[0].0);
         assert!(x0 <= 2.0 && x1 >= 14.0 && y0 <= 5.0 && y1 >= 9.0, "{:?}", boxes[0]);
@@ -694,7 +786,7 @@ mod tests {
             word(400.0, 10.0, 450.0, 30.0),   // same row, far away: its own line
             word(10.0, 100.0, 192.0, 120.0),  // second line, first word (gap 8 < 1.0 * 20)
         ];
-        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        let lines = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
         let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
         assert_eq!(lines.len(), 3, "{b:?}");
         // Margin = 0.1 * min(w, h) = 2 px on each line.
@@ -715,11 +807,51 @@ mod tests {
             word(92.0, 11.0, 130.0, 31.0),
             word(190.0, 10.0, 260.0, 30.0),
         ];
-        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        let lines = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
         let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
         assert_eq!(lines.len(), 2, "{b:?}");
         assert!(b[0].0 < 10.0 && b[0].2 > 130.0 && b[0].2 < 190.0, "{b:?}");
         assert!(b[1].0 > 130.0, "{b:?}");
+    }
+
+    #[test]
+    fn a_faint_colon_between_spaced_words_joins_them_and_specks_are_dropped() {
+        // `Tel : +603 2856 0385` at 20 px: CRAFT finds the words but scores the colon too faintly
+        // to be a word; without it the 26 px gap splits the line (and the colon is never read).
+        let words = [word(10.0, 10.0, 60.0, 30.0), word(86.0, 10.0, 200.0, 30.0)];
+        let colon = word(70.0, 14.0, 76.0, 28.0);
+        let speck_far = word(400.0, 14.0, 404.0, 18.0);
+        let speck_above = word(100.0, 0.0, 104.0, 8.0);
+        let alone = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
+        assert_eq!(alone.len(), 2);
+        let lines = group_lines(&words, &[colon, speck_far, speck_above], &GroupParams::default(), 1000, 1000);
+        let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
+        assert_eq!(lines.len(), 1, "{b:?}");
+        // The line keeps its words' height and ends at its last word: the specks are not on it.
+        assert!(b[0].0 < 10.0 && b[0].2 > 200.0 && b[0].2 < 210.0, "{b:?}");
+        assert!(b[0].1 > 5.0 && b[0].3 < 35.0, "{b:?}");
+    }
+
+    #[test]
+    fn faint_blobs_are_marks_not_words() {
+        // A strong blob is a word; a faint one (peak 0.5, under text_threshold) and a tiny strong
+        // one (under 10 px) are marks; a blob under the mark score is nothing.
+        let (w, h) = (60, 20);
+        let mut text = vec![0.0; w * h];
+        for y in 5..10 {
+            for x in 2..15 {
+                text[y * w + x] = 0.9;
+            }
+            for x in 25..30 {
+                text[y * w + x] = 0.5;
+            }
+        }
+        text[7 * w + 40] = 0.9;
+        text[7 * w + 50] = 0.35;
+        let maps = ScoreMaps { width: w, height: h, text, link: vec![0.0; w * h] };
+        let found = word_boxes(&maps, &DetectParams::default());
+        assert_eq!(found.words.len(), 1);
+        assert_eq!(found.marks.len(), 2);
     }
 
     #[test]
@@ -733,7 +865,7 @@ mod tests {
         let square =
             ([[cx - 22.0, cy - 22.0], [cx + 22.0, cy - 22.0], [cx + 22.0, cy + 22.0], [cx - 22.0, cy + 22.0]], 0.9);
         let words = [rotated(270.0, 390.0), square, rotated(110.0, 220.0), rotated(0.0, 100.0)];
-        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        let lines = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
         assert_eq!(lines.len(), 1, "{lines:?}");
         let q = lines[0].points;
         let angle = (q[0][1] - q[1][1]).atan2(q[1][0] - q[0][0]).to_degrees();
@@ -752,7 +884,7 @@ mod tests {
             word(10.0, 40.0, 60.0, 60.0),   // row 2
             word(300.0, 40.0, 360.0, 60.0), // value, row 2
         ];
-        let lines = group_lines(&words, &GroupParams::default(), 1000, 1000);
+        let lines = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
         let x0: Vec<f32> = lines.iter().map(|l| l.points[0][0].round()).collect();
         assert_eq!(lines.len(), 4, "{lines:?}");
         // Row 1 label (merged with the accented word), row 1 value, row 2 label, row 2 value.
@@ -765,7 +897,7 @@ mod tests {
         let (c, s) = (15f32.to_radians().cos(), 15f32.to_radians().sin());
         let p = |x: f32, y: f32| [5.0 + x * c + y * s, 100.0 - x * s + y * c];
         let q = order_quad([p(0.0, 0.0), p(200.0, 0.0), p(200.0, 30.0), p(0.0, 30.0)]);
-        let lines = group_lines(&[(q, 0.9)], &GroupParams::default(), 300, 300);
+        let lines = group_lines(&[(q, 0.9)], &[], &GroupParams::default(), 300, 300);
         assert_eq!(lines.len(), 1);
         assert!(ocr_core::geometry::inside(&lines[0].points, 300, 300));
         // Still a slanted quad, not an axis-aligned rectangle.

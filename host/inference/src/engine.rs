@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use ocr_core::{DetectParams, Lang, OcrLine, TextBox};
+use ocr_core::{DetectParams, Lang, OcrLine, Quad, TextBox};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -331,12 +331,13 @@ impl Engine {
         // resized page, then / ratio to the page.
         let (ox, oy) = (window.x as f32, window.y as f32);
         let to_page = |[x, y]: [f32; 2]| [(2.0 * x + ox) / plan.ratio, (2.0 * y + oy) / plan.ratio];
-        let words: Vec<_> = detect::word_boxes(&maps, params)
-            .into_iter()
-            .map(|(q, s)| (detect::order_quad(q.map(to_page)), s))
-            .collect();
+        let found = detect::word_boxes(&maps, params);
+        let on_page = |boxes: Vec<(Quad, f32)>| -> Vec<(Quad, f32)> {
+            boxes.into_iter().map(|(q, s)| (detect::order_quad(q.map(to_page)), s)).collect()
+        };
+        let (words, marks) = (on_page(found.words), on_page(found.marks));
         let on_its_side = orient::mostly_tall(words.iter().map(|(q, _)| q));
-        Ok((detect::group_lines(&words, &self.group, w, h), on_its_side, model))
+        Ok((detect::group_lines(&words, &marks, &self.group, w, h), on_its_side, model))
     }
 
     /// Whether the page reads better half turned (see [`orient`]), and the model time it took.
