@@ -176,9 +176,10 @@ fn english_reading(
     log_probs: ndarray::ArrayView2<'_, f32>,
     rec: &Recognizer,
     lexicon: Option<&Lexicon>,
+    gaps: &[(usize, usize)],
 ) -> recognize::Reading {
     let lexicon = lexicon.map(|l| (l, &rec.class_of));
-    let (plain, respelled) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), lexicon);
+    let (plain, respelled) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), lexicon, gaps);
     let (text, confs) = respelled.unwrap_or(plain);
     (recognize::tidy_english(&text), confs)
 }
@@ -406,13 +407,14 @@ impl Engine {
             }
             for (b, &i) in bucket.iter().enumerate() {
                 let view = lp.slice(ndarray::s![.., b, ..]);
+                let gaps = recognize::ink_gaps(&crops[i]);
                 if lang == Lang::En {
-                    results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref()));
+                    results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref(), &gaps));
                     continue;
                 }
-                let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon);
+                let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon, &gaps);
                 if lang == Lang::Auto {
-                    english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref())));
+                    english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref(), &gaps)));
                 }
                 results[i] = Some(respelled.unwrap_or(plain));
             }

@@ -469,6 +469,17 @@ fn english_words_misread_on_a_faint_receipt_are_re_spelled_from_the_word_list() 
 }
 
 #[test]
+fn a_colon_standing_apart_is_read_as_its_own_word() {
+    // Monospaced `Label : value` lines: CRAFT scores the lone colon too faintly to be a word, so
+    // the line used to split there and lose it (`Tel` / `+603 2856 0385`); the recognizer glues
+    // a colon it does read to the word before (`No:`). Both come out as printed now.
+    let lines = read_all("held-out/en_spaced_receipt.png", Lang::Auto);
+    for want in ["Tel : +603 2856 0385", "GST Reg No : 000897208320", "Cashier : AMIRAH", "Date : 09-04-2018 19:22"] {
+        assert!(lines.iter().any(|l| l == want), "{want}: {lines:#?}");
+    }
+}
+
+#[test]
 fn white_letters_on_a_red_sign_are_read() {
     let file = "synth_vi_04_sign_scene.jpg";
     let lines = read_all(file, Lang::Vi);
