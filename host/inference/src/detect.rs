@@ -518,8 +518,9 @@ fn line_angle(words: &[Word], line: &[usize], page: &Frame, page_angle: f32) -> 
     if angle.abs() < 0.5f32.to_radians() { 0.0 } else { angle }
 }
 
-/// Marks (`words[first_mark..]`, see [`Found::marks`]) join the line they sit on or beside, seen
-/// in the line's own direction: one character in size (no longer than the line's height),
+/// Marks (`words[first_mark..]`, see [`Found::marks`]), and words that chained with nothing (a
+/// dash lower than the words around it), join the line they sit on or beside, seen in the
+/// line's own direction: one character in size (no longer than the line's height),
 /// within the line across its direction (so the line keeps its height), at most a word space
 /// (`width_ths` heights) before or after it. Lines of one row that a mark brought within a word
 /// space of each other then join (`Tel` `:` `+603 2856 0385`). Marks beside no line are dropped.
@@ -539,10 +540,12 @@ fn attach_marks(
             (l, f, false)
         })
         .collect();
-    for m in first_mark..words.len() {
-        let beside = lines
+    // The line beside which `m` sits as a mark, other than `own`.
+    let beside = |lines: &[(Vec<usize>, Frame, bool)], m: usize, own: Option<usize>| {
+        lines
             .iter()
             .enumerate()
+            .filter(|(k, (line, _, _))| Some(*k) != own && !line.is_empty())
             .filter_map(|(k, (line, f, _))| {
                 let (line, mark) = (extent(line, f), words[m].in_frame(f));
                 let gap = (mark.u0 - line.u1).max(line.u0 - mark.u1);
@@ -551,12 +554,27 @@ fn attach_marks(
                 let on_line = within && mark.u1 - mark.u0 <= line.h();
                 (on_line && gap < gp.width_ths * line.h()).then_some((k, gap))
             })
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((k, _)) = beside {
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(k, _)| k)
+    };
+    // A word CRAFT found alone that is a mark of a line beside it (a dash between words, lower
+    // than they are) joins that line, then the faint marks do.
+    for s in 0..lines.len() {
+        if let [w] = lines[s].0[..]
+            && let Some(k) = beside(&lines, w, Some(s))
+        {
+            lines[s].0.clear();
+            lines[k].0.push(w);
+            lines[k].2 = true;
+        }
+    }
+    for m in first_mark..words.len() {
+        if let Some(k) = beside(&lines, m, None) {
             lines[k].0.push(m);
             lines[k].2 = true;
         }
     }
+    lines.retain(|(line, _, _)| !line.is_empty());
     let joinable = |(a, f, a_marked): &(Vec<usize>, Frame, bool), (b, _, b_marked): &(Vec<usize>, Frame, bool)| {
         let (a, b) = (extent(a, f), extent(b, f));
         let h = 0.5 * (a.h() + b.h());
@@ -830,6 +848,23 @@ mod tests {
         // The line keeps its words' height and ends at its last word: the specks are not on it.
         assert!(b[0].0 < 10.0 && b[0].2 > 200.0 && b[0].2 < 210.0, "{b:?}");
         assert!(b[0].1 > 5.0 && b[0].3 < 35.0, "{b:?}");
+    }
+
+    #[test]
+    fn a_dash_found_alone_between_words_joins_their_line() {
+        // `Vá xe - Thay nhớt`: CRAFT finds the dash as a word of its own, a quarter of the line's
+        // height: too low to chain with its neighbours, so it was a line of its own (read as
+        // nothing) and split the line in two.
+        let words = [
+            word(10.0, 10.0, 50.0, 30.0),
+            word(58.0, 10.0, 90.0, 30.0),
+            word(105.0, 17.0, 115.0, 22.0),
+            word(130.0, 10.0, 200.0, 30.0),
+        ];
+        let lines = group_lines(&words, &[], &GroupParams::default(), 1000, 1000);
+        let b: Vec<_> = lines.iter().map(|l| ocr_core::geometry::bounds(&l.points)).collect();
+        assert_eq!(lines.len(), 1, "{b:?}");
+        assert!(b[0].0 < 10.0 && b[0].2 > 200.0, "{b:?}");
     }
 
     #[test]
