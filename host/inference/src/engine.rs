@@ -432,8 +432,9 @@ impl Engine {
             .iter()
             .zip(results)
             .map(|(b, r)| {
-                let (text, char_confidences) =
-                    recognize::price_after_times_sign(recognize::underscores_as_spaces(r.unwrap_or_default()));
+                let (text, char_confidences) = recognize::zeros_in_numbers(recognize::price_after_times_sign(
+                    recognize::underscores_as_spaces(r.unwrap_or_default()),
+                ));
                 OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
             })
             .collect();
