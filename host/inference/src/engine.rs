@@ -421,7 +421,7 @@ impl Engine {
         }
         if lang == Lang::Auto {
             let plain: Vec<&str> = english.iter().map(|e| e.as_ref().map_or("", |(text, _)| text.as_str())).collect();
-            let take = recognize::auto_english_lines(&plain);
+            let take = recognize::auto_english_lines(&plain, self.lexicon.as_ref());
             for (i, take) in take.into_iter().enumerate() {
                 if take {
                     results[i] = english[i].take().map(|(_, reading)| reading);

@@ -116,6 +116,12 @@ impl Lexicon {
         Lexicon { language, freq, by_base, unlisted, weight }
     }
 
+    /// Whether `word` (any case, punctuation around it ignored) is a listed word.
+    pub(crate) fn lists(&self, word: &str) -> bool {
+        let letters: String = word.trim_matches(|c: char| !c.is_alphabetic()).nfc().collect();
+        self.freq.contains_key(&letters.to_lowercase())
+    }
+
     /// The listed words close to `lower` (a lower-case reading), other than itself.
     fn candidates(&self, lower: &str) -> Vec<&str> {
         match self.language {

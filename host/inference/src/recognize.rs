@@ -225,16 +225,22 @@ pub(crate) const AUTO_VIETNAMESE_PAGE_SHARE: f32 = 0.25;
 /// unmasked reading (all classes). A page reads as Vietnamese when at least
 /// [`AUTO_VIETNAMESE_PAGE_SHARE`] of its words carry a Vietnamese letter; then every line keeps
 /// its unmasked reading. On an English page a line keeps it only when it reads as Vietnamese by
-/// itself (3 words or more, half of them with Vietnamese letters: an address on an English
-/// receipt); the other lines are read the English way. A page with fewer than 3 words gives no
+/// itself: 3 words or more, half of them with Vietnamese letters and, with the Vietnamese
+/// `syllables` list, half of them listed syllables (an address on an English receipt, `Số 5
+/// đường Lê Lợi`, not an English line the model slipped marks into, `STRICILY NÓ CÀSH
+/// REFÙND`); the other lines are read the English way. A page with fewer than 3 words gives no
 /// evidence and keeps the unmasked readings.
-pub(crate) fn auto_english_lines(readings: &[&str]) -> Vec<bool> {
+pub(crate) fn auto_english_lines(readings: &[&str], syllables: Option<&Lexicon>) -> Vec<bool> {
     let counts: Vec<(usize, usize)> = readings.iter().map(|t| vietnamese_words(t)).collect();
     let (vi, all) = counts.iter().fold((0, 0), |(v, a), &(lv, la)| (v + lv, a + la));
     if all < 3 || vi as f32 >= AUTO_VIETNAMESE_PAGE_SHARE * all as f32 {
         return vec![false; readings.len()];
     }
-    counts.iter().map(|&(vi, all)| !(all >= 3 && 2 * vi >= all)).collect()
+    let listed = |text: &str| {
+        let words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).collect();
+        syllables.is_none_or(|l| 2 * words.iter().filter(|w| l.lists(w)).count() >= words.len())
+    };
+    counts.iter().zip(readings).map(|(&(vi, all), text)| !(all >= 3 && 2 * vi >= all && listed(text))).collect()
 }
 
 /// (words with a Vietnamese letter, words with any letter) in `text`.
@@ -647,14 +653,34 @@ mod tests {
             "Goods sold are not refundable",
             "Thank you, please come again",
         ];
-        let english = auto_english_lines(&page);
+        let english = auto_english_lines(&page, None);
         assert_eq!(english, [true, true, false, true, true, true, true, true, true]);
+        // With the syllable list, a line of English words the model put marks on is English;
+        // the address, made of Vietnamese syllables, stays Vietnamese.
+        let syllables = Lexicon::from_buckets(
+            &[["số", "đường", "lê", "lợi", "nó"].map(String::from).to_vec()],
+            crate::lexicon::Language::Vietnamese,
+            0.5,
+        );
+        let slipped = [
+            "Invoice",
+            "Số 5 đường Lê Lợi",
+            "Item Qty Price Amount",
+            "Pencil box 2 4.00",
+            "TOTAL RM 12.00",
+            "Goods sold are not refundable",
+            "STRICTLY NÓ CÀSH REFUND",
+            "Thank you, please come again",
+        ];
+        assert!(!auto_english_lines(&slipped, None)[6]);
+        let english = auto_english_lines(&slipped, Some(&syllables));
+        assert_eq!(english, [true, false, true, true, true, true, true, true]);
         // A Vietnamese page, English brand names included: every line as read.
         let page = ["Nước suối Lavie", "Tổng tiền 43.000", "VISA", "Cảm ơn quý khách"];
-        assert_eq!(auto_english_lines(&page), [false; 4]);
+        assert_eq!(auto_english_lines(&page, Some(&syllables)), [false; 4]);
         // Too few words to tell.
-        assert_eq!(auto_english_lines(&["Phở", "12"]), [false, false]);
-        assert_eq!(auto_english_lines(&[]), Vec::<bool>::new());
+        assert_eq!(auto_english_lines(&["Phở", "12"], None), [false, false]);
+        assert_eq!(auto_english_lines(&[], None), Vec::<bool>::new());
     }
 
     #[test]
