@@ -533,21 +533,23 @@ fn attach_marks(
     gp: &GroupParams,
 ) -> Vec<(Vec<usize>, Frame)> {
     let extent = |line: &[usize], f: &Frame| union(line.iter().map(|&i| words[i].in_frame(f)));
-    let mut lines: Vec<(Vec<usize>, Frame, bool)> = lines
+    // Each line: its words, its frame, its extent in that frame, whether a mark joined it.
+    let mut lines: Vec<(Vec<usize>, Frame, FrameBox, bool)> = lines
         .into_iter()
         .map(|l| {
             let f = frame_of(&l);
-            (l, f, false)
+            let e = extent(&l, &f);
+            (l, f, e, false)
         })
         .collect();
     // The line beside which `m` sits as a mark, other than `own`.
-    let beside = |lines: &[(Vec<usize>, Frame, bool)], m: usize, own: Option<usize>| {
+    let beside = |lines: &[(Vec<usize>, Frame, FrameBox, bool)], m: usize, own: Option<usize>| {
         lines
             .iter()
             .enumerate()
-            .filter(|(k, (line, _, _))| Some(*k) != own && !line.is_empty())
-            .filter_map(|(k, (line, f, _))| {
-                let (line, mark) = (extent(line, f), words[m].in_frame(f));
+            .filter(|(k, (line, _, _, _))| Some(*k) != own && !line.is_empty())
+            .filter_map(|(k, (_, f, line, _))| {
+                let mark = words[m].in_frame(f);
                 let gap = (mark.u0 - line.u1).max(line.u0 - mark.u1);
                 let slack = 0.1 * line.h();
                 let within = mark.v0 >= line.v0 - slack && mark.v1 <= line.v1 + slack;
@@ -557,6 +559,12 @@ fn attach_marks(
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(k, _)| k)
     };
+    let attach = |lines: &mut [(Vec<usize>, Frame, FrameBox, bool)], k: usize, m: usize| {
+        let (line, f, e, marked) = &mut lines[k];
+        line.push(m);
+        *e = union([*e, words[m].in_frame(f)].into_iter());
+        *marked = true;
+    };
     // A word CRAFT found alone that is a mark of a line beside it (a dash between words, lower
     // than they are) joins that line, then the faint marks do.
     for s in 0..lines.len() {
@@ -564,23 +572,25 @@ fn attach_marks(
             && let Some(k) = beside(&lines, w, Some(s))
         {
             lines[s].0.clear();
-            lines[k].0.push(w);
-            lines[k].2 = true;
+            attach(&mut lines, k, w);
         }
     }
     for m in first_mark..words.len() {
         if let Some(k) = beside(&lines, m, None) {
-            lines[k].0.push(m);
-            lines[k].2 = true;
+            attach(&mut lines, k, m);
         }
     }
-    lines.retain(|(line, _, _)| !line.is_empty());
-    let joinable = |(a, f, a_marked): &(Vec<usize>, Frame, bool), (b, _, b_marked): &(Vec<usize>, Frame, bool)| {
-        let (a, b) = (extent(a, f), extent(b, f));
+    lines.retain(|(line, _, _, _)| !line.is_empty());
+    // `b` continues `a` in `a`'s direction.
+    let joinable = |(_, f, a, a_marked): &(Vec<usize>, Frame, FrameBox, bool),
+                    (b, _, _, b_marked): &(Vec<usize>, Frame, FrameBox, bool)| {
+        if !(*a_marked || *b_marked) {
+            return false;
+        }
+        let b = extent(b, f);
         let h = 0.5 * (a.h() + b.h());
         let gap = b.u0 - a.u1;
-        (*a_marked || *b_marked)
-            && a.u0 < b.u0
+        a.u0 < b.u0
             && gap > -h
             && gap < gp.width_ths * h
             && (a.vc() - b.vc()).abs() < gp.ycenter_ths * h
@@ -590,12 +600,13 @@ fn attach_marks(
         .flat_map(|a| (0..lines.len()).map(move |b| (a, b)))
         .find(|&(a, b)| a != b && joinable(&lines[a], &lines[b]))
     {
-        let (tail, _, _) = lines.remove(b);
+        let (tail, _, _, _) = lines.remove(b);
         let a = if b < a { a - 1 } else { a };
         lines[a].0.extend(tail);
         lines[a].1 = frame_of(&lines[a].0);
+        lines[a].2 = extent(&lines[a].0, &lines[a].1);
     }
-    lines.into_iter().map(|(l, f, _)| (l, f)).collect()
+    lines.into_iter().map(|(l, f, _, _)| (l, f)).collect()
 }
 
 fn union(boxes: impl Iterator<Item = FrameBox>) -> FrameBox {
