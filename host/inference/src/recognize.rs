@@ -276,7 +276,9 @@ pub(crate) fn ctc_greedy(
                 .fold((0, f32::NEG_INFINITY), |acc, (k, &v)| if v > acc.1 && ok(k) { (k, v) } else { acc })
         })
         .collect();
-    if let Some(space) = vocab.iter().position(|v| v == " ") {
+    let class = |c: &str| vocab.iter().position(|v| v == c);
+    let space = class(" ");
+    if let Some(space) = space {
         spaces_in_gaps(&mut best, gaps, space, vocab, log_probs);
     }
     let mut path = Vec::with_capacity(log_probs.nrows());
@@ -297,7 +299,9 @@ pub(crate) fn ctc_greedy(
         path.push(best);
         prev = best;
     }
-    separators_in_numbers(&mut tokens, &spans, log_probs, vocab);
+    if let (Some(space), Some(dot), Some(comma)) = (space, class("."), class(",")) {
+        separators_in_numbers(&mut tokens, &spans, log_probs, vocab, (space, dot, comma));
+    }
     let fixes = match lexicon {
         Some((lex, class_of)) => lex.correct(log_probs, vocab, class_of, &path),
         None => Vec::new(),
@@ -399,15 +403,15 @@ const SEPARATOR_MIN_PROB: f32 = 0.1;
 /// A thousands or decimal separator the recognizer read as a space (`61 000`): a space between a
 /// group of 1 to 3 digits and a group of exactly 3, where `.` or `,` is also likely
 /// ([`SEPARATOR_MIN_PROB`]), becomes the likelier of the two. Phone numbers (`3979 1525`) and
-/// codes keep their spaces: their groups are longer, or the separators unlikely.
+/// codes keep their spaces: their groups are longer, or the separators unlikely. `classes`: the
+/// classes of space, `.` and `,`.
 fn separators_in_numbers(
     tokens: &mut [(usize, f32)],
     spans: &[(usize, usize)],
     log_probs: ArrayView2<'_, f32>,
     vocab: &[String],
+    (space, dot, comma): (usize, usize, usize),
 ) {
-    let class = |c: &str| vocab.iter().position(|v| v == c);
-    let (Some(space), Some(dot), Some(comma)) = (class(" "), class("."), class(",")) else { return };
     let digits: Vec<bool> = tokens
         .iter()
         .map(|t| vocab.get(t.0).is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())))
