@@ -3,7 +3,7 @@
 use ocr_core::{JobId, JobStatus, TaskKind};
 use sqlx::Row;
 
-use crate::db::Db;
+use crate::pool::Db;
 use crate::queue::Task;
 use crate::{Result, now_ms};
 

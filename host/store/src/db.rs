@@ -1,70 +1,21 @@
 //! The job repository. One portable SQL dialect runs on PostgreSQL and SQLite through
 //! `sqlx::Any`; every state change is a guarded update that also appends a `job_events` row
-//! in the same transaction.
+//! in the same transaction, with the webhook outbox row it causes (`webhooks::enqueue_event`)
+//! and, for reviewers' edits, the job's review figures (`reviews::save`). Rows are parsed by
+//! `rows`; the pool and migrations are `pool`'s.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use ocr_core::{
     DetectResult, ErrorCode, JobError, JobId, JobNotes, JobOptions, JobStatus, OcrResult, TaskKind, TenantId,
 };
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
+use crate::pool::Db;
 use crate::queue::Task;
 use crate::reviews::Review;
+use crate::rows::{JobRow, SUMMARY_COLUMNS, full_columns, parse_id, parse_row, parse_status, parse_tenant};
 use crate::{Error, Result, now_ms};
-
-/// Migrations compiled into the binary, in order. Never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "jobs", include_str!("../../../migrations/0001_jobs.sql")),
-    (2, "plugins", include_str!("../../../migrations/0002_plugins.sql")),
-    (3, "tenants", include_str!("../../../migrations/0003_tenants.sql")),
-    (4, "webhooks_retention", include_str!("../../../migrations/0004_webhooks_retention.sql")),
-    (5, "job_timings", include_str!("../../../migrations/0005_job_timings.sql")),
-    (6, "tenant_quotas", include_str!("../../../migrations/0006_tenant_quotas.sql")),
-    (7, "review_loop", include_str!("../../../migrations/0007_review_loop.sql")),
-];
-
-/// A job as stored.
-#[derive(Debug, Clone)]
-pub struct JobRow {
-    pub id: JobId,
-    pub tenant_id: TenantId,
-    pub status: JobStatus,
-    pub options: JobOptions,
-    pub file_key: Option<String>,
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
-    pub file_size: Option<i64>,
-    pub page_count: Option<i64>,
-    /// Only loaded by single-job reads, not by listings.
-    pub detect_result: Option<DetectResult>,
-    pub detect_revision: i64,
-    /// Only loaded by single-job reads, not by listings.
-    pub ocr_result: Option<OcrResult>,
-    pub error: Option<JobError>,
-    pub attempts: i64,
-    pub lease_owner: Option<String>,
-    pub lease_expires_at: Option<i64>,
-    /// When the message for the waiting task was last sent.
-    pub enqueued_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub uploaded_at: Option<i64>,
-    pub detect_done_at: Option<i64>,
-    pub done_at: Option<i64>,
-    /// Warnings and plugin logs; only loaded by single-job reads.
-    pub notes: JobNotes,
-    /// The tenant's pipeline version the job last ran with (0: none was set).
-    pub pipeline_version: Option<i64>,
-    /// The boxes as the machine left them, once a reviewer edited them; only loaded by
-    /// single-job reads.
-    pub machine_detect: Option<DetectResult>,
-    /// When a reviewer last changed the job's boxes or text.
-    pub reviewed_at: Option<i64>,
-}
 
 /// Metadata of an uploaded original.
 #[derive(Debug, Clone)]
@@ -90,66 +41,7 @@ pub enum EditOutcome {
     NotFound,
 }
 
-const SUMMARY_COLUMNS: &str = "id, tenant_id, status, options, file_key, file_name, content_type, file_size, \
-     page_count, detect_revision, error_code, error_message, attempts, lease_owner, lease_expires_at, \
-     created_at, updated_at, uploaded_at, detect_done_at, done_at, enqueued_at, pipeline_version, reviewed_at";
-
-pub(crate) fn full_columns() -> String {
-    format!("{SUMMARY_COLUMNS}, detect_result, ocr_result, warnings, plugin_logs, timings, machine_detect")
-}
-
-/// Handle to the database; cheap to clone.
-#[derive(Clone)]
-pub struct Db {
-    pool: AnyPool,
-}
-
 impl Db {
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
-    /// Connects to `postgres://…` or `sqlite://…` (a SQLite file is created if missing).
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        sqlx::any::install_default_drivers();
-        let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
-            Cow::Owned(format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }))
-        } else {
-            Cow::Borrowed(url)
-        };
-        let sqlite = url.starts_with("sqlite:");
-        let pool = AnyPoolOptions::new()
-            // SQLite allows one writer; a single connection avoids "database is locked".
-            .max_connections(if sqlite { 1 } else { max_connections })
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(&url)
-            .await?;
-        Ok(Self { pool })
-    }
-
-    /// Applies pending migrations.
-    pub async fn migrate(&self) -> Result<()> {
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|(v, desc, sql)| {
-                Migration::new(
-                    *v,
-                    Cow::Borrowed(desc),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(*sql),
-                    false,
-                )
-            })
-            .collect();
-        Migrator::with_migrations(migrations).run(&self.pool).await?;
-        Ok(())
-    }
-
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// Creates a job, or returns the existing one for the same idempotency key.
     /// The flag says whether a new job was created.
     pub async fn create_job(
@@ -171,7 +63,7 @@ impl Db {
         .bind(options)
         .bind(idempotency_key)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?
         .rows_affected()
             == 1;
@@ -182,7 +74,7 @@ impl Db {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(tenant.as_str())
                 .bind(idempotency_key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.pool())
                 .await?
                 .map(|r| parse_row(&r))
                 .transpose()?
@@ -197,7 +89,7 @@ impl Db {
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.to_string())
             .bind(tenant.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?
             .map(|r| parse_row(&r))
             .transpose()
@@ -208,7 +100,7 @@ impl Db {
         let sql = format!("SELECT {} FROM jobs WHERE id = $1", full_columns());
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?
             .map(|r| parse_row(&r))
             .transpose()
@@ -231,7 +123,7 @@ impl Db {
             .bind(status.map(|s| s.as_str()))
             .bind(before.map(|b| b.to_string()))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?
             .iter()
             .map(parse_row)
@@ -266,7 +158,7 @@ impl Db {
                 .bind(id.to_string())
                 .bind(kind.states().1.as_str())
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(self.pool())
                 .await?;
         Ok(res.rows_affected() == 1)
     }
@@ -390,7 +282,7 @@ impl Db {
     ) -> Result<EditOutcome> {
         let json = serde_json::to_string(result).map_err(|e| Error::Corrupt(e.to_string()))?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let res = sqlx::query(
             "UPDATE jobs SET machine_detect = COALESCE(machine_detect, detect_result), detect_result = $1, \
              detect_revision = detect_revision + 1, updated_at = $2, reviewed_at = $2 \
@@ -435,7 +327,7 @@ impl Db {
         let json = to_json(result)?;
         // Strictly later than the read, so a second swap from the same read can never match.
         let now = now_ms().max(read_at + 1);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let res = sqlx::query(
             "UPDATE jobs SET ocr_result = $1, updated_at = $2, reviewed_at = $2 \
              WHERE id = $3 AND tenant_id = $4 AND status = $5 AND updated_at = $6",
@@ -459,7 +351,7 @@ impl Db {
 
     /// Deletes a job row and its events. Returns whether it existed.
     pub async fn delete_job(&self, tenant: &TenantId, id: JobId) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let gone = sqlx::query("DELETE FROM jobs WHERE id = $1 AND tenant_id = $2")
             .bind(id.to_string())
             .bind(tenant.as_str())
@@ -485,7 +377,7 @@ impl Db {
             .bind(now_ms())
             .bind(id.to_string())
             .bind(waiting.as_str())
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -502,7 +394,7 @@ impl Db {
         .bind(sent_before)
         .bind(now_ms())
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|r| {
@@ -524,7 +416,7 @@ impl Db {
         .bind(JobStatus::Detecting.as_str())
         .bind(JobStatus::Recognizing.as_str())
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         let (mut requeued, mut failed) = (0, 0);
         for r in rows {
@@ -562,7 +454,7 @@ impl Db {
             sqlx::query("SELECT id, status, updated_at FROM jobs WHERE updated_at >= $1 ORDER BY updated_at LIMIT $2")
                 .bind(since)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(self.pool())
                 .await?;
         rows.iter()
             .map(|r| {
@@ -579,7 +471,7 @@ impl Db {
     pub async fn events(&self, id: JobId) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query("SELECT from_status, to_status, actor FROM job_events WHERE job_id = $1 ORDER BY at")
             .bind(id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter().map(|r| Ok((r.try_get("from_status")?, r.try_get("to_status")?, r.try_get("actor")?))).collect()
     }
@@ -593,7 +485,7 @@ impl Db {
         to: JobStatus,
         actor: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let changed = self.transition_in(&mut tx, update, id, from, to, actor).await?;
         tx.commit().await?;
         Ok(changed)
@@ -629,73 +521,4 @@ impl Db {
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
-}
-
-pub(crate) fn parse_id(s: &str) -> Result<JobId> {
-    s.parse().map_err(|_| Error::Corrupt(format!("bad job id {s:?}")))
-}
-
-pub(crate) fn parse_tenant(s: &str) -> Result<TenantId> {
-    TenantId::parse(s).ok_or_else(|| Error::Corrupt(format!("bad tenant id {s:?}")))
-}
-
-fn parse_status(s: &str) -> Result<JobStatus> {
-    JobStatus::parse(s).ok_or_else(|| Error::Corrupt(format!("unknown job status {s:?}")))
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(s: Option<String>, what: &str) -> Result<Option<T>> {
-    s.map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("{what}: {e}")))).transpose()
-}
-
-pub(crate) fn parse_row(r: &AnyRow) -> Result<JobRow> {
-    let tenant: String = r.try_get("tenant_id")?;
-    let error_code: Option<String> = r.try_get("error_code")?;
-    let error = match error_code {
-        Some(code) => Some(JobError {
-            code: serde_json::from_value(serde_json::Value::String(code.clone()))
-                .map_err(|_| Error::Corrupt(format!("unknown error code {code:?}")))?,
-            message: r.try_get::<Option<String>, _>("error_message")?.unwrap_or_default(),
-        }),
-        None => None,
-    };
-    // Result columns are absent from listings.
-    let optional_text = |name: &str| -> Result<Option<String>> {
-        match r.try_get::<Option<String>, _>(name) {
-            Ok(v) => Ok(v),
-            Err(sqlx::Error::ColumnNotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    };
-    Ok(JobRow {
-        id: parse_id(&r.try_get::<String, _>("id")?)?,
-        tenant_id: parse_tenant(&tenant)?,
-        status: parse_status(&r.try_get::<String, _>("status")?)?,
-        options: parse_json(Some(r.try_get("options")?), "options")?.unwrap_or_default(),
-        file_key: r.try_get("file_key")?,
-        file_name: r.try_get("file_name")?,
-        content_type: r.try_get("content_type")?,
-        file_size: r.try_get("file_size")?,
-        page_count: r.try_get("page_count")?,
-        detect_result: parse_json(optional_text("detect_result")?, "detect_result")?,
-        detect_revision: r.try_get("detect_revision")?,
-        ocr_result: parse_json(optional_text("ocr_result")?, "ocr_result")?,
-        error,
-        attempts: r.try_get("attempts")?,
-        lease_owner: r.try_get("lease_owner")?,
-        lease_expires_at: r.try_get("lease_expires_at")?,
-        enqueued_at: r.try_get("enqueued_at")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        uploaded_at: r.try_get("uploaded_at")?,
-        detect_done_at: r.try_get("detect_done_at")?,
-        done_at: r.try_get("done_at")?,
-        notes: JobNotes {
-            warnings: parse_json(optional_text("warnings")?, "warnings")?.unwrap_or_default(),
-            plugin_logs: parse_json(optional_text("plugin_logs")?, "plugin_logs")?.unwrap_or_default(),
-            timings: parse_json(optional_text("timings")?, "timings")?.unwrap_or_default(),
-        },
-        pipeline_version: r.try_get("pipeline_version")?,
-        machine_detect: parse_json(optional_text("machine_detect")?, "machine_detect")?,
-        reviewed_at: r.try_get("reviewed_at")?,
-    })
 }

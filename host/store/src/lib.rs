@@ -13,19 +13,23 @@ pub mod admin;
 pub mod db;
 pub mod objects;
 pub mod plugins;
+pub mod pool;
 pub mod queue;
 pub mod quotas;
 pub mod reviews;
+pub mod rows;
 pub mod tenants;
 pub mod webhooks;
 
 pub use admin::JobSummary;
-pub use db::{Db, EditOutcome, FileMeta, JobRow};
+pub use db::{EditOutcome, FileMeta};
 pub use objects::{ObjectWriter, Objects, Patience, S3Settings};
 pub use plugins::{PipelineVersion, PluginRow};
+pub use pool::Db;
 pub use queue::{Delivery, MemoryQueue, Queue, RedisQueue, Task};
 pub use quotas::{Admission, Quota, QuotaExceeded, QuotaKind, QuotaOverride, Usage};
 pub use reviews::{Quality, Review, ReviewSums};
+pub use rows::JobRow;
 pub use tenants::{KeyRow, TenantRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, TenantSettings};
 

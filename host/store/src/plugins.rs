@@ -4,7 +4,7 @@ use ocr_core::{Pipeline, TenantId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::Db;
+use crate::pool::Db;
 use crate::{Error, Result, now_ms};
 
 /// A stored plugin.
@@ -31,7 +31,7 @@ fn parse(r: &AnyRow) -> Result<PluginRow> {
         serde_json::from_str(&hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
     Ok(PluginRow {
         id: r.try_get("id")?,
-        tenant_id: crate::db::parse_tenant(&tenant)?,
+        tenant_id: crate::rows::parse_tenant(&tenant)?,
         name: r.try_get("name")?,
         version: r.try_get("version")?,
         sha256: r.try_get("sha256")?,

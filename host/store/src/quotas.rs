@@ -9,7 +9,8 @@
 use ocr_core::{JobId, JobStatus, TenantId};
 use sqlx::Row;
 
-use crate::db::{Db, FileMeta};
+use crate::db::FileMeta;
+use crate::pool::Db;
 use crate::{Result, now_ms};
 
 /// The states that hold a place in the queue or on a worker.

@@ -5,8 +5,9 @@ use ocr_core::{DetectResult, JobId, OcrResult, ReviewStats, TenantId};
 use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
 
-use crate::db::{full_columns, parse_row, parse_tenant};
-use crate::{Db, JobRow, Result};
+use crate::Result;
+use crate::pool::Db;
+use crate::rows::{JobRow, full_columns, parse_row, parse_tenant};
 
 /// Milliseconds in a (UTC) day: the bucket of the daily series.
 pub const DAY_MS: i64 = 86_400_000;

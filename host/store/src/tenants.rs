@@ -3,7 +3,7 @@
 use ocr_core::TenantId;
 use sqlx::Row;
 
-use crate::db::Db;
+use crate::pool::Db;
 use crate::{Result, now_ms};
 
 /// A tenant as stored.

@@ -8,8 +8,9 @@
 use ocr_core::{JobId, JobOptions, JobStatus, TenantId};
 use sqlx::{Any, Row, Transaction};
 
-use crate::db::{parse_id, parse_tenant};
-use crate::{Db, Error, Result, now_ms};
+use crate::pool::Db;
+use crate::rows::{parse_id, parse_tenant};
+use crate::{Error, Result, now_ms};
 
 /// A tenant's settings; everything optional falls back to the server's defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
