@@ -10,12 +10,12 @@ use ocr_core::review::BoxDiff;
 use ocr_core::{ErrorCode, JobError, Quad, TextBox};
 use ocr_inference::DecodeLimits;
 use ocr_store::JobRow;
-use ocr_store::objects::keys;
 use ocr_worker::Backends;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::types::rfc3339;
+use crate::pages::{PageError, blocking, page_png};
 
 /// One correction record.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -171,41 +171,40 @@ pub fn embed(record: &mut Correction, crop: Option<Crop>) {
     }
 }
 
-/// A page of the job's upload, as the worker decoded it: the page cache of the page-image route
-/// when it has the page, else the upload decoded again (one page only).
+/// A page of the job's upload, as the worker decoded it: the one read path of the page-image
+/// route ([`crate::pages::page_png`]: its cache when it has the page, else the upload decoded
+/// again, one page only).
 async fn page_image(
     backends: &Backends,
     limits: &DecodeLimits,
     job: &JobRow,
     index: usize,
 ) -> Result<std::sync::Arc<RgbImage>, JobError> {
-    let unavailable = |e: ocr_store::Error| {
-        tracing::warn!(error = %e, "reading a page for corrections failed");
-        JobError::new(ErrorCode::ServiceUnavailable, "could not read the job's upload; try again")
-    };
-    let cached = match backends.objects.get(&keys::page_image(&job.tenant_id, job.id, index)).await {
-        Ok(png) => Some(png),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(unavailable(e)),
-    };
-    let original = match (&cached, &job.file_key) {
-        (None, Some(key)) => Some(backends.objects.get(key).await.map_err(unavailable)?),
-        _ => None,
-    };
-    let limits = *limits;
-    let page = tokio::task::spawn_blocking(move || -> Result<Option<RgbImage>, JobError> {
-        if let Some(png) = cached {
-            let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
-                .map_err(|e| JobError::new(ErrorCode::Internal, format!("a cached page image is unreadable: {e}")))?;
-            return Ok(Some(image.into_rgb8()));
+    let png = page_png(backends, limits, job, index)
+        .await
+        .map_err(|e| page_error(e, index))?
+        .ok_or_else(|| no_page(index))?;
+    let page = blocking("page decoding", move || image::load_from_memory_with_format(&png, image::ImageFormat::Png))
+        .await
+        .map_err(|e| page_error(e, index))?
+        .map_err(|e| JobError::new(ErrorCode::Internal, format!("a cached page image is unreadable: {e}")))?;
+    Ok(std::sync::Arc::new(page.into_rgb8()))
+}
+
+fn no_page(index: usize) -> JobError {
+    JobError::new(ErrorCode::NotFound, format!("the job's upload has no page {index}"))
+}
+
+fn page_error(e: PageError, index: usize) -> JobError {
+    match e {
+        PageError::NoUpload => no_page(index),
+        PageError::Storage(e) => {
+            tracing::warn!(error = %e, "reading a page for corrections failed");
+            JobError::new(ErrorCode::ServiceUnavailable, "could not read the job's upload; try again")
         }
-        let Some(bytes) = original else { return Ok(None) };
-        ocr_inference::decode_page(&bytes, index, &limits).map_err(|e| JobError::new(e.code(), e.to_string()))
-    })
-    .await
-    .map_err(|e| JobError::new(ErrorCode::Internal, format!("page decoding crashed: {e}")))??;
-    page.map(std::sync::Arc::new)
-        .ok_or_else(|| JobError::new(ErrorCode::NotFound, format!("the job's upload has no page {index}")))
+        PageError::Decode(e) => JobError::new(e.code(), e.to_string()),
+        PageError::Internal => JobError::new(ErrorCode::Internal, "internal error"),
+    }
 }
 
 fn encode(crop: &RgbImage) -> Result<Crop, JobError> {

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod corrections;
 pub mod metrics;
+pub mod pages;
 pub mod settings;
 pub mod ui;
 

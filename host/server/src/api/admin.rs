@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::Operator;
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::request::parse_json;
 use super::types::rfc3339;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,7 +86,7 @@ pub async fn create_tenant(
     _: Operator,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<TenantView>)> {
-    let new: NewTenant = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let new: NewTenant = parse_json(&body, state.limits.max_json_bytes)?;
     let id = TenantId::parse(&new.id).ok_or_else(|| {
         ApiError::new(ErrorCode::InvalidTenant, "tenant id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
     })?;
@@ -124,7 +125,7 @@ pub async fn update_tenant(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let update: TenantUpdate = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let update: TenantUpdate = parse_json(&body, state.limits.max_json_bytes)?;
     let id = tenant_id(&raw)?;
     if !state.backends.db.set_tenant_disabled(&id, update.disabled).await? {
         return Err(ApiError::new(ErrorCode::NotFound, "no such tenant"));
@@ -193,7 +194,7 @@ pub async fn put_quota(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> ApiResult<axum::Json<QuotaView>> {
-    let update: QuotaUpdate = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let update: QuotaUpdate = parse_json(&body, state.limits.max_json_bytes)?;
     if update.max_waiting_jobs.is_some_and(|n| n < 0) || update.max_waiting_bytes.is_some_and(|n| n < 0) {
         return Err(ApiError::new(ErrorCode::BadRequest, "quotas are 0 or more (0 admits nothing)"));
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::request::parse_time;
 use super::{AppState, Tenant};
 use crate::corrections::{Correction, embed, job_corrections};
 
@@ -35,12 +36,6 @@ pub struct CorrectionPage {
     /// Pass as `cursor` for the next page; absent on the last page. A job reviewed again later
     /// comes again, with its corrections as they are then.
     pub next_cursor: Option<String>,
-}
-
-pub(crate) fn parse_time(name: &str, value: &str) -> ApiResult<i64> {
-    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("{name} must be an RFC 3339 time, got {value:?}")))
 }
 
 fn parse_cursor(raw: &str) -> ApiResult<(i64, JobId)> {

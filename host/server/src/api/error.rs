@@ -64,6 +64,18 @@ impl From<ocr_store::Error> for ApiError {
     }
 }
 
+impl From<crate::pages::PageError> for ApiError {
+    fn from(e: crate::pages::PageError) -> Self {
+        use crate::pages::PageError;
+        match e {
+            PageError::NoUpload => Self::new(ErrorCode::NotFound, "no file has been uploaded to this job yet"),
+            PageError::Storage(e) => e.into(),
+            PageError::Decode(e) => Self::new(e.code(), e.to_string()),
+            PageError::Internal => Self::new(ErrorCode::Internal, "internal error"),
+        }
+    }
+}
+
 impl From<JobError> for ApiError {
     fn from(e: JobError) -> Self {
         Self::new(e.code, e.message)

@@ -4,35 +4,19 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ocr_core::{DetectResult, ErrorCode, JobId, JobOptions, JobStatus, OcrResult, TaskKind, TenantId};
+use ocr_core::{DetectResult, ErrorCode, JobId, JobOptions, JobStatus, OcrResult, TaskKind};
 use ocr_store::objects::keys;
 use ocr_store::{Admission, EditOutcome, FileMeta, JobRow, QuotaExceeded, QuotaKind, Task};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::request::{check_callback, load, multipart_error, parse_json, result_response, stored_result, too_large};
 use super::types::{DetectEdit, DetectView, JobAccepted, JobList, JobView};
 use super::{AppState, Tenant};
 
 /// Test-only fail point: with `OCR_TEST_FAILPOINT=upload-after-commit` the process aborts right
 /// after an upload is committed and before its task is queued, to prove the sweeper recovers.
 const FAILPOINT_ENV: &str = "OCR_TEST_FAILPOINT";
-
-fn parse_job_id(raw: &str) -> ApiResult<JobId> {
-    // A malformed id is answered exactly like a missing one.
-    raw.parse().map_err(|_| ApiError::job_not_found())
-}
-
-pub(crate) async fn load(state: &AppState, tenant: &TenantId, raw_id: &str) -> ApiResult<JobRow> {
-    let id = parse_job_id(raw_id)?;
-    state.backends.db.job(tenant, id).await?.ok_or_else(ApiError::job_not_found)
-}
-
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], max: usize) -> ApiResult<T> {
-    if body.len() > max {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("JSON bodies are limited to {max} bytes")));
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
-}
 
 /// 429 `quota_exceeded`, naming the quota and what waits.
 fn over_quota(e: QuotaExceeded) -> ApiError {
@@ -80,7 +64,7 @@ pub async fn create_job(
     };
     options.detect.validate().map_err(|m| ApiError::new(ErrorCode::InvalidOptions, m))?;
     if let Some(url) = &options.callback_url {
-        super::settings::check_callback(&state, &tenant, url).await?;
+        check_callback(&state, &tenant, url).await?;
     }
     let key = match headers.get("idempotency-key") {
         None => None,
@@ -216,30 +200,6 @@ pub async fn upload(
     Ok((StatusCode::ACCEPTED, axum::Json(JobAccepted { job_id: job.id.to_string(), status: JobStatus::Uploaded })))
 }
 
-/// Maps a multipart error: a body over the limit is 413, anything else 400.
-pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError, max: usize) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large(max)
-    } else {
-        ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {}", e.body_text()))
-    }
-}
-
-/// Reads one field, counting bytes as they stream in: past `max` it stops with 413.
-pub(crate) async fn read_field(mut field: axum::extract::multipart::Field<'_>, max: usize) -> ApiResult<Bytes> {
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max))? {
-        if buf.len() + chunk.len() > max {
-            return Err(too_large(max));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    if buf.is_empty() {
-        return Err(ApiError::new(ErrorCode::MissingFile, "the file field is empty"));
-    }
-    Ok(buf.freeze())
-}
-
 /// Streams the `file` field of an upload to object storage under `key`, counting bytes (past
 /// the limit: 413) and telling its type from the first bytes (unknown: 415) before any part is
 /// sent; memory holds one part at most however large the file.
@@ -293,10 +253,6 @@ fn sniff(head: &[u8]) -> ApiResult<&'static str> {
     ocr_inference::sniff(head).ok_or_else(|| {
         ApiError::new(ErrorCode::UnsupportedMediaType, "unsupported file type; send PNG, JPEG, WebP, BMP, TIFF or PDF")
     })
-}
-
-fn too_large(max: usize) -> ApiError {
-    ApiError::new(ErrorCode::PayloadTooLarge, format!("the file is larger than the {max}-byte limit"))
 }
 
 /// The original file as uploaded.
@@ -496,24 +452,6 @@ impl ResultFormat {
     }
 }
 
-/// The stored recognition result of a DONE job (database first, object storage as fallback);
-/// takes it out of the row rather than copying it.
-pub(crate) async fn stored_result(state: &AppState, job: &mut JobRow) -> ApiResult<OcrResult> {
-    if job.status != JobStatus::Done {
-        return Err(ApiError::new(
-            ErrorCode::ResultNotReady,
-            format!("the result is ready when the job is DONE; it is {}", job.status),
-        ));
-    }
-    match job.ocr_result.take() {
-        Some(r) => Ok(r),
-        None => {
-            let bytes = state.backends.objects.get(&keys::result(&job.tenant_id, job.id)).await?;
-            Ok(serde_json::from_slice(&bytes).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?)
-        }
-    }
-}
-
 /// The recognized text in one of several formats: JSON (pages → lines with boxes and
 /// confidences), plain text, hOCR, ALTO, or a searchable PDF of the page images.
 #[utoipa::path(get, path = "/v1/ocr/jobs/{id}/result", tag = "jobs", params(("X-Tenant-Id" = String, Header), ("id" = String, Path), ResultQuery),
@@ -543,12 +481,12 @@ pub async fn get_result(
     let typed =
         |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
     Ok(match format {
-        ResultFormat::Json => super::review::result_response(result)?,
+        ResultFormat::Json => result_response(result)?,
         ResultFormat::Text => typed("text/plain; charset=utf-8", ocr_formats::text(&result)),
         ResultFormat::Hocr => typed("text/html; charset=utf-8", ocr_formats::hocr(&result, source)),
         ResultFormat::Alto => typed("application/xml", ocr_formats::alto(&result, source)),
         ResultFormat::Pdf => {
-            let pages = super::pages::decoded_pages(&state, &job).await?;
+            let pages = crate::pages::decoded_pages(&state.backends, &state.limits.decode, &job).await?;
             let span = tracing::Span::current();
             let pdf = tokio::task::spawn_blocking(move || span.in_scope(|| ocr_formats::pdf(&result, &pages)))
                 .await

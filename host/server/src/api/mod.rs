@@ -7,6 +7,7 @@ pub mod error;
 pub mod jobs;
 pub mod pages;
 pub mod plugins;
+mod request;
 pub mod review;
 pub mod settings;
 pub mod stats;

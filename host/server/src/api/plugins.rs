@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::request::{multipart_error, parse_json, read_field};
 use super::types::rfc3339;
 use super::{AppState, Tenant};
 
@@ -127,17 +128,11 @@ pub async fn upload_plugin(
     let mut multipart = multipart
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("expected a multipart/form-data body: {e}")))?;
     let (mut name, mut version, mut wasm) = (None, None, None);
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, MAX_PLUGIN_UPLOAD))? {
         match field.name() {
-            Some("name") => {
-                name = Some(field.text().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?)
-            }
-            Some("version") => {
-                version = Some(field.text().await.map_err(|e| super::jobs::multipart_error(e, MAX_PLUGIN_UPLOAD))?)
-            }
-            Some("file") => wasm = Some(super::jobs::read_field(field, MAX_PLUGIN_UPLOAD).await?),
+            Some("name") => name = Some(field.text().await.map_err(|e| multipart_error(e, MAX_PLUGIN_UPLOAD))?),
+            Some("version") => version = Some(field.text().await.map_err(|e| multipart_error(e, MAX_PLUGIN_UPLOAD))?),
+            Some("file") => wasm = Some(read_field(field, MAX_PLUGIN_UPLOAD).await?),
             _ => {}
         }
     }
@@ -256,7 +251,7 @@ pub async fn test_plugin(
     body: Bytes,
 ) -> ApiResult<axum::Json<PluginTestReport>> {
     let (_, plugin) = resolve(&state, &tenant, &id).await?;
-    let input: PluginTest = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let input: PluginTest = parse_json(&body, state.limits.max_json_bytes)?;
     let host = state.plugins.host().clone();
     let report = tokio::task::spawn_blocking(move || run_test(&host, &plugin, input))
         .await
@@ -372,7 +367,7 @@ pub async fn get_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant)
     responses((status = 200, body = Pipeline, headers(("X-Pipeline-Version" = i64, description = "The new version"))),
         (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_pipeline(State(state): State<AppState>, Tenant(tenant): Tenant, body: Bytes) -> ApiResult<Response> {
-    let pipeline: Pipeline = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let pipeline: Pipeline = parse_json(&body, state.limits.max_json_bytes)?;
     resolve_pipeline(&state, &tenant, &pipeline).await?;
     let saved = state.backends.db.put_pipeline(&tenant, &pipeline, "put").await?;
     Ok(with_version(saved.pipeline, saved.version))
@@ -433,7 +428,7 @@ pub async fn rollback_pipeline(
     Tenant(tenant): Tenant,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let Rollback { version } = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let Rollback { version } = parse_json(&body, state.limits.max_json_bytes)?;
     let old = state
         .backends
         .db
@@ -485,7 +480,7 @@ pub async fn replay_pipeline(
     Tenant(tenant): Tenant,
     body: Bytes,
 ) -> ApiResult<axum::Json<ReplayReport>> {
-    let request: ReplayRequest = super::jobs::parse_json(&body, state.limits.max_json_bytes)?;
+    let request: ReplayRequest = parse_json(&body, state.limits.max_json_bytes)?;
     let candidate = resolve_pipeline(&state, &tenant, &request.pipeline).await?;
     let db = &state.backends.db;
     let mut skipped = Vec::new();

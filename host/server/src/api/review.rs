@@ -3,16 +3,15 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use ocr_core::{ErrorCode, LineEdit, OcrResult};
 use ocr_store::objects::keys;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::jobs::{load, parse_json, stored_result};
+use super::request::{load, parse_json, result_etag, result_response, stored_result};
 use super::{AppState, Tenant};
 
 /// Longest corrected line, in characters.
@@ -26,23 +25,6 @@ const SAVE_ATTEMPTS: usize = 3;
 #[serde(deny_unknown_fields)]
 pub struct ResultEdit {
     pub edits: Vec<LineEdit>,
-}
-
-/// The result's ETag: a digest of its JSON, so any change to the text changes it.
-fn result_etag(result: &OcrResult) -> ApiResult<String> {
-    let json = serde_json::to_vec(result).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?;
-    let digest = Sha256::digest(&json);
-    Ok(format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
-}
-
-/// A result as JSON with its ETag: the one a correction (`If-Match`) is made against.
-pub(crate) fn result_response(result: OcrResult) -> ApiResult<Response> {
-    let etag = result_etag(&result)?;
-    let mut res = axum::Json(result).into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(res)
 }
 
 /// Corrects the text of recognized lines. Each edit names a line by page and index; the

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::jobs::{load, parse_json};
+use super::request::{check_callback, load, parse_json};
 use super::types::rfc3339;
 use super::{AppState, Tenant};
 
@@ -88,19 +88,6 @@ async fn view(state: &AppState, tenant: &ocr_core::TenantId) -> ApiResult<Settin
         retention_days_default: state.retention_default_days,
         share_corrections: s.share_corrections,
     })
-}
-
-/// Checks a callback URL against the private-address policy; events need a signing secret.
-pub(crate) async fn check_callback(state: &AppState, tenant: &ocr_core::TenantId, url: &str) -> ApiResult<()> {
-    ocr_webhooks::check_url(url, state.webhook_allow_private)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidOptions, e.to_string()))?;
-    if state.backends.db.tenant_settings(tenant).await?.webhook_secret.is_none() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidOptions,
-            "events are signed: create a webhook secret first with POST /v1/settings/webhook-secret",
-        ));
-    }
-    Ok(())
 }
 
 /// The tenant's settings.

@@ -7,8 +7,8 @@ use ocr_store::reviews::DAY_MS;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::corrections::parse_time;
 use super::error::{ApiError, ApiResult};
+use super::request::parse_time;
 use super::types::rfc3339;
 use super::{AppState, Tenant};
 

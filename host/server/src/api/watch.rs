@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::jobs::load;
+use super::request::load;
 use super::types::JobView;
 use super::{AppState, Tenant};
 
