@@ -31,6 +31,24 @@ pub fn centre(q: &Quad) -> Point {
     [sx / 4.0, sy / 4.0]
 }
 
+/// Area enclosed by a quad (shoelace formula; a self-crossing quad counts its lobes against
+/// each other, so a bow-tie encloses little).
+pub fn area(q: &Quad) -> f32 {
+    let twice: f32 = (0..4).map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1]).sum();
+    twice.abs() / 2.0
+}
+
+/// How thick a quad is across its longest side (a text line's height; the shorter side of a
+/// rectangle): its area over that side's length. 0 for a quad with no area.
+pub fn thickness(q: &Quad) -> f32 {
+    let longest = (0..4).map(|i| dist(q[i], q[(i + 1) % 4])).fold(0.0, f32::max);
+    if longest > 0.0 { area(q) / longest } else { 0.0 }
+}
+
+fn dist(a: Point, b: Point) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +60,19 @@ mod tests {
         assert!(inside(&q, 11, 7));
         assert!(!inside(&q, 10, 7));
         assert_eq!(centre(&q), [6.0, 4.5]);
+    }
+
+    #[test]
+    fn thickness_is_a_rectangles_shorter_side_whichever_way_it_lies() {
+        let wide = [[0.0, 0.0], [100.0, 0.0], [100.0, 4.0], [0.0, 4.0]];
+        assert_eq!((area(&wide), thickness(&wide)), (400.0, 4.0));
+        // The same box turned by 30 degrees.
+        let (c, s) = (30f32.to_radians().cos(), 30f32.to_radians().sin());
+        let turned = wide.map(|[x, y]| [x * c - y * s, x * s + y * c]);
+        assert!((thickness(&turned) - 4.0).abs() < 1e-3);
+        // All corners on one line, and a bow-tie: nothing enclosed.
+        assert_eq!(thickness(&[[0.0, 0.0], [50.0, 0.0], [100.0, 0.0], [10.0, 0.0]]), 0.0);
+        assert_eq!(area(&[[0.0, 0.0], [10.0, 10.0], [10.0, 0.0], [0.0, 10.0]]), 0.0);
     }
 
     #[test]

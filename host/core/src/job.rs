@@ -154,8 +154,8 @@ impl TaskKind {
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Decided per page and line (the default): the `vi` recognizer reads every line, and lines
-    /// of a page that reads as English are decoded the way `en` decodes them (see README,
-    /// "Languages").
+    /// of a page that reads as English are decoded the way `en` decodes them (see
+    /// docs/models.md, "Languages").
     #[default]
     Auto,
     /// Vietnamese (also reads English: the default recognizer covers both).
@@ -183,7 +183,7 @@ impl Lang {
 /// Detection settings a job may override. Defaults are CRAFT's reference values, except
 /// `text_threshold`: 0.6, not 0.7, keeps the lone characters of faint receipts (a quantity `1`
 /// in its column peaks under 0.7): English cover recall on the development set 0.969 -> 0.973
-/// (README, *Benchmarks and accuracy*).
+/// (docs/accuracy.md, round 2).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DetectParams {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::ErrorCode;
 use crate::geometry::{self, Quad};
 
 /// One detected text region: a quad (clockwise from top-left) and the detector's score.
@@ -39,8 +40,14 @@ pub struct DetectResult {
 }
 
 impl DetectResult {
+    /// Thinnest box a reviewer may send, in pixels across its longest side: a thinner box holds
+    /// no legible character (small print is about 6 px high), so it is a stray click or a
+    /// collapsed drag, refused rather than read.
+    pub const MIN_BOX_THICKNESS: f32 = 3.0;
+
     /// Checks a reviewer's replacement against the detected pages: the same page set with the
-    /// same sizes, every corner inside its page, at most `max_boxes` boxes per page.
+    /// same sizes, every corner inside its page, every box at least [`Self::MIN_BOX_THICKNESS`]
+    /// thick (no zero-area or bow-tie boxes), at most `max_boxes` boxes per page.
     /// Returns a sentence naming the first problem.
     pub fn validate_edit(&self, edited: &DetectResult, max_boxes: usize) -> Result<(), String> {
         if edited.pages.len() > self.pages.len() {
@@ -70,6 +77,14 @@ impl DetectResult {
             for (i, b) in page.boxes.iter().enumerate() {
                 if !geometry::inside(&b.points, page.width, page.height) {
                     return Err(format!("box {i} on page {} has a point outside the page", page.page_index));
+                }
+                let thick = geometry::thickness(&b.points);
+                if thick < Self::MIN_BOX_THICKNESS {
+                    return Err(format!(
+                        "box {i} on page {} is {thick:.1} px thick; a box must be at least {} px thick across its longest side (corners in order, enclosing the text)",
+                        page.page_index,
+                        Self::MIN_BOX_THICKNESS
+                    ));
                 }
                 if !(0.0..=1.0).contains(&b.score) {
                     return Err(format!("box {i} on page {} has a score outside [0,1]", page.page_index));
@@ -110,12 +125,21 @@ pub struct OcrLine {
     /// absent on lines no person changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_text: Option<String>,
+    /// Why this line could not be read (its `text` is then empty and its confidence 0); absent
+    /// on lines that were read. One line failing never fails the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorCode>,
 }
 
 impl OcrLine {
     /// A line as the recognizer read it (no human edit).
     pub fn recognized(text: String, confidence: f32, points: Quad, char_confidences: Vec<f32>) -> Self {
-        Self { text, confidence, points, char_confidences, machine_text: None }
+        Self { text, confidence, points, char_confidences, machine_text: None, error: None }
+    }
+
+    /// A line the recognizer could not read: no text, confidence 0, and the reason.
+    pub fn unread(points: Quad, error: ErrorCode) -> Self {
+        Self { error: Some(error), ..Self::recognized(String::new(), 0.0, points, Vec::new()) }
     }
 
     /// True when a reviewer corrected this line's text.
@@ -239,6 +263,22 @@ mod tests {
 
         let resized = DetectResult { pages: vec![DetectPage { width: 99, ..page(0, vec![]) }] };
         assert!(orig.validate_edit(&resized, 10).unwrap_err().contains("100x50"));
+    }
+
+    #[test]
+    fn boxes_thinner_than_the_least_legible_line_are_refused_by_index() {
+        let orig = DetectResult { pages: vec![page(0, vec![tb(1.0, 1.0, 10.0, 10.0)])] };
+        let edit = |b: TextBox| DetectResult { pages: vec![page(0, vec![tb(1.0, 1.0, 10.0, 10.0), b])] };
+        // A wide box 3 px high is thin but can be read; 2 px high, a point, or a bow-tie cannot.
+        assert!(orig.validate_edit(&edit(tb(0.0, 10.0, 100.0, 13.0)), 10).is_ok());
+        for thin in [
+            tb(0.0, 10.0, 100.0, 12.0),
+            tb(5.0, 5.0, 5.0, 5.0),
+            TextBox { points: [[0.0, 0.0], [50.0, 40.0], [50.0, 0.0], [0.0, 40.0]], score: 1.0 },
+        ] {
+            let err = orig.validate_edit(&edit(thin), 10).unwrap_err();
+            assert!(err.starts_with("box 1 on page 0 is") && err.contains("at least 3 px thick"), "{err}");
+        }
     }
 
     #[test]

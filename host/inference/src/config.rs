@@ -23,6 +23,20 @@ pub struct RecognizerSpec {
     pub lang: Lang,
     pub model: String,
     pub vocab: String,
+    /// Widest crop the model takes, in pixels at 32 px high; a wider line is read in pieces of
+    /// at most this width. Must be at least 256.
+    pub max_width: u32,
+}
+
+impl RecognizerSpec {
+    /// asternet's widest crop: its positional encoding holds 256 time steps, one per 4 columns
+    /// (a wider crop fails inside the model, float and int8 alike).
+    pub const ASTERNET_MAX_WIDTH: u32 = 1024;
+
+    /// An asternet-family model (the published one or its int8 build) for `lang`.
+    pub fn asternet(lang: Lang, model: &str, vocab: &str) -> Self {
+        Self { lang, model: model.into(), vocab: vocab.into(), max_width: Self::ASTERNET_MAX_WIDTH }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +47,7 @@ pub struct InferenceConfig {
     pub intra_threads: usize,
     /// Threads inside one recognizer call. 1 by default: a 32-pixel-high line is too little work
     /// to share, so a second thread cut its time by about 10 % while it cost 60 % more CPU time
-    /// (measured in the README); 0 lets ONNX Runtime choose.
+    /// (docs/benchmarks.md, model-level measurements); 0 lets ONNX Runtime choose.
     pub recognizer_threads: usize,
     pub device: Device,
     /// One entry per language. Entries naming the same model file share one loaded session.
@@ -60,7 +74,7 @@ pub struct InferenceConfig {
 
 impl Default for InferenceConfig {
     fn default() -> Self {
-        let aster = |lang| RecognizerSpec { lang, model: Self::RECOGNIZER_INT8.into(), vocab: "vocab.json".into() };
+        let aster = |lang| RecognizerSpec::asternet(lang, Self::RECOGNIZER_INT8, "vocab.json");
         Self {
             models_dir: Self::default_models_dir(),
             intra_threads: 0,
@@ -81,7 +95,7 @@ impl InferenceConfig {
     pub const DETECTOR_FP32: &str = "craftnet.onnx";
     /// CRAFT statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel weights,
     /// the first convolution and the score head kept in float): about 3x faster on the CPU for
-    /// the same reading (README, *Benchmarks and accuracy*). The default.
+    /// the same reading (docs/benchmarks.md). The default.
     pub const DETECTOR_INT8: &str = "craftnet.int8.onnx";
     /// The asternet line recognizer as published (float32).
     pub const RECOGNIZER_FP32: &str = "asternet.onnx";

@@ -1,12 +1,14 @@
 //! The loaded models and the two pipeline stages the worker calls.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use ocr_core::{DetectParams, Lang, OcrLine, Quad, TextBox};
+use ndarray::Array2;
+use ocr_core::{DetectParams, ErrorCode, Lang, OcrLine, Quad, TextBox};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -16,7 +18,7 @@ use crate::config::{Device, InferenceConfig};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
-use crate::{orient, recognize};
+use crate::{orient, pieces, recognize};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
 /// resizing, tensor building, post-processing, cropping, decoding).
@@ -52,6 +54,82 @@ struct Recognizer {
     english: Vec<bool>,
     /// Each single-character class by its character, for the lexicon's re-spellings.
     class_of: HashMap<char, usize>,
+    /// Widest crop the model takes ([`crate::RecognizerSpec::max_width`]); wider lines are read in pieces.
+    max_width: u32,
+}
+
+impl Recognizer {
+    /// The recognizer's output frames (`[T, classes]`) for each input crop, batched by width, and
+    /// the time spent in the model. A batch the model fails on is read again one crop at a time;
+    /// a crop it fails on alone gets `None`. When it fails on every crop, the model is at fault:
+    /// that is the error.
+    fn read_frames(
+        &self,
+        inputs: &[(usize, RgbImage)],
+        max_batch: usize,
+    ) -> Result<(Vec<Option<Array2<f32>>>, Duration)> {
+        let widths: Vec<u32> = inputs.iter().map(|(_, crop)| crop.width()).collect();
+        let mut outputs: Vec<Option<Array2<f32>>> = vec![None; inputs.len()];
+        let mut model = Duration::ZERO;
+        let mut first_error = None;
+        for bucket in recognize::buckets(&widths, max_batch.max(1)) {
+            let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &inputs[i].1).collect();
+            let (read, took) = self.run(&batch);
+            model += took;
+            match read {
+                Ok(frames) => {
+                    for (f, &i) in frames.into_iter().zip(&bucket) {
+                        outputs[i] = Some(f);
+                    }
+                }
+                Err(e) => {
+                    for &i in &bucket {
+                        let (read, took) = match bucket.len() {
+                            1 => (Err(e.to_string()), Duration::ZERO),
+                            _ => self.run(&[&inputs[i].1]),
+                        };
+                        model += took;
+                        match read {
+                            Ok(mut frames) => outputs[i] = frames.pop(),
+                            Err(e) => {
+                                let (line, width) = (inputs[i].0, inputs[i].1.width());
+                                tracing::warn!(line, width, error = %e, "the recognizer failed on a line; it is left unread");
+                                first_error.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) if outputs.iter().all(Option::is_none) => Err(Error::recognition(e)),
+            _ => Ok((outputs, model)),
+        }
+    }
+
+    /// One model call on a batch of crops: each crop's frames, or why the model failed.
+    fn run(&self, batch: &[&RgbImage]) -> (std::result::Result<Vec<Array2<f32>>, String>, Duration) {
+        let input = recognize::batch_tensor(batch);
+        let model_start = Instant::now();
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        let frames = (|| {
+            let outputs = session
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(|e| e.to_string())?])
+                .map_err(|e| e.to_string())?;
+            let lp = outputs[0].try_extract_array::<f32>().map_err(|e| e.to_string())?;
+            // log_probs: [T, B, C], time-major; T = W / 4.
+            let shape = lp.shape().to_vec();
+            if shape.len() != 3 || shape[1] != batch.len() || shape[2] != self.vocab.len() {
+                return Err(format!(
+                    "unexpected output shape {shape:?} for a batch of {} and {} classes",
+                    batch.len(),
+                    self.vocab.len()
+                ));
+            }
+            Ok((0..batch.len()).map(|b| lp.slice(ndarray::s![.., b, ..]).to_owned()).collect())
+        })();
+        (frames, model_start.elapsed())
+    }
 }
 
 /// The loaded models: one detector, one recognizer session per distinct model file.
@@ -115,7 +193,7 @@ fn load_session(env: &Environment, path: &Path, cfg: &InferenceConfig, threads: 
             b = b.with_intra_threads(threads).map_err(|e| load_err(e.into()))?;
         }
         // Idle pool threads sleep instead of spinning: spinning buys microseconds of latency
-        // between operators at the price of whole cores of CPU time (measured in the README).
+        // between operators at the price of whole cores of CPU time.
         b = b.with_intra_op_spinning(false).map_err(|e| load_err(e.into()))?;
         b = b.with_inter_op_spinning(false).map_err(|e| load_err(e.into()))?;
         Ok(b)
@@ -226,6 +304,14 @@ impl Engine {
             let idx = match loaded.get(&key) {
                 Some(&i) => i,
                 None => {
+                    if spec.max_width < 4 * pieces::CONTEXT {
+                        return Err(Error::ModelLoad(format!(
+                            "{}: a recognizer must take crops at least {} px wide, this one is said to take {}",
+                            spec.model,
+                            4 * pieces::CONTEXT,
+                            spec.max_width
+                        )));
+                    }
                     let session = load_session(&env, &cfg.models_dir.join(&spec.model), cfg, cfg.recognizer_threads)?;
                     let vocab = load_vocab(&cfg.models_dir.join(&spec.vocab))?;
                     recognizers.push(std::sync::Arc::new(Recognizer {
@@ -234,6 +320,7 @@ impl Engine {
                         english: recognize::english_classes(&vocab),
                         class_of: class_of(&vocab),
                         vocab,
+                        max_width: spec.max_width,
                     }));
                     loaded.insert(key, recognizers.len() - 1);
                     recognizers.len() - 1
@@ -364,6 +451,9 @@ impl Engine {
     }
 
     /// Reads the text under each box (batched by width); lines come back in the order of `boxes`.
+    /// A line wider than the recognizer takes is read in pieces ([`pieces`]). A line the model
+    /// fails on comes back empty with an error code, and the others are read; only when the
+    /// model fails on every line is that an error (the model, not a line, is at fault).
     pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
         self.recognize_batched(page, boxes, lang, recognize::MAX_BATCH)
     }
@@ -380,50 +470,51 @@ impl Engine {
         let start = Instant::now();
         let rec = self.recognizer(lang)?;
         let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
-        let widths: Vec<u32> = crops.iter().map(|c| c.width()).collect();
+        let inked: Vec<Vec<bool>> = crops.iter().map(recognize::inked_columns).collect();
+        let plans: Vec<Vec<Range<u32>>> = inked.iter().map(|ink| pieces::plan(ink, rec.max_width)).collect();
+        // What the model reads: every piece of every line (a line that fits is one piece).
+        let inputs: Vec<(usize, RgbImage)> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, plan)| {
+                let crop = &crops[i];
+                plan.iter().map(move |p| match plan.len() {
+                    1 => (i, crop.clone()),
+                    _ => (i, image::imageops::crop_imm(crop, p.start, 0, p.len() as u32, crop.height()).to_image()),
+                })
+            })
+            .collect();
+        let (outputs, model) = rec.read_frames(&inputs, max_batch)?;
+
         let mut results: Vec<Option<recognize::Reading>> = vec![None; boxes.len()];
         // `auto`: each line's plain reading (which decides the page's language) and its English one.
         let mut english: Vec<Option<(String, recognize::Reading)>> = vec![None; boxes.len()];
         let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
-        let mut model = Duration::ZERO;
-        for bucket in recognize::buckets(&widths, max_batch.max(1)) {
-            let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &crops[i]).collect();
-            let input = recognize::batch_tensor(&batch);
-            let model_start = Instant::now();
-            let mut session = rec.session.lock().unwrap_or_else(|e| e.into_inner());
-            let outputs = session
-                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::recognition)?])
-                .map_err(Error::recognition)?;
-            let lp = outputs[0].try_extract_array::<f32>().map_err(Error::recognition)?;
-            model += model_start.elapsed();
-            // log_probs: [T, B, C], time-major; T = W / 4.
-            let shape = lp.shape().to_vec();
-            if shape.len() != 3 || shape[1] != bucket.len() || shape[2] != rec.vocab.len() {
-                return Err(Error::recognition(format!(
-                    "unexpected output shape {shape:?} for a batch of {} and {} classes",
-                    bucket.len(),
-                    rec.vocab.len()
-                )));
+        let mut next_input = 0;
+        for (i, plan) in plans.iter().enumerate() {
+            let outputs = &outputs[next_input..next_input + plan.len()];
+            next_input += plan.len();
+            let Some(frames) = outputs.iter().map(|o| o.as_ref().map(|f| f.view())).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let stitched = (plan.len() > 1).then(|| pieces::stitch(plan, &frames));
+            let view = stitched.as_ref().map_or(frames[0], |s| s.view());
+            let gaps = recognize::ink_gaps(&inked[i]);
+            if lang == Lang::En {
+                results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref(), &gaps));
+                continue;
             }
-            for (b, &i) in bucket.iter().enumerate() {
-                let view = lp.slice(ndarray::s![.., b, ..]);
-                let gaps = recognize::ink_gaps(&crops[i]);
-                if lang == Lang::En {
-                    results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref(), &gaps));
-                    continue;
-                }
-                let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon, &gaps);
-                if lang == Lang::Auto {
-                    english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref(), &gaps)));
-                }
-                results[i] = Some(respelled.unwrap_or(plain));
+            let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon, &gaps);
+            if lang == Lang::Auto {
+                english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref(), &gaps)));
             }
+            results[i] = Some(respelled.unwrap_or(plain));
         }
         if lang == Lang::Auto {
             let plain: Vec<&str> = english.iter().map(|e| e.as_ref().map_or("", |(text, _)| text.as_str())).collect();
             let take = recognize::auto_english_lines(&plain, self.lexicon.as_ref());
             for (i, take) in take.into_iter().enumerate() {
-                if take {
+                if take && english[i].is_some() {
                     results[i] = english[i].take().map(|(_, reading)| reading);
                 }
             }
@@ -431,11 +522,14 @@ impl Engine {
         let lines = boxes
             .iter()
             .zip(results)
-            .map(|(b, r)| {
-                let (text, char_confidences) = recognize::zeros_in_numbers(recognize::price_after_times_sign(
-                    recognize::underscores_as_spaces(r.unwrap_or_default()),
-                ));
-                OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
+            .map(|(b, r)| match r {
+                Some(reading) => {
+                    let (text, char_confidences) = recognize::zeros_in_numbers(recognize::price_after_times_sign(
+                        recognize::underscores_as_spaces(reading),
+                    ));
+                    OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
+                }
+                None => OcrLine::unread(b.points, ErrorCode::InferenceFailed),
             })
             .collect();
         let total = start.elapsed();

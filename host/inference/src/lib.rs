@@ -28,6 +28,7 @@ mod error;
 pub mod eval;
 mod lexicon;
 mod orient;
+mod pieces;
 mod recognize;
 
 pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};

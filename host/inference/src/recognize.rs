@@ -12,9 +12,10 @@ use crate::lexicon::Lexicon;
 
 /// Height of the recognizer input.
 pub(crate) const LINE_HEIGHT: u32 = 32;
-/// Widest line crop fed to the recognizer (200 characters' worth of frames): a reviewer's
-/// absurd 10000x5 box must not become a 64000-pixel-wide tensor.
-pub(crate) const MAX_LINE_WIDTH: u32 = 1600;
+/// Widest line crop, at 32 px high (about 1000 characters of ordinary print; a reader reads a
+/// crop wider than it takes in pieces, [`crate::pieces`]): a longer line is squeezed to this
+/// width, so a reviewer's absurd 10000x3 box costs at most 16 pieces, not a 100000-pixel crop.
+pub(crate) const MAX_LINE_WIDTH: u32 = 16384;
 /// Lines per recognizer call.
 pub(crate) const MAX_BATCH: usize = 16;
 /// Crops are padded on the right to a multiple of this width, and only crops of equal padded
@@ -45,10 +46,12 @@ pub fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
     let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
     let target_w = line_width(w, h);
     // Warp at (at most) native resolution, then resize with a proper filter: bilinear sampling
-    // alone would alias when a tall line shrinks to 32 px.
-    let scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h).max(1.0);
+    // alone would alias when a tall line shrinks to 32 px. Never at more than 4 times the
+    // crop's own scale: a box over a whole page is not warped at full page size.
+    let crop_scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h);
+    let scale = crop_scale.max(1.0).min(4.0 * crop_scale);
     let (nw, nh) = ((w * scale) as u32, (h * scale) as u32);
-    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 4 * MAX_LINE_WIDTH));
+    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 16 * LINE_HEIGHT));
     let from = quad.map(|[x, y]| (x, y));
     let to = [(0.0, 0.0), (nw as f32, 0.0), (nw as f32, nh as f32), (0.0, nh as f32)];
     let mut native = RgbImage::new(nw, nh);
@@ -360,11 +363,10 @@ pub(crate) const SPACE_GAP_PX: u32 = 16;
 /// ink at all.
 const MIN_INK_CONTRAST: f32 = 40.0;
 
-/// The word spaces of a line crop (dark on light, 32 px high), as frame ranges of the
-/// recognizer's output (one frame per 4 columns): runs of at least [`SPACE_GAP_PX`] columns with
-/// no ink in the crop's middle rows (the top and bottom rows may hold a neighbouring line's
-/// descenders or marks), between inked columns.
-pub(crate) fn ink_gaps(crop: &RgbImage) -> Vec<(usize, usize)> {
+/// Which columns of a line crop (dark on light, 32 px high) hold ink in the crop's middle rows
+/// (the top and bottom rows may hold a neighbouring line's descenders or marks): none when the
+/// crop has no ink that stands out from its ground.
+pub(crate) fn inked_columns(crop: &RgbImage) -> Vec<bool> {
     let (w, h) = crop.dimensions();
     let rows = (h * 3 / 20)..(h * 17 / 20);
     let ground = luma(&background(crop));
@@ -374,10 +376,16 @@ pub(crate) fn ink_gaps(crop: &RgbImage) -> Vec<(usize, usize)> {
         .map(|(x, y)| luma(crop.get_pixel(x, y)))
         .fold(f32::INFINITY, f32::min);
     if ground - darkest < MIN_INK_CONTRAST {
-        return Vec::new();
+        return vec![false; w as usize];
     }
     let ink_below = ground - 0.5 * (ground - darkest);
-    let inked: Vec<bool> = (0..w).map(|x| rows.clone().any(|y| luma(crop.get_pixel(x, y)) < ink_below)).collect();
+    (0..w).map(|x| rows.clone().any(|y| luma(crop.get_pixel(x, y)) < ink_below)).collect()
+}
+
+/// The word spaces of a line crop given its [`inked_columns`], as frame ranges of the
+/// recognizer's output (one frame per 4 columns): runs of at least [`SPACE_GAP_PX`] columns with
+/// no ink, between inked columns.
+pub(crate) fn ink_gaps(inked: &[bool]) -> Vec<(usize, usize)> {
     let mut gaps = Vec::new();
     let mut x = inked.iter().position(|&i| i).unwrap_or(inked.len());
     while x < inked.len() {
@@ -830,9 +838,9 @@ mod tests {
         for x in 30..50 {
             crop.put_pixel(x, 1, Rgb([30, 30, 30]));
         }
-        assert_eq!(ink_gaps(&crop), vec![(8, 12)]);
+        assert_eq!(ink_gaps(&inked_columns(&crop)), vec![(8, 12)]);
         // A crop of flat paper has no ink, and no spaces.
-        assert!(ink_gaps(&RgbImage::from_pixel(120, LINE_HEIGHT, Rgb([240, 240, 240]))).is_empty());
+        assert!(ink_gaps(&inked_columns(&RgbImage::from_pixel(120, LINE_HEIGHT, Rgb([240, 240, 240])))).is_empty());
     }
 
     #[test]
@@ -853,6 +861,34 @@ mod tests {
         assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 2, 0, 0, 2]).view(), &v, None, None, &[(3, 6)]).0.0, "a::");
         assert_eq!(ctc_greedy(lp(&[1, 0, 3, 0, 0, 0, 0, 2]).view(), &v, None, None, &[(3, 6)]).0.0, "a :");
         assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 0, 0, 0, 4]).view(), &v, None, None, &[(3, 6)]).0.0, "a)");
+    }
+
+    #[test]
+    fn a_word_space_in_the_pixels_of_a_real_line_is_read_as_a_space() {
+        // Monospaced `Label : value` lines of a rendered receipt (tests/fixtures/regression/
+        // en_spaced_receipt.png), each given to the engine as one box around its ink (+ 4 px).
+        // The recognizer glues the colon to the label (`Tel:`); the space comes from the blank
+        // paper the crop shows between them.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/regression/en_spaced_receipt.png");
+        let page =
+            crate::decode_pages(&std::fs::read(path).unwrap(), &crate::DecodeLimits::default()).unwrap().remove(0);
+        let cfg = crate::InferenceConfig { intra_threads: 2, ..Default::default() };
+        let engine =
+            crate::Engine::load(&cfg).unwrap_or_else(|e| panic!("{e} (fetch the models with scripts/fetch-models.sh)"));
+        let quad = |x0: f32, y0: f32, x1: f32, y1: f32| {
+            [[x0 - 4.0, y0 - 4.0], [x1 + 4.0, y0 - 4.0], [x1 + 4.0, y1 + 4.0], [x0 - 4.0, y1 + 4.0]]
+        };
+        for (ink, want) in [
+            (quad(25.0, 49.0, 215.0, 61.0), "Tel : +603 2856 0385"),
+            (quad(25.0, 101.0, 178.0, 113.0), "Cashier : AMIRAH"),
+            (quad(25.0, 127.0, 244.0, 139.0), "Date : 09-04-2018 19:22"),
+        ] {
+            let crop = crop_line(&page, &ink);
+            assert!(!ink_gaps(&inked_columns(&crop)).is_empty(), "{want}: no word space found in the crop's pixels");
+            let read =
+                engine.recognize(&page, &[ocr_core::TextBox { points: ink, score: 1.0 }], ocr_core::Lang::En).unwrap();
+            assert_eq!(read.lines[0].text, want);
+        }
     }
 
     #[test]

@@ -71,13 +71,15 @@ pub(crate) fn filtered_boxes(
         .collect()
 }
 
-/// Checks and converts what `normalize-text` returned for `given` input lines.
+/// Checks and converts what `normalize-text` returned for the `given` input lines. A line the
+/// recognizer could not read keeps its error code.
 pub(crate) fn normalized_lines(
     out: Vec<wit::TextLine>,
-    given: usize,
+    given_lines: &[OcrLine],
     page: &wit::PageInfo,
     limits: &Limits,
 ) -> Result<Vec<OcrLine>, String> {
+    let given = given_lines.len();
     if out.len() != given {
         return Err(format!("returned {} lines for {given}: normalize-text must return one line per line", out.len()));
     }
@@ -107,7 +109,10 @@ pub(crate) fn normalized_lines(
             if let Some(c) = char_confidences.iter().find(|c| !unit(**c)) {
                 return Err(format!("line {i} has a character confidence {c}, outside [0, 1]"));
             }
-            Ok(OcrLine::recognized(l.text, l.confidence, points, char_confidences))
+            Ok(OcrLine {
+                error: given_lines[i].error,
+                ..OcrLine::recognized(l.text, l.confidence, points, char_confidences)
+            })
         })
         .collect()
 }
@@ -115,6 +120,7 @@ pub(crate) fn normalized_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ocr_core::ErrorCode;
 
     fn page() -> wit::PageInfo {
         page_info(0, 100, 50)
@@ -146,13 +152,24 @@ mod tests {
     fn normalized_lines_keep_their_count_and_get_char_confidences() {
         let limits = Limits::default();
         let line = OcrLine::recognized("héllo".into(), 0.5, tb(20.0, 1.0).points, vec![]);
-        let out = normalized_lines(vec![text_line(&line)], 1, &page(), &limits).unwrap();
+        let given = [line.clone()];
+        let out = normalized_lines(vec![text_line(&line)], &given, &page(), &limits).unwrap();
         assert_eq!(out[0].char_confidences, vec![0.5; 5]);
-        let err = normalized_lines(vec![], 1, &page(), &limits).unwrap_err();
+        let err = normalized_lines(vec![], &given, &page(), &limits).unwrap_err();
         assert!(err.contains("returned 0 lines for 1"), "{err}");
         let mut wrong = text_line(&line);
         wrong.char_confidences = vec![0.5; 2];
-        let err = normalized_lines(vec![wrong], 1, &page(), &limits).unwrap_err();
+        let err = normalized_lines(vec![wrong], &given, &page(), &limits).unwrap_err();
         assert!(err.contains("5 characters but 2"), "{err}");
+    }
+
+    #[test]
+    fn a_line_left_unread_keeps_its_error_through_normalization() {
+        let unread = OcrLine::unread(tb(20.0, 1.0).points, ErrorCode::InferenceFailed);
+        let read = OcrLine::recognized("ok".into(), 0.9, tb(20.0, 1.0).points, vec![0.9; 2]);
+        let given = [unread.clone(), read.clone()];
+        let out = normalized_lines(vec![text_line(&unread), text_line(&read)], &given, &page(), &Limits::default());
+        let errors: Vec<_> = out.unwrap().iter().map(|l| l.error).collect();
+        assert_eq!(errors, vec![Some(ErrorCode::InferenceFailed), None]);
     }
 }

@@ -291,7 +291,7 @@ impl PluginHost {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_normalize_text(store, info, &lines)
         })
-        .and_then(|report| report.try_map(|out| convert::normalized_lines(out, page.lines.len(), &info, &self.limits)))
+        .and_then(|report| report.try_map(|out| convert::normalized_lines(out, &page.lines, &info, &self.limits)))
     }
 
     fn check_input(&self, given: usize) -> Result<()> {

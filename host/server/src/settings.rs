@@ -231,7 +231,7 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             if !plain(model) || !plain(vocab) {
                 return Err(bad());
             }
-            Ok(ocr_inference::RecognizerSpec { lang, model: model.to_owned(), vocab: vocab.to_owned() })
+            Ok(ocr_inference::RecognizerSpec::asternet(lang, model, vocab))
         })
         .collect::<Result<Vec<_>, String>>()?;
     if specs.is_empty() {

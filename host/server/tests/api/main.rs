@@ -13,6 +13,7 @@ mod clients;
 mod flow;
 mod formats;
 mod isolation;
+mod long_lines;
 mod plugins;
 mod recovery;
 mod requests;
