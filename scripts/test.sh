@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/services.sh
 scripts/tools.sh
 scripts/check-infra.sh
+# No module of host/ imports a module that imports it back.
+scripts/check-imports.sh
 scripts/fetch-models.sh
 if [ -x scripts/build-plugins.sh ]; then scripts/build-plugins.sh; fi
 # The review UI first: the server binary embeds ui/dist when it compiles.
