@@ -114,7 +114,8 @@ impl DetectResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OcrLine {
     pub text: String,
-    /// Mean of the per-character confidences (1 for an empty line).
+    /// Mean of the per-character confidences (1 for an empty line that was read, 0 for a line
+    /// left unread: see `error`).
     pub confidence: f32,
     /// The box the line was read from.
     #[schema(value_type = Vec<Vec<f32>>)]
