@@ -193,7 +193,9 @@ pub struct ModelArgs {
     /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
     #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.int8.onnx")]
     pub detector_model: String,
-    /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json`, comma-separated (files in the models folder).
+    /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json[@MAX_WIDTH]`, comma-separated (files
+    /// in the models folder). `MAX_WIDTH`: the widest crop the model takes at 32 px high (default
+    /// 1024, asternet's); wider lines are read in pieces.
     #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=asternet.int8.onnx:vocab.json", value_parser = parse_recognizers)]
     pub recognizers: RecognizerList,
     /// How readings are decoded: `lexicon` re-spells the marks of Vietnamese syllables and the
@@ -223,6 +225,13 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             let bad = || format!("OCR_RECOGNIZERS entries look like vi=asternet.onnx:vocab.json, got {entry:?}");
             let (lang, files) = entry.split_once('=').ok_or_else(bad)?;
             let (model, vocab) = files.split_once(':').ok_or_else(bad)?;
+            let (vocab, max_width) = match vocab.split_once('@') {
+                None => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
+                Some((vocab, width)) => match width.trim().parse::<u32>() {
+                    Ok(w) if w >= 256 => (vocab, w),
+                    _ => return Err(format!("OCR_RECOGNIZERS: the widest crop after @ is a number of pixels, at least 256, got {entry:?}")),
+                },
+            };
             let lang = match parse_lang(lang.trim())? {
                 ocr_core::Lang::Auto => return Err("OCR_RECOGNIZERS names vi and en; auto reads with vi's".into()),
                 lang => lang,
@@ -231,7 +240,7 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             if !plain(model) || !plain(vocab) {
                 return Err(bad());
             }
-            Ok(ocr_inference::RecognizerSpec::asternet(lang, model, vocab))
+            Ok(ocr_inference::RecognizerSpec { max_width, ..ocr_inference::RecognizerSpec::asternet(lang, model, vocab) })
         })
         .collect::<Result<Vec<_>, String>>()?;
     if specs.is_empty() {
@@ -677,6 +686,10 @@ mod tests {
         let list = parse_recognizers("vi=asternet.onnx:vocab.json, en=english.onnx:en.json").unwrap();
         assert_eq!(list.0[1].model, "english.onnx");
         assert_eq!(list.0[1].lang, ocr_core::Lang::En);
+        assert_eq!(list.0[1].max_width, 1024);
+        let wide = parse_recognizers("vi=wide.onnx:vocab.json@2048").unwrap();
+        assert_eq!((wide.0[0].vocab.as_str(), wide.0[0].max_width), ("vocab.json", 2048));
+        assert!(parse_recognizers("vi=a.onnx:v.json@100").unwrap_err().contains("at least 256"));
         assert!(parse_recognizers("vi=../x.onnx:v.json").is_err());
         assert!(parse_recognizers("fr=a.onnx:b.json").unwrap_err().contains("fr"));
         assert!(parse_recognizers("vi").unwrap_err().contains("OCR_RECOGNIZERS"));
