@@ -4,8 +4,9 @@
 #
 # Then builds the int8 models the engine runs by default (craftnet.int8.onnx, asternet.int8.onnx:
 # static QDQ quantization with ONNX Runtime's own quantizer, scripts/quantize.py, calibrated on
-# tests/fixtures) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments,
-# the calibration pages) changes.
+# tests/fixtures/calibration: pages rendered for calibration only, in no test and no accuracy
+# set) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments, the
+# calibration pages) changes.
 #
 # Usage: scripts/fetch-models.sh [--gpu]
 #   --gpu   also fetch onnxruntime-gpu into <models>/gpu/ (CUDA execution provider; ~255 MB,
@@ -77,7 +78,9 @@ if [[ $GPU == 1 && ! -f "$MODELS_DIR/gpu/libonnxruntime_providers_cuda.so" ]]; t
 # The int8 recipe: what the quantizer is, what it is told, and which pages it calibrates on.
 SCRIPTS_DIR="$(cd "$(dirname "$0")" && pwd)"
 QUANTIZE="${OCR_QUANTIZE_SCRIPT:-$SCRIPTS_DIR/quantize.py}"
-CALIB_DIR="${OCR_CALIB_DIR:-$SCRIPTS_DIR/../tests/fixtures}"
+# Calibration pages of their own (tests/fixtures/calibration/make.py): calibrating on the pages
+# we measure accuracy on would flatter the measurement.
+CALIB_DIR="${OCR_CALIB_DIR:-$SCRIPTS_DIR/../tests/fixtures/calibration}"
 CRAFT_INT8_ARGS="--canvas 1280 --per-channel --keep-float 1 --keep-float-prefix /conv_cls"
 ASTER_INT8_ARGS="--per-channel --max-samples 120"
 [[ -f "$QUANTIZE" && -d "$CALIB_DIR" ]] || { echo "missing $QUANTIZE or the calibration pages $CALIB_DIR" >&2; exit 1; }
@@ -137,7 +140,7 @@ fi
 
 if [[ $INT8_NEEDED == 1 ]]; then
   # The int8 models the engine runs by default: static QDQ quantization by ONNX Runtime's own
-  # quantizer (scripts/quantize.py), calibrated on the repository's fixture pages, in a throwaway
+  # quantizer (scripts/quantize.py), calibrated on the repository's calibration pages, in a throwaway
   # venv under the models dir (removed after), so nothing is installed for the user.
   VENV="$MODELS_DIR/.int8-venv"
   echo "building the int8 models (calibration pages: $CALIB_DIR; a few minutes)"

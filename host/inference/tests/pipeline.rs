@@ -156,9 +156,10 @@ fn detected_boxes_stay_inside_the_page() {
     }
 }
 
-// Thresholds: measured CER 0.36 % (invoice: "Bill" read "Bin") and 0.94 % (paragraph: tone and
-// punctuation slips such as "đông" -> "đồng", "." -> ","), with the models of
-// scripts/fetch-models.sh. 3 % leaves room for float differences across CPUs and ONNX Runtime
+// Thresholds: measured CER 0.54 % (invoice: "Bill" read "Bin", "Blvd" "Bivd") and 1.18 %
+// (paragraph: tone and punctuation slips such as "đông" -> "đồng", "." -> ","), with the int8
+// models of scripts/fetch-models.sh (calibrated on tests/fixtures/calibration; 0.36 % and 0.94 %
+// with the earlier calibration on these very pages). 3 % leaves room for float differences across CPUs and ONNX Runtime
 // builds while still catching a broken pre/post-processing step (those push CER past 20 %).
 #[test]
 fn rendered_english_invoice_reads_with_low_cer() {
@@ -456,9 +457,9 @@ fn a_price_cut_at_its_separator_into_boxes_of_different_heights_is_one_reading()
     assert!(!lines.iter().any(|l| l == "44." || l == "000"), "{lines:#?}");
     // No reading keeps the recognizer's `_` for a gap ("X_17.000" on the same make of receipt).
     let other = read_all("regression/dvi_04_receipt_photo.jpg", Lang::Auto);
-    assert!(other.iter().any(|l| l == "4 x 50.000"), "{other:#?}");
+    assert!(other.iter().any(|l| l.trim() == "4 x 50.000"), "{other:#?}");
     // The recognizer reads this separator as a space ("61 000") but finds "." likely too.
-    assert!(other.iter().any(|l| l == "2 x 61.000"), "{other:#?}");
+    assert!(other.iter().any(|l| l.trim() == "2 x 61.000"), "{other:#?}");
     assert!(lines.iter().chain(&other).all(|l| !l.contains('_')), "{lines:#?} {other:#?}");
 }
 
@@ -519,8 +520,9 @@ fn auto_reads_an_english_page_as_english_and_a_vietnamese_page_as_vietnamese() {
 
 #[test]
 fn the_syllable_list_puts_the_right_mark_on_a_word_the_recognizer_is_unsure_of() {
-    // "Hàng mua rồi miễn đổi trả": the recognizer alone reads "đồi" (hill); the syllable
-    // frequencies of general Vietnamese text make it "đổi" (exchange).
+    // "Hàng mua rồi miễn đổi trả": the recognizer alone reads "đồi" (hill), the int8 model "múa"
+    // (dance) too; the syllable frequencies of general Vietnamese text make them "đổi" (exchange)
+    // and "mua".
     let lines = read_all("regression/dvi_04_receipt_photo.jpg", Lang::Auto);
     assert!(lines.iter().any(|l| l == "Hàng mua rồi miễn đổi trả"), "{lines:#?}");
     let greedy = {
@@ -530,7 +532,7 @@ fn the_syllable_list_puts_the_right_mark_on_a_word_the_recognizer_is_unsure_of()
         let det = engine.detect(&p, &DetectParams::default()).unwrap();
         engine.recognize(&p, &det.boxes, Lang::Vi).unwrap().lines.into_iter().map(|l| l.text).collect::<Vec<_>>()
     };
-    assert!(greedy.iter().any(|l| l == "Hàng mua rồi miễn đồi trả"), "{greedy:#?}");
+    assert!(greedy.iter().any(|l| l.contains("rồi miễn đồi trả")), "{greedy:#?}");
 }
 
 /// The words of `text`, upper-cased, each with how often it occurs.
@@ -553,8 +555,9 @@ fn words_of(engine: &Engine, page: &RgbImage) -> (std::collections::BTreeMap<Str
 #[test]
 fn a_page_turned_by_90_180_or_270_degrees_reads_as_it_does_upright() {
     // Scored against the page's ground truth: the share of its printed words (each as often as
-    // printed) that the reading has. Measured WORD_ACC_MEASURED upright and turned.
-    const WORD_ACC_BAR: f32 = 0.9;
+    // printed) that the reading has. Measured 0.99 upright and turned 270°, 0.97 turned 90° and
+    // 180° (101 words); read the wrong way up, a page scores 0.02.
+    const WORD_ACC_BAR: f32 = 0.95;
     let file = "en_invoice.png";
     let want = word_counts(gt(file).lines.iter().map(|l| l.text.as_str()));
     let printed: usize = want.values().sum();
