@@ -209,9 +209,7 @@ mod tests {
         assert_eq!(edited[0].attribute("ID"), Some("p0_l2"));
 
         let contents: Vec<_> = named("String").map(|n| n.attribute("CONTENT").unwrap().to_owned()).collect();
-        let expected: Vec<String> =
-            r.pages.iter().flat_map(|p| &p.lines).flat_map(crate::words).map(|w| w.text.to_owned()).collect();
-        assert_eq!(contents, expected);
+        assert_eq!(contents, testing::WORDS);
         assert!(contents.contains(&"c>\"d\"".to_owned()) && contents.contains(&"phiên".to_owned()));
         // One SP between each pair of words of a line.
         let first_line_children: Vec<_> = lines[0].children().filter(|n| n.is_element()).collect();

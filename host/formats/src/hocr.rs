@@ -127,9 +127,7 @@ mod tests {
         assert_eq!(title_bbox(first_line), [40, 40, 560, 90]);
 
         let words: Vec<_> = class("ocrx_word").map(|n| n.text().unwrap_or_default().to_owned()).collect();
-        let expected: Vec<String> =
-            r.pages.iter().flat_map(|p| &p.lines).flat_map(crate::words).map(|w| w.text.to_owned()).collect();
-        assert_eq!(words, expected);
+        assert_eq!(words, testing::WORDS);
         assert!(words.contains(&"a<b".to_owned()) && words.contains(&"c>\"d\"".to_owned()));
         assert!(words.contains(&"thổ".to_owned()) && words.contains(&"cẩm".to_owned()));
         assert!(doc.contains("a&lt;b"), "text is escaped, not raw markup");

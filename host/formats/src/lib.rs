@@ -111,6 +111,10 @@ pub(crate) mod testing {
         OcrLine::recognized(text.into(), conf, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], confs)
     }
 
+    /// The words of [`result`], in order, spelled out for the formats to be checked against.
+    pub const WORDS: [&str; 15] =
+        ["Chợ", "phiên", "thổ", "cẩm", "Sa", "Pa", "a<b", "&", "c>\"d\"", "Du", "khách", "đến", "chợ", "Total", "42"];
+
     /// Page 0: a Vietnamese line, a line needing escapes, a human-corrected line and an empty
     /// line; page 1: one English line.
     pub fn result() -> OcrResult {
@@ -146,11 +150,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_matches_the_results_own_text() {
-        let r = testing::result();
-        assert_eq!(text(&r), r.text);
-        assert_eq!(text(&r).split("\n\u{c}\n").count(), 2);
-        assert!(text(&r).starts_with("Chợ phiên thổ cẩm Sa Pa\na<b & c>\"d\"\n"));
+    fn plain_text_is_the_lines_in_order_with_a_form_feed_between_pages() {
+        // Spelled out, not computed: the result's own `text` is built the same way.
+        let want = "Chợ phiên thổ cẩm Sa Pa\na<b & c>\"d\"\nDu khách đến chợ\n\n\u{c}\nTotal 42";
+        assert_eq!(text(&testing::result()), want);
     }
 
     #[test]

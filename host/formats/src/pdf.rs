@@ -261,8 +261,8 @@ mod tests {
         assert_eq!(pages.len(), 2);
         let px = |n: roxmltree::Node, a: &str| n.attribute(a).unwrap().parse::<f32>().unwrap() * PDF_DPI / 72.0;
         let rotated = r.pages[1].lines.last().unwrap();
-        let mut checked = 0;
         for (page, node) in r.pages.iter().zip(pages) {
+            let mut checked = 0;
             assert!((px(node, "width") - page.width as f32).abs() < 0.01, "page width");
             assert!((px(node, "height") - page.height as f32).abs() < 0.01, "page height");
             let expected: Vec<_> = page.lines.iter().flat_map(crate::words).collect();
@@ -283,7 +283,12 @@ mod tests {
                 );
                 checked += 1;
             }
-            assert!(checked >= expected.len(), "every word was extracted");
+            assert!(
+                checked >= expected.len(),
+                "page {}: {checked} words extracted of {}",
+                page.page_index,
+                expected.len()
+            );
         }
         // Horizontal words fill their box: the extracted box matches the computed one.
         let sa = xml.descendants().find(|n| n.text() == Some("phiên")).unwrap();
