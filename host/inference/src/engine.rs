@@ -524,8 +524,8 @@ impl Engine {
             .zip(results)
             .map(|(b, r)| match r {
                 Some(reading) => {
-                    let (text, char_confidences) = recognize::zeros_in_numbers(recognize::price_after_times_sign(
-                        recognize::underscores_as_spaces(reading),
+                    let (text, char_confidences) = recognize::trimmed(recognize::zeros_in_numbers(
+                        recognize::price_after_times_sign(recognize::underscores_as_spaces(reading)),
                     ));
                     OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
                 }

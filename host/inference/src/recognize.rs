@@ -613,6 +613,18 @@ fn is_price(word: &[char]) -> bool {
         && groups[1..].iter().all(|g| (2..=3).contains(&g.len()))
 }
 
+/// The reading without the spaces the recognizer put before its first or after its last
+/// character (a blank stretch of the crop read as a space), with their confidences.
+pub(crate) fn trimmed((text, confs): Reading) -> Reading {
+    let chars: Vec<char> = text.chars().collect();
+    let start = chars.iter().position(|c| !c.is_whitespace()).unwrap_or(chars.len());
+    let end = chars.iter().rposition(|c| !c.is_whitespace()).map_or(start, |i| i + 1);
+    if (start, end) == (0, chars.len()) {
+        return (text, confs);
+    }
+    (chars[start..end].iter().collect(), confs.get(start..end).map(<[f32]>::to_vec).unwrap_or_default())
+}
+
 /// Mean of the character confidences; 1 for an empty line.
 pub(crate) fn line_confidence(confs: &[f32]) -> f32 {
     if confs.is_empty() { 1.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 }
@@ -804,6 +816,14 @@ mod tests {
         let (text, confs) = nfc_with_confidences("e\u{323}\u{302}x", &[0.9, 0.5, 0.7, 0.8]);
         assert_eq!(text, "ệx");
         assert_eq!(confs, vec![0.5, 0.8]);
+    }
+
+    #[test]
+    fn spaces_read_before_the_first_or_after_the_last_character_go_with_their_confidences() {
+        let r = trimmed((" Tổng  cộng ".into(), vec![0.1, 0.9, 0.8, 0.7, 0.6, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.4]));
+        assert_eq!(r, ("Tổng  cộng".to_string(), vec![0.9, 0.8, 0.7, 0.6, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8]));
+        assert_eq!(trimmed(("  ".into(), vec![0.5, 0.5])), (String::new(), vec![]));
+        assert_eq!(trimmed(("ok".into(), vec![0.5, 0.6])), ("ok".to_string(), vec![0.5, 0.6]));
     }
 
     #[test]
