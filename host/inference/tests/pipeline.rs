@@ -93,8 +93,8 @@ fn coverage(gt: &Quad, boxes: &[TextBox]) -> f32 {
     hit as f32 / total.max(1) as f32
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+/// Insertions, deletions and substitutions that turn `a` into `b`.
+fn edits<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
@@ -104,6 +104,10 @@ fn levenshtein(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    edits(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>())
 }
 
 /// CER with lines matched by geometry: each gt line is compared with the recognized lines whose
@@ -600,16 +604,7 @@ struct LongLine {
 
 /// Word edits (insertions, deletions, substitutions) that turn `read` into `truth`.
 fn word_errors(read: &str, truth: &str) -> usize {
-    let (a, b): (Vec<&str>, Vec<&str>) = (read.split_whitespace().collect(), truth.split_whitespace().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, wa) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, wb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(wa != wb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    edits(&read.split_whitespace().collect::<Vec<_>>(), &truth.split_whitespace().collect::<Vec<_>>())
 }
 
 #[test]
