@@ -24,7 +24,7 @@ pub struct RecognizerSpec {
     pub model: String,
     pub vocab: String,
     /// Widest crop the model takes, in pixels at 32 px high; a wider line is read in pieces of
-    /// at most this width. Must be at least 256.
+    /// at most this width. At least [`RecognizerSpec::MIN_WIDTH`].
     pub max_width: u32,
 }
 
@@ -32,6 +32,9 @@ impl RecognizerSpec {
     /// asternet's widest crop: its positional encoding holds 256 time steps, one per 4 columns
     /// (a wider crop fails inside the model, float and int8 alike).
     pub const ASTERNET_MAX_WIDTH: u32 = 1024;
+    /// The least `max_width` a recognizer may declare: long lines are read in pieces that
+    /// overlap, which needs room for the overlap.
+    pub const MIN_WIDTH: u32 = crate::pieces::MIN_READER_WIDTH;
 
     /// An asternet-family model (the published one or its int8 build) for `lang`.
     pub fn asternet(lang: Lang, model: &str, vocab: &str) -> Self {

@@ -1,5 +1,6 @@
 //! The loaded models and the two pipeline stages the worker calls.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -14,7 +15,7 @@ use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
-use crate::config::{Device, InferenceConfig};
+use crate::config::{Device, InferenceConfig, RecognizerSpec};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
@@ -54,7 +55,7 @@ struct Recognizer {
     english: Vec<bool>,
     /// Each single-character class by its character, for the lexicon's re-spellings.
     class_of: HashMap<char, usize>,
-    /// Widest crop the model takes ([`crate::RecognizerSpec::max_width`]); wider lines are read in pieces.
+    /// Widest crop the model takes ([`RecognizerSpec::max_width`]); wider lines are read in pieces.
     max_width: u32,
 }
 
@@ -65,7 +66,7 @@ impl Recognizer {
     /// that is the error.
     fn read_frames(
         &self,
-        inputs: &[(usize, RgbImage)],
+        inputs: &[(usize, Cow<'_, RgbImage>)],
         max_batch: usize,
     ) -> Result<(Vec<Option<Array2<f32>>>, Duration)> {
         let widths: Vec<u32> = inputs.iter().map(|(_, crop)| crop.width()).collect();
@@ -73,7 +74,7 @@ impl Recognizer {
         let mut model = Duration::ZERO;
         let mut first_error = None;
         for bucket in recognize::buckets(&widths, max_batch.max(1)) {
-            let batch: Vec<&RgbImage> = bucket.iter().map(|&i| &inputs[i].1).collect();
+            let batch: Vec<&RgbImage> = bucket.iter().map(|&i| inputs[i].1.as_ref()).collect();
             let (read, took) = self.run(&batch);
             model += took;
             match read {
@@ -86,7 +87,7 @@ impl Recognizer {
                     for &i in &bucket {
                         let (read, took) = match bucket.len() {
                             1 => (Err(e.to_string()), Duration::ZERO),
-                            _ => self.run(&[&inputs[i].1]),
+                            _ => self.run(&[inputs[i].1.as_ref()]),
                         };
                         model += took;
                         match read {
@@ -304,11 +305,11 @@ impl Engine {
             let idx = match loaded.get(&key) {
                 Some(&i) => i,
                 None => {
-                    if spec.max_width < 4 * pieces::CONTEXT {
+                    if spec.max_width < RecognizerSpec::MIN_WIDTH {
                         return Err(Error::ModelLoad(format!(
                             "{}: a recognizer must take crops at least {} px wide, this one is said to take {}",
                             spec.model,
-                            4 * pieces::CONTEXT,
+                            RecognizerSpec::MIN_WIDTH,
                             spec.max_width
                         )));
                     }
@@ -472,15 +473,20 @@ impl Engine {
         let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
         let inked: Vec<Vec<bool>> = crops.iter().map(recognize::inked_columns).collect();
         let plans: Vec<Vec<Range<u32>>> = inked.iter().map(|ink| pieces::plan(ink, rec.max_width)).collect();
-        // What the model reads: every piece of every line (a line that fits is one piece).
-        let inputs: Vec<(usize, RgbImage)> = plans
+        // What the model reads: every piece of every line (a line that fits is its own crop).
+        let inputs: Vec<(usize, Cow<'_, RgbImage>)> = plans
             .iter()
             .enumerate()
             .flat_map(|(i, plan)| {
                 let crop = &crops[i];
                 plan.iter().map(move |p| match plan.len() {
-                    1 => (i, crop.clone()),
-                    _ => (i, image::imageops::crop_imm(crop, p.start, 0, p.len() as u32, crop.height()).to_image()),
+                    1 => (i, Cow::Borrowed(crop)),
+                    _ => (
+                        i,
+                        Cow::Owned(
+                            image::imageops::crop_imm(crop, p.start, 0, p.len() as u32, crop.height()).to_image(),
+                        ),
+                    ),
                 })
             })
             .collect();

@@ -23,17 +23,23 @@ pub(crate) const COLUMNS_PER_FRAME: u32 = 4;
 /// pieces can agree on a seam.
 pub(crate) const CONTEXT: u32 = 64;
 
+/// Narrowest crop a reader may take and still read long lines in pieces that overlap.
+pub(crate) const MIN_READER_WIDTH: u32 = 4 * CONTEXT;
+
 /// Column ranges of the pieces that cover a crop whose columns are `inked` (true: ink in the
 /// column), each at most `max_width` wide: one piece when the crop fits. Cuts and piece starts
-/// fall on whole frames. `max_width` must be at least `4 * CONTEXT` (a reader that takes less
-/// reads lines in pieces too narrow to overlap).
+/// fall on whole frames. `max_width` must be at least [`MIN_READER_WIDTH`] (a reader that takes
+/// less reads lines in pieces too narrow to overlap).
 pub(crate) fn plan(inked: &[bool], max_width: u32) -> Vec<Range<u32>> {
     let width = inked.len() as u32;
     let max_width = max_width - max_width % COLUMNS_PER_FRAME;
     let mut pieces = Vec::new();
     let (mut start, mut cut) = (0, 0);
     while width - start > max_width {
-        assert!(max_width >= 4 * CONTEXT, "a reader's widest crop ({max_width} px) is too narrow to read in pieces");
+        assert!(
+            max_width >= MIN_READER_WIDTH,
+            "a reader's widest crop ({max_width} px) is too narrow to read in pieces"
+        );
         let latest = start + max_width - CONTEXT;
         let earliest = cut + (latest - cut) / 2;
         let next = best_cut(inked, earliest, latest);

@@ -228,8 +228,13 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             let (vocab, max_width) = match vocab.split_once('@') {
                 None => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
                 Some((vocab, width)) => match width.trim().parse::<u32>() {
-                    Ok(w) if w >= 256 => (vocab, w),
-                    _ => return Err(format!("OCR_RECOGNIZERS: the widest crop after @ is a number of pixels, at least 256, got {entry:?}")),
+                    Ok(w) if w >= ocr_inference::RecognizerSpec::MIN_WIDTH => (vocab, w),
+                    _ => {
+                        return Err(format!(
+                            "OCR_RECOGNIZERS: the widest crop after @ is a number of pixels, at least {}, got {entry:?}",
+                            ocr_inference::RecognizerSpec::MIN_WIDTH
+                        ));
+                    }
                 },
             };
             let lang = match parse_lang(lang.trim())? {
