@@ -11,6 +11,7 @@ pub mod job;
 pub mod plugin;
 pub mod result;
 pub mod review;
+pub mod structure;
 
 pub use error::{ErrorCode, JobError};
 pub use geometry::{Point, Quad};
@@ -18,3 +19,4 @@ pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, Tenant
 pub use plugin::{FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginLogLine};
 pub use result::{DetectPage, DetectResult, LineEdit, OcrLine, OcrPage, OcrResult, TextBox};
 pub use review::ReviewStats;
+pub use structure::{Block, BlockKind, Field, KeyValuePair, PairPart, Table, TableCell};

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::error::ErrorCode;
 use crate::geometry::{self, Quad};
+use crate::structure::{Block, Field, KeyValuePair, Table};
 
 /// One detected text region: a quad (clockwise from top-left) and the detector's score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -130,12 +131,16 @@ pub struct OcrLine {
     /// on lines that were read. One line failing never fails the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorCode>,
+    /// Which recognizer's reading this is (e.g. `asternet`, `ppocr-v6`); absent on lines a
+    /// result stored before several readers existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<String>,
 }
 
 impl OcrLine {
     /// A line as the recognizer read it (no human edit).
     pub fn recognized(text: String, confidence: f32, points: Quad, char_confidences: Vec<f32>) -> Self {
-        Self { text, confidence, points, char_confidences, machine_text: None, error: None }
+        Self { text, confidence, points, char_confidences, machine_text: None, error: None, reader: None }
     }
 
     /// A line the recognizer could not read: no text, confidence 0, and the reason.
@@ -161,15 +166,24 @@ pub struct LineEdit {
 }
 
 /// The text of one page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Default)]
 pub struct OcrPage {
     pub page_index: u32,
     pub width: u32,
     pub height: u32,
-    /// Lines in reading order.
+    /// Lines in detection order (top to bottom); `blocks` give the reading order.
     pub lines: Vec<OcrLine>,
     /// The page's lines joined with `\n`.
     pub text: String,
+    /// The page's lines grouped into blocks, each with its place in the reading order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<Block>,
+    /// Tables found on the page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<Table>,
+    /// Key–value pairs found on the page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<KeyValuePair>,
 }
 
 /// The recognition result of a job.
@@ -183,11 +197,14 @@ pub struct OcrResult {
     /// The tenant plugins that changed it, as `name@version`, in the order they ran.
     #[serde(default)]
     pub plugins: Vec<String>,
+    /// Named values the tenant's `extract_fields` plugin found (`total`, `date`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
 }
 
 impl OcrResult {
     pub fn new(pages: Vec<OcrPage>, model: String) -> Self {
-        let mut result = Self { pages, text: String::new(), model, plugins: Vec::new() };
+        let mut result = Self { pages, text: String::new(), model, plugins: Vec::new(), fields: Vec::new() };
         result.rebuild_text();
         result
     }
@@ -299,6 +316,7 @@ mod tests {
             height: 50,
             lines: vec![line("helo"), line("world")],
             text: "".into(),
+            ..Default::default()
         };
         OcrResult::new(vec![page], "m".into())
     }

@@ -158,6 +158,7 @@ mod tests {
                 // an edit undone ("x" back to "x") is no change.
                 lines: vec![line("Tổng tiền", Some("Tông tiên")), line("ok", None), line("x", Some("x"))],
                 text: String::new(),
+                ..Default::default()
             }],
             "m".into(),
         );

@@ -131,6 +131,7 @@ pub(crate) mod testing {
                 line("", 40.0, 300.0, 100.0, 330.0),
             ],
             text: String::new(),
+            ..Default::default()
         };
         let page1 = OcrPage {
             page_index: 1,
@@ -138,6 +139,7 @@ pub(crate) mod testing {
             height: 200,
             lines: vec![line("Total 42", 20.0, 20.0, 180.0, 60.0)],
             text: String::new(),
+            ..Default::default()
         };
         let mut r = OcrResult::new(vec![page0, page1], "craftnet+asternet".into());
         r.plugins = vec!["normalize-text@1.0.0".into()];

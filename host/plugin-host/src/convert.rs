@@ -111,6 +111,7 @@ pub(crate) fn normalized_lines(
             }
             Ok(OcrLine {
                 error: given_lines[i].error,
+                reader: given_lines[i].reader.clone(),
                 ..OcrLine::recognized(l.text, l.confidence, points, char_confidences)
             })
         })

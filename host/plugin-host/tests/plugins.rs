@@ -117,7 +117,7 @@ fn line(text: &str) -> OcrLine {
 
 fn ocr_page(texts: &[&str]) -> OcrPage {
     let lines: Vec<OcrLine> = texts.iter().map(|t| line(t)).collect();
-    OcrPage { page_index: 0, width: 200, height: 100, text: texts.join("\n"), lines }
+    OcrPage { page_index: 0, width: 200, height: 100, text: texts.join("\n"), lines, ..Default::default() }
 }
 
 fn hostile_filter(mode: &str) -> Result<Vec<TextBox>, PluginError> {

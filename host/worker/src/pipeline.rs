@@ -112,6 +112,7 @@ impl Ocr for NativeOcr {
                 height: detected.height,
                 lines,
                 text,
+                ..Default::default()
             });
         }
         Ok(OcrResult::new(out, engine.model_name(options.lang)))

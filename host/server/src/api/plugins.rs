@@ -300,7 +300,7 @@ pub fn run_test(host: &PluginHost, plugin: &Plugin, input: PluginTest) -> Result
         }
         (None, Some(lines)) => {
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-            let page = OcrPage { page_index, width: input.width, height: input.height, lines, text };
+            let page = OcrPage { page_index, width: input.width, height: input.height, lines, text, ..Default::default() };
             let r = host.normalize_text(plugin, &input.config, &page);
             Ok(finish(blank("normalize_text"), r, |out, l| out.lines = Some(l)))
         }
