@@ -1,0 +1,232 @@
+//! The structure of a recognized page: its lines grouped into blocks (paragraphs, headers,
+//! tables, key–value groups) in reading order, its tables as rows × columns of cells, and its
+//! key–value pairs.
+//!
+//! Owns: the geometry and text rules that find them ([`analyze`], [`annotate`]). Lines are
+//! named by their index in the page's `lines`, which it never reorders or changes: clients
+//! that read only `lines` see what they always saw.
+//!
+//! Must not: do I/O, read configuration, look at pixels or run models. It is pure, synchronous
+//! and deterministic — the same lines give the same structure — and cheap (linear to quadratic
+//! in the number of lines, well under a millisecond for a page of text), so the worker runs it
+//! after recognition and the server again whenever a reviewer edits the text.
+//!
+//! Every distance is a multiple of the page's line height (the median height of its line
+//! boxes), with the typographic reason beside each constant: [`order::GUTTER`] (columns),
+//! [`rows::ROW_OVERLAP`] (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables),
+//! [`PARAGRAPH_GAP`] (paragraphs), [`pairs::BELOW_GAP`] and [`pairs::RIGHT_GAP`] (pairs).
+//! `docs/structure.md` says how they were checked.
+
+mod geom;
+pub mod order;
+pub mod pairs;
+pub mod rows;
+pub mod tables;
+pub mod text;
+
+use std::collections::HashSet;
+
+use ocr_core::{Block, BlockKind, KeyValuePair, OcrPage, OcrResult, Table, TableCell};
+
+use crate::geom::{Line, Rect};
+use crate::tables::{Run, RunKind};
+
+/// Largest gap between two lines of one paragraph, in line heights. Lines of running text are
+/// set with at most about half a line of leading between their boxes (1.5 line spacing); a
+/// blank line between them (a full line height) ends the paragraph.
+pub const PARAGRAPH_GAP: f32 = 0.8;
+/// Lines whose heights differ by more than this factor are in different blocks: a title set
+/// larger than the text under it is a block of its own (body sizes differ by 10-20 %).
+pub const HEIGHT_RATIO: f32 = 1.5;
+
+/// The structure of one page, as it goes into [`OcrPage`]'s `blocks`, `tables` and `pairs`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageStructure {
+    /// Every line of the page in exactly one block; blocks in reading order (`id` = `order`).
+    pub blocks: Vec<Block>,
+    pub tables: Vec<Table>,
+    /// In reading order of their keys.
+    pub pairs: Vec<KeyValuePair>,
+}
+
+/// Fills every page's `blocks`, `tables` and `pairs` from its lines (replacing what was there).
+pub fn annotate(result: &mut OcrResult) {
+    for page in &mut result.pages {
+        let s = analyze(page);
+        page.blocks = s.blocks;
+        page.tables = s.tables;
+        page.pairs = s.pairs;
+    }
+}
+
+/// What is read together on the page: a run of aligned rows, or one line.
+enum Unit {
+    Run(usize),
+    Line(usize),
+}
+
+/// The structure of `page`'s lines.
+pub fn analyze(page: &OcrPage) -> PageStructure {
+    let lines = Line::of(&page.lines);
+    if lines.is_empty() {
+        return PageStructure::default();
+    }
+    let em = geom::line_height(&lines);
+    let rows = rows::rows(&lines);
+    let runs = tables::runs(&lines, &rows, em);
+
+    let mut in_run = vec![false; lines.len()];
+    let mut units: Vec<(Unit, Rect)> = Vec::new();
+    for (k, run) in runs.iter().enumerate() {
+        let members = run_lines(run, &rows);
+        for &l in &members {
+            in_run[l] = true;
+        }
+        let rect = Rect::union_all(members.iter().map(|&l| lines[l].r)).expect("a run has rows of lines");
+        units.push((Unit::Run(k), rect));
+    }
+    for (l, line) in lines.iter().enumerate() {
+        if !in_run[l] {
+            units.push((Unit::Line(l), line.r));
+        }
+    }
+    let rects: Vec<Rect> = units.iter().map(|(_, r)| *r).collect();
+    let flows = order::flows(&rects, em);
+
+    let pairs = pairs::pairs(&page.lines, &lines, &rows, em);
+    let in_pair: HashSet<u32> =
+        pairs.iter().flat_map(|p| p.key.line_ids.iter().chain(&p.value.line_ids)).copied().collect();
+
+    let mut out = PageStructure::default();
+    for flow in flows {
+        let mut paragraph: Vec<usize> = Vec::new();
+        for u in flow {
+            match units[u].0 {
+                Unit::Run(k) => {
+                    flush(&mut out, &mut paragraph, &lines, em, &in_pair);
+                    let run = &runs[k];
+                    let members = run_lines(run, &rows);
+                    let kind = match run.kind {
+                        RunKind::Table => {
+                            out.tables.push(table(run, &rows, &lines, em));
+                            BlockKind::Table
+                        }
+                        RunKind::KeyValue => BlockKind::KeyValue,
+                    };
+                    push_block(&mut out, kind, &members, &lines);
+                }
+                Unit::Line(l) => {
+                    if !paragraph.is_empty() && !joins(&paragraph, l, &lines, em) {
+                        flush(&mut out, &mut paragraph, &lines, em, &in_pair);
+                    }
+                    paragraph.push(l);
+                }
+            }
+        }
+        flush(&mut out, &mut paragraph, &lines, em, &in_pair);
+    }
+
+    // Pairs in the reading order of their keys.
+    let mut rank = vec![usize::MAX; lines.len()];
+    let mut next = 0;
+    for b in &out.blocks {
+        for &id in &b.line_ids {
+            rank[id as usize] = next;
+            next += 1;
+        }
+    }
+    let mut pairs = pairs;
+    pairs.sort_by_key(|p| p.key.line_ids.first().map_or(usize::MAX, |&id| rank[id as usize]));
+    out.pairs = pairs;
+    out
+}
+
+/// A run's lines, row by row, each row left to right.
+fn run_lines(run: &Run, rows: &[rows::Row]) -> Vec<usize> {
+    run.rows.iter().flat_map(|&r| rows[r].lines.iter().copied()).collect()
+}
+
+/// Whether line `l` continues the paragraph (its lines so far, the last one read last).
+fn joins(paragraph: &[usize], l: usize, lines: &[Line], em: f32) -> bool {
+    let last = lines[*paragraph.last().expect("not empty")].r;
+    let r = lines[l].r;
+    if last.y_overlap(&r) >= rows::ROW_OVERLAP * last.h().min(r.h()) {
+        return true; // side by side on one band
+    }
+    let extent = Rect::union_all(paragraph.iter().map(|&p| lines[p].r)).expect("not empty");
+    let mean_h = paragraph.iter().map(|&p| lines[p].r.h()).sum::<f32>() / paragraph.len() as f32;
+    let (hi, lo) = (mean_h.max(r.h()), mean_h.min(r.h()).max(f32::EPSILON));
+    r.y0 - last.y1 <= PARAGRAPH_GAP * em && extent.x_overlap(&r) > 0.0 && hi / lo <= HEIGHT_RATIO
+}
+
+fn flush(out: &mut PageStructure, paragraph: &mut Vec<usize>, lines: &[Line], em: f32, in_pair: &HashSet<u32>) {
+    if paragraph.is_empty() {
+        return;
+    }
+    let members = std::mem::take(paragraph);
+    let paired = members.iter().filter(|&&l| in_pair.contains(&lines[l].id)).count();
+    let first = lines[members[0]];
+    let mean_h = members.iter().map(|&l| lines[l].r.h()).sum::<f32>() / members.len() as f32;
+    let kind = if paired * 2 >= members.len() && paired > 0 {
+        BlockKind::KeyValue
+    } else if members.len() <= 3 && (text::upper_case(first.text) || mean_h >= 1.3 * em) {
+        BlockKind::Header
+    } else {
+        BlockKind::Paragraph
+    };
+    push_block(out, kind, &members, lines);
+}
+
+fn push_block(out: &mut PageStructure, kind: BlockKind, members: &[usize], lines: &[Line]) {
+    let rect = Rect::union_all(members.iter().map(|&l| lines[l].r)).expect("a block has lines");
+    let id = out.blocks.len() as u32;
+    out.blocks.push(Block {
+        id,
+        kind,
+        order: id,
+        points: rect.quad(),
+        line_ids: members.iter().map(|&l| lines[l].id).collect(),
+    });
+}
+
+fn table(run: &Run, rows: &[rows::Row], lines: &[Line], em: f32) -> Table {
+    let mut cells: Vec<TableCell> = Vec::new();
+    for (ri, &row) in run.rows.iter().enumerate() {
+        // (first column, last column, lines) of each cell of the row, left to right.
+        let mut row_cells: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        for &l in &rows[row].lines {
+            let r = lines[l].r;
+            let (c, span) = tables::cell_columns(&run.cols, &r, em).unwrap_or_else(|| nearest_column(&run.cols, &r));
+            match row_cells.last_mut() {
+                // Two lines in one column of one row are one cell.
+                Some((_, c1, ls)) if c <= *c1 => {
+                    *c1 = (*c1).max(c + span - 1);
+                    ls.push(l);
+                }
+                _ => row_cells.push((c, c + span - 1, vec![l])),
+            }
+        }
+        for (c0, c1, ls) in row_cells {
+            cells.push(TableCell {
+                row: ri as u32,
+                col: c0 as u32,
+                row_span: 1,
+                col_span: (c1 - c0 + 1) as u32,
+                text: ls.iter().map(|&l| lines[l].text.trim()).collect::<Vec<_>>().join(" "),
+                line_ids: ls.iter().map(|&l| lines[l].id).collect(),
+            });
+        }
+    }
+    let rect = Rect::union_all(run_lines(run, rows).iter().map(|&l| lines[l].r)).expect("a run has lines");
+    Table { points: rect.quad(), row_count: run.rows.len() as u32, col_count: run.cols.len() as u32, cells }
+}
+
+fn nearest_column(cols: &[(f32, f32)], r: &Rect) -> (usize, usize) {
+    let cx = (r.x0 + r.x1) / 2.0;
+    let dist = |c: &(f32, f32)| (cx - (c.0 + c.1) / 2.0).abs();
+    let best = (0..cols.len()).min_by(|&a, &b| dist(&cols[a]).total_cmp(&dist(&cols[b]))).unwrap_or(0);
+    (best, 1)
+}
+
+#[cfg(test)]
+mod tests;

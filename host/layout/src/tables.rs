@@ -1,0 +1,155 @@
+//! Tables and key–value groups: consecutive rows of several cells whose cells line up.
+//!
+//! Rows with two or more cells, at most [`ROW_GAP`] line heights apart, whose cells fall into
+//! the same columns (overlapping x ranges, or left or right edges within [`ALIGN`] line
+//! heights), form a run. A run is a **table** when one of its columns holds numbers (amounts,
+//! quantities, dates: a price list, a receipt's items), or a single row has three cells or
+//! more of which two are numbers (one receipt item); a **key–value group** when it has two
+//! columns and the left one holds labels ending with a colon. Any other run (a letter's
+//! two-column header: text beside text) is neither: its columns are read one after the other.
+
+use std::collections::BTreeSet;
+
+use crate::geom::{Line, Rect};
+use crate::rows::Row;
+use crate::text;
+
+/// Largest gap between two rows of one table, in line heights: rows of a table are set like
+/// lines of text, at most one blank line apart (a blank line and its leading is about 1.5
+/// heights); a wider gap is a new section of the page.
+pub const ROW_GAP: f32 = 1.5;
+/// Edges this close, in line heights, are aligned: text set on one tab stop starts at the same
+/// x, and right-aligned amounts end at the same x, give or take a character (about half a
+/// height) of the detector's margin.
+pub const ALIGN: f32 = 1.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Table,
+    KeyValue,
+}
+
+/// A run of aligned rows: the rows (indexes into the page's rows), what it is, and its
+/// columns' x ranges, left to right.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub rows: Vec<usize>,
+    pub kind: RunKind,
+    pub cols: Vec<(f32, f32)>,
+}
+
+fn matches(col: (f32, f32), r: &Rect, em: f32) -> bool {
+    r.x1.min(col.1) - r.x0.max(col.0) > 0.0 || (r.x0 - col.0).abs() <= ALIGN * em || (r.x1 - col.1).abs() <= ALIGN * em
+}
+
+fn merge_overlapping(cols: &mut Vec<(f32, f32)>) {
+    cols.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f32, f32)> = Vec::with_capacity(cols.len());
+    for c in cols.drain(..) {
+        match out.last_mut() {
+            Some(last) if c.0 < last.1 => last.1 = last.1.max(c.1),
+            _ => out.push(c),
+        }
+    }
+    *cols = out;
+}
+
+/// A cell's number, unless it is a `label: value` line (`Số: 12/2024/CV` is not an amount).
+fn number_cell(s: &str) -> bool {
+    text::numeric(s) && text::inline_split(s).is_none()
+}
+
+/// The runs of the page, top to bottom; every row is in at most one.
+pub fn runs(lines: &[Line], rows: &[Row], em: f32) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        if rows[i].lines.len() < 2 {
+            i += 1;
+            continue;
+        }
+        let mut cols: Vec<(f32, f32)> = rows[i].lines.iter().map(|&l| (lines[l].r.x0, lines[l].r.x1)).collect();
+        merge_overlapping(&mut cols);
+        let mut j = i + 1;
+        while j < rows.len() && rows[j].lines.len() >= 2 && rows[j].r.y0 - rows[j - 1].r.y1 <= ROW_GAP * em {
+            let hits: Vec<Vec<usize>> = rows[j]
+                .lines
+                .iter()
+                .map(|&l| (0..cols.len()).filter(|&c| matches(cols[c], &lines[l].r, em)).collect())
+                .collect();
+            let matched = hits.iter().filter(|h| !h.is_empty()).count();
+            let distinct: BTreeSet<usize> = hits.iter().flatten().copied().collect();
+            if matched < 2 || distinct.len() < 2 {
+                break;
+            }
+            for (&l, h) in rows[j].lines.iter().zip(&hits) {
+                let r = lines[l].r;
+                match h.as_slice() {
+                    [] => cols.push((r.x0, r.x1)),
+                    [c] => cols[*c] = (cols[*c].0.min(r.x0), cols[*c].1.max(r.x1)),
+                    _ => {} // a cell across several columns widens none of them
+                }
+            }
+            merge_overlapping(&mut cols);
+            j += 1;
+        }
+        match classify(lines, &rows[i..j], &cols, em) {
+            Some(kind) => {
+                out.push(Run { rows: (i..j).collect(), kind, cols });
+                i = j;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// The columns a cell covers: those it overlaps by at least half of the narrower of the two;
+/// else the one it is aligned with; `None` when it lines up with none.
+pub fn cell_columns(cols: &[(f32, f32)], r: &Rect, em: f32) -> Option<(usize, usize)> {
+    let covered: Vec<usize> = (0..cols.len())
+        .filter(|&c| {
+            let overlap = r.x1.min(cols[c].1) - r.x0.max(cols[c].0);
+            overlap > 0.0 && overlap >= 0.5 * (cols[c].1 - cols[c].0).min(r.x1 - r.x0)
+        })
+        .collect();
+    if let (Some(&a), Some(&b)) = (covered.first(), covered.last()) {
+        return Some((a, b - a + 1));
+    }
+    (0..cols.len()).find(|&c| matches(cols[c], r, em)).map(|c| (c, 1))
+}
+
+fn classify(lines: &[Line], rows: &[Row], cols: &[(f32, f32)], em: f32) -> Option<RunKind> {
+    if cols.len() < 2 {
+        return None;
+    }
+    // (cells, numbers, colon labels) per column.
+    let mut per_col = vec![(0usize, 0usize, 0usize); cols.len()];
+    let mut numbers_in_row = 0;
+    for row in rows {
+        numbers_in_row = 0;
+        for &l in &row.lines {
+            let Some((c, _)) = cell_columns(cols, &lines[l].r, em) else { continue };
+            let t = lines[l].text;
+            per_col[c].0 += 1;
+            if number_cell(t) {
+                per_col[c].1 += 1;
+                numbers_in_row += 1;
+            }
+            if text::colon_label(t).is_some() {
+                per_col[c].2 += 1;
+            }
+        }
+    }
+    if cols.len() == 2 && per_col[0].2 * 2 >= per_col[0].0 && per_col[0].2 > 0 {
+        return Some(RunKind::KeyValue);
+    }
+    let numeric_col = per_col.iter().any(|&(n, num, _)| num >= 2 && num * 2 >= n);
+    if rows.len() >= 2 && numeric_col {
+        return Some(RunKind::Table);
+    }
+    if rows.len() == 1 && rows[0].lines.len() >= 3 && numbers_in_row >= 2 {
+        return Some(RunKind::Table);
+    }
+    None
+}

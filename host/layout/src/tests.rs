@@ -1,0 +1,173 @@
+//! Pages spelled out as boxes and text, with 20 px lines (the line height every rule is in).
+
+use ocr_core::{BlockKind, OcrLine, OcrPage};
+
+use super::*;
+
+fn page(lines: &[(&str, [f32; 4])]) -> OcrPage {
+    let lines = lines
+        .iter()
+        .map(|&(t, [x0, y0, x1, y1])| {
+            OcrLine::recognized(t.into(), 0.9, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], vec![0.9; t.chars().count()])
+        })
+        .collect();
+    OcrPage { page_index: 0, width: 1000, height: 1400, lines, ..Default::default() }
+}
+
+/// The texts of the page's lines in reading order, block by block.
+fn reading(p: &OcrPage, s: &PageStructure) -> Vec<Vec<String>> {
+    s.blocks.iter().map(|b| b.line_ids.iter().map(|&i| p.lines[i as usize].text.clone()).collect()).collect()
+}
+
+fn every_line_once(p: &OcrPage, s: &PageStructure) {
+    let mut ids: Vec<u32> = s.blocks.iter().flat_map(|b| b.line_ids.clone()).collect();
+    ids.sort();
+    assert_eq!(ids, (0..p.lines.len() as u32).collect::<Vec<_>>());
+    for (i, b) in s.blocks.iter().enumerate() {
+        assert_eq!((b.id, b.order), (i as u32, i as u32));
+    }
+}
+
+#[test]
+fn a_letter_header_reads_its_left_column_then_its_right_column_then_the_body() {
+    // Detection order is top to bottom, which interleaves the two columns.
+    let p = page(&[
+        ("CÔNG TY TNHH ABC", [60.0, 40.0, 360.0, 60.0]),
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", [480.0, 40.0, 940.0, 60.0]),
+        ("Số: 12/2024/CV", [120.0, 66.0, 300.0, 86.0]),
+        ("Độc lập - Tự do - Hạnh phúc", [560.0, 66.0, 860.0, 86.0]),
+        ("Hà Nội, ngày 5 tháng 3 năm 2024", [580.0, 110.0, 940.0, 130.0]),
+        ("Kính gửi: Ông Nguyễn Văn An", [300.0, 180.0, 700.0, 200.0]),
+        ("Công ty chúng tôi xin thông báo lịch làm việc trong tháng ba như sau, đề nghị", [60.0, 230.0, 940.0, 250.0]),
+        ("quý ông sắp xếp thời gian tham dự đầy đủ các buổi họp theo lịch.", [60.0, 256.0, 800.0, 276.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    let order: Vec<String> = reading(&p, &s).concat();
+    assert_eq!(
+        order[..5],
+        [
+            "CÔNG TY TNHH ABC",
+            "Số: 12/2024/CV",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Hà Nội, ngày 5 tháng 3 năm 2024"
+        ]
+    );
+    let blocks = reading(&p, &s);
+    assert_eq!(blocks[0], ["CÔNG TY TNHH ABC", "Số: 12/2024/CV"]);
+    assert_eq!(blocks.last().unwrap().len(), 2, "the body is one paragraph: {blocks:?}");
+    assert_eq!(s.blocks.last().unwrap().kind, BlockKind::Paragraph);
+    assert_eq!(s.blocks[1].kind, BlockKind::Header);
+    assert!(s.tables.is_empty(), "text beside text is two columns, not a table");
+    // The addressee and the number are pairs; the body gives none.
+    let keys: Vec<&str> = s.pairs.iter().map(|p| p.key.text.as_str()).collect();
+    assert_eq!(keys, ["Số", "Kính gửi"]);
+}
+
+#[test]
+fn receipt_item_rows_are_table_rows_of_three_cells() {
+    let p = page(&[
+        ("CỬA HÀNG BÁNH MÌ HÒA", [120.0, 20.0, 480.0, 44.0]),
+        ("Tên hàng", [20.0, 80.0, 140.0, 100.0]),
+        ("Đơn giá", [300.0, 80.0, 400.0, 100.0]),
+        ("T.Tiền", [470.0, 80.0, 560.0, 100.0]),
+        ("1 Bánh baget ĐT", [20.0, 108.0, 230.0, 128.0]),
+        ("6.000", [320.0, 108.0, 400.0, 128.0]),
+        ("6,000", [480.0, 108.0, 560.0, 128.0]),
+        ("2 Cà phê sữa đá", [20.0, 136.0, 230.0, 156.0]),
+        ("25.000", [310.0, 137.0, 400.0, 157.0]),
+        ("50,000", [470.0, 136.0, 560.0, 156.0]),
+        ("Tổng cộng:", [20.0, 200.0, 170.0, 220.0]),
+        ("56.000", [460.0, 200.0, 560.0, 220.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    assert_eq!(s.tables.len(), 1, "{:?}", reading(&p, &s));
+    let t = &s.tables[0];
+    assert_eq!((t.row_count, t.col_count), (3, 3));
+    let row = |r: u32| t.cells.iter().filter(|c| c.row == r).map(|c| c.text.as_str()).collect::<Vec<_>>();
+    assert_eq!(row(1), ["1 Bánh baget ĐT", "6.000", "6,000"]);
+    assert_eq!(row(2), ["2 Cà phê sữa đá", "25.000", "50,000"]);
+    assert!(t.cells.iter().all(|c| c.col_span == 1 && c.row_span == 1));
+    let table_block = s.blocks.iter().find(|b| b.kind == BlockKind::Table).unwrap();
+    assert_eq!(table_block.line_ids, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The total is a pair, the items are not.
+    assert_eq!(s.pairs.len(), 1);
+    assert_eq!((s.pairs[0].key.text.as_str(), s.pairs[0].value.text.as_str()), ("Tổng cộng", "56.000"));
+}
+
+#[test]
+fn a_single_item_row_split_in_three_boxes_is_one_table_row() {
+    let p = page(&[
+        ("1 Bánh baget ĐT", [20.0, 108.0, 230.0, 128.0]),
+        ("6.000", [320.0, 108.0, 400.0, 128.0]),
+        ("6,000", [480.0, 109.0, 560.0, 129.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(s.tables.len(), 1);
+    assert_eq!(s.tables[0].row_count, 1);
+    assert_eq!(s.tables[0].cells.len(), 3);
+}
+
+#[test]
+fn a_form_gives_inline_beside_and_above_pairs_and_nothing_else() {
+    let p = page(&[
+        ("PHIẾU ĐĂNG KÝ", [380.0, 20.0, 620.0, 44.0]),
+        ("Họ và tên: Nguyễn Văn An", [40.0, 80.0, 400.0, 100.0]),
+        ("Ngày sinh:", [40.0, 120.0, 180.0, 140.0]),
+        ("12/03/1990", [300.0, 120.0, 450.0, 140.0]),
+        ("Địa chỉ:", [40.0, 170.0, 150.0, 190.0]),
+        ("12 Lê Lợi, Quận 1, TP. Hồ Chí Minh", [40.0, 196.0, 480.0, 216.0]),
+        ("Ghi chú", [40.0, 260.0, 140.0, 280.0]),
+        ("Khách hàng đăng ký tham gia chương trình từ tháng ba", [40.0, 286.0, 700.0, 306.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert_eq!(
+        pairs,
+        [
+            ("Họ và tên", "Nguyễn Văn An"),
+            ("Ngày sinh", "12/03/1990"),
+            ("Địa chỉ", "12 Lê Lợi, Quận 1, TP. Hồ Chí Minh")
+        ]
+    );
+    // The inline pair's key is the left part of its line, the value the right part.
+    let inline = &s.pairs[0];
+    assert_eq!(inline.key.line_ids, inline.value.line_ids);
+    assert!(inline.key.points[1][0] <= inline.value.points[0][0] + 0.01);
+    assert!(inline.key.points[0][0] == 40.0 && inline.value.points[1][0] == 400.0);
+    assert!(s.blocks.iter().any(|b| b.kind == BlockKind::KeyValue));
+}
+
+#[test]
+fn running_text_with_colons_and_times_gives_no_pairs() {
+    let p = page(&[
+        ("Cuộc họp bắt đầu lúc 10:15 tại phòng họp lớn của công ty, gồm các nội dung sau:", [40.0, 40.0, 940.0, 60.0]),
+        ("báo cáo kết quả kinh doanh quý một và kế hoạch quý hai của các phòng ban.", [40.0, 66.0, 900.0, 86.0]),
+        ("Xem thêm: https://example.com", [40.0, 92.0, 500.0, 112.0]),
+    ]);
+    let s = analyze(&p);
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert_eq!(pairs, [("Xem thêm", "https://example.com")]);
+}
+
+#[test]
+fn an_empty_page_has_no_structure_and_the_same_lines_give_the_same_structure() {
+    assert_eq!(analyze(&page(&[])), PageStructure::default());
+    let p = page(&[("a", [0.0, 0.0, 10.0, 10.0]), ("b", [0.0, 0.0, 10.0, 10.0]), ("", [5.0, 5.0, 5.0, 5.0])]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    assert_eq!(s, analyze(&p));
+}
+
+#[test]
+fn annotate_fills_every_page_and_keeps_the_lines() {
+    let mut r = OcrResult::new(vec![page(&[("Ngày: 12/03", [0.0, 0.0, 200.0, 20.0])])], "m".into());
+    let lines = r.pages[0].lines.clone();
+    annotate(&mut r);
+    assert_eq!(r.pages[0].lines, lines);
+    assert_eq!(r.pages[0].blocks.len(), 1);
+    assert_eq!(r.pages[0].pairs.len(), 1);
+}
