@@ -1,6 +1,8 @@
 //! ALTO 4.2: `Description` (pixels, the source file, one `Processing` for recognition and one per
 //! tenant plugin) and `Layout/Page/PrintSpace/TextBlock/TextLine/String` with `SP` between
-//! words. One `TextBlock` per page holds its lines in reading order; lines a reviewer corrected
+//! words. One `TextBlock` per block of the page (its position the bounds of its lines), in reading
+//! order, each with its lines in reading order; a line keeps its index in the page's `lines` in
+//! its id (`p<page>_l<index>`). Lines a reviewer corrected
 //! carry `CS="true"` (ALTO's correction status). Lines without words are left out: ALTO requires
 //! at least one `String` per `TextLine`.
 
@@ -10,7 +12,7 @@ use ocr_core::OcrResult;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::{Source, pixel_bounds, words, xml_safe};
+use crate::{Source, pixel_bounds, reading, words, xml_safe};
 
 const NAMESPACE: &str = "http://www.loc.gov/standards/alto/ns-v4#";
 const SCHEMA_LOCATION: &str =
@@ -53,51 +55,65 @@ fn write(w: &mut Writer<Vec<u8>>, result: &OcrResult, source: Source<'_>) -> io:
                     w.create_element("PrintSpace")
                         .with_attributes(space.iter().map(|(k, v)| (*k, v.as_str())))
                         .write_inner_content(|w| {
-                            let block_id = format!("p{pi}_b0");
-                            let mut block = w.create_element("TextBlock").with_attribute(("ID", block_id.as_str()));
-                            if let Some(lang) = source.lang {
-                                block = block.with_attribute(("LANG", lang));
-                            }
-                            block.write_inner_content(|w| {
-                                for (li, line) in page.lines.iter().enumerate() {
-                                    let words = words(line);
-                                    if words.is_empty() {
-                                        continue;
-                                    }
-                                    let id = format!("p{pi}_l{li}");
-                                    let pos = position(pixel_bounds(&line.points, page.width, page.height));
-                                    let mut el = w
-                                        .create_element("TextLine")
-                                        .with_attribute(("ID", id.as_str()))
-                                        .with_attributes(pos.iter().map(|(k, v)| (*k, v.as_str())));
-                                    if line.human_edited() {
-                                        el = el.with_attribute(("CS", "true"));
-                                    }
-                                    el.write_inner_content(|w| {
-                                        let mut previous_end: Option<[u32; 4]> = None;
-                                        for (wi, word) in words.iter().enumerate() {
-                                            let b = pixel_bounds(&word.points, page.width, page.height);
-                                            if let Some(p) = previous_end {
-                                                let gap = [p[2], p[1].min(b[1]), b[0].max(p[2]), p[3].max(b[3])];
-                                                let sp = position(gap);
-                                                w.create_element("SP")
-                                                    .with_attributes(sp.iter().map(|(k, v)| (*k, v.as_str())))
+                            for (bi, read) in reading(page).iter().enumerate() {
+                                let block_id = format!("p{pi}_b{bi}");
+                                let bounds = read
+                                    .lines
+                                    .iter()
+                                    .map(|&i| pixel_bounds(&page.lines[i as usize].points, page.width, page.height))
+                                    .fold([u32::MAX, u32::MAX, 0, 0], |a, b| {
+                                        [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+                                    });
+                                let pos = position(bounds);
+                                let mut block = w
+                                    .create_element("TextBlock")
+                                    .with_attribute(("ID", block_id.as_str()))
+                                    .with_attributes(pos.iter().map(|(k, v)| (*k, v.as_str())));
+                                if let Some(lang) = source.lang {
+                                    block = block.with_attribute(("LANG", lang));
+                                }
+                                block.write_inner_content(|w| {
+                                    for &li in &read.lines {
+                                        let (li, line) = (li as usize, &page.lines[li as usize]);
+                                        let words = words(line);
+                                        if words.is_empty() {
+                                            continue;
+                                        }
+                                        let id = format!("p{pi}_l{li}");
+                                        let pos = position(pixel_bounds(&line.points, page.width, page.height));
+                                        let mut el = w
+                                            .create_element("TextLine")
+                                            .with_attribute(("ID", id.as_str()))
+                                            .with_attributes(pos.iter().map(|(k, v)| (*k, v.as_str())));
+                                        if line.human_edited() {
+                                            el = el.with_attribute(("CS", "true"));
+                                        }
+                                        el.write_inner_content(|w| {
+                                            let mut previous_end: Option<[u32; 4]> = None;
+                                            for (wi, word) in words.iter().enumerate() {
+                                                let b = pixel_bounds(&word.points, page.width, page.height);
+                                                if let Some(p) = previous_end {
+                                                    let gap = [p[2], p[1].min(b[1]), b[0].max(p[2]), p[3].max(b[3])];
+                                                    let sp = position(gap);
+                                                    w.create_element("SP")
+                                                        .with_attributes(sp.iter().map(|(k, v)| (*k, v.as_str())))
+                                                        .write_empty()?;
+                                                }
+                                                previous_end = Some(b);
+                                                let (id, wc) = (format!("p{pi}_l{li}_w{wi}"), wc(word.confidence));
+                                                let content = xml_safe(word.text);
+                                                w.create_element("String")
+                                                    .with_attribute(("ID", id.as_str()))
+                                                    .with_attributes(position(b).iter().map(|(k, v)| (*k, v.as_str())))
+                                                    .with_attributes([("WC", wc.as_str()), ("CONTENT", &content)])
                                                     .write_empty()?;
                                             }
-                                            previous_end = Some(b);
-                                            let (id, wc) = (format!("p{pi}_l{li}_w{wi}"), wc(word.confidence));
-                                            let content = xml_safe(word.text);
-                                            w.create_element("String")
-                                                .with_attribute(("ID", id.as_str()))
-                                                .with_attributes(position(b).iter().map(|(k, v)| (*k, v.as_str())))
-                                                .with_attributes([("WC", wc.as_str()), ("CONTENT", &content)])
-                                                .write_empty()?;
-                                        }
-                                        Ok(())
-                                    })?;
-                                }
-                                Ok(())
-                            })?;
+                                            Ok(())
+                                        })?;
+                                    }
+                                    Ok(())
+                                })?;
+                            }
                             Ok(())
                         })?;
                     Ok(())
@@ -233,8 +249,12 @@ mod tests {
             crate::testing::run_with_stdin(&mut xmllint, doc.as_bytes())
         };
         let r = testing::result();
-        for source in [Source { lang: Some("vi"), file_name: Some("scan.png") }, Source::default()] {
-            let out = validate(&alto(&r, source));
+        for (r, source) in [
+            (&r, Source { lang: Some("vi"), file_name: Some("scan.png") }),
+            (&r, Source::default()),
+            (&testing::structured(), Source { lang: Some("vi"), file_name: None }),
+        ] {
+            let out = validate(&alto(r, source));
             assert!(
                 out.status.success(),
                 "xmllint rejects the ALTO document:\n{}",
@@ -245,5 +265,24 @@ mod tests {
         let broken = alto(&r, Source::default()).replace("<MeasurementUnit>pixel</MeasurementUnit>", "");
         let out = validate(&broken);
         assert!(!out.status.success(), "xmllint accepted a document without MeasurementUnit");
+    }
+
+    #[test]
+    fn alto_has_a_text_block_per_block_in_reading_order() {
+        let r = testing::structured();
+        let doc = alto(&r, Source::default());
+        let xml = crate::testing::parse_xml(&doc);
+        let named = |name: &'static str| xml.descendants().filter(move |n| n.tag_name().name() == name);
+        let blocks: Vec<_> = named("TextBlock").collect();
+        assert_eq!(blocks.len(), r.pages[0].blocks.len());
+        let first: Vec<&str> = blocks[0].children().filter_map(|n| n.attribute("ID")).collect();
+        assert_eq!(first, ["p0_l0", "p0_l2"], "the header's left column is the first block");
+        assert_eq!(
+            ["HPOS", "VPOS", "WIDTH", "HEIGHT"].map(|a| attr_u32(blocks[0], a)),
+            [60, 40, 300, 46],
+            "the block's box covers its lines"
+        );
+        let lines: Vec<&str> = named("TextLine").map(|n| n.attribute("ID").unwrap()).collect();
+        assert_eq!(lines[..4], ["p0_l0", "p0_l2", "p0_l1", "p0_l3"]);
     }
 }

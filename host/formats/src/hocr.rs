@@ -1,13 +1,15 @@
-//! hOCR 1.2 (XHTML): `ocr_page` → `ocr_line` → `ocrx_word`, each with a `bbox` in page pixels,
-//! words with `x_wconf` (0-100). Lines carry no baseline: the recognizer does not give one.
+//! hOCR 1.2 (XHTML): `ocr_page` → `ocr_carea` → `ocr_par` → `ocr_line` → `ocrx_word`, each with
+//! a `bbox` in page pixels, words with `x_wconf` (0-100). One `ocr_carea` holding one `ocr_par`
+//! per block of the page, in reading order; a line keeps its index in the page's `lines` in
+//! its id (`line_<page>_<index + 1>`). Lines carry no baseline: the recognizer does not give one.
 
 use std::io;
 
-use ocr_core::OcrResult;
+use ocr_core::{OcrPage, OcrResult};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::{Source, pixel_bounds, words, xml_safe};
+use crate::{Source, pixel_bounds, reading, words, xml_safe};
 
 /// The hOCR document of `result`.
 pub fn hocr(result: &OcrResult, source: Source<'_>) -> String {
@@ -33,7 +35,7 @@ fn write(w: &mut Writer<Vec<u8>>, result: &OcrResult, source: Source<'_>) -> io:
                 .with_attributes([("http-equiv", "Content-Type"), ("content", "text/html; charset=utf-8")])
                 .write_empty()?;
             meta(w, "ocr-system", &system(result))?;
-            meta(w, "ocr-capabilities", "ocr_page ocr_line ocrx_word ocrp_wconf")
+            meta(w, "ocr-capabilities", "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf")
         })?;
         w.create_element("body").write_inner_content(|w| {
             for (pi, page) in result.pages.iter().enumerate() {
@@ -44,36 +46,67 @@ fn write(w: &mut Writer<Vec<u8>>, result: &OcrResult, source: Source<'_>) -> io:
                 let div =
                     w.create_element("div").with_attributes([("class", "ocr_page"), ("id", &id), ("title", &title)]);
                 div.write_inner_content(|w| {
-                    for (li, line) in page.lines.iter().enumerate() {
-                        let [x0, y0, x1, y1] = pixel_bounds(&line.points, page.width, page.height);
-                        let (id, title) = (format!("line_{}_{}", pi + 1, li + 1), format!("bbox {x0} {y0} {x1} {y1}"));
-                        let span = w.create_element("span").with_attributes([
-                            ("class", "ocr_line"),
-                            ("id", id.as_str()),
-                            ("title", title.as_str()),
-                        ]);
-                        span.write_inner_content(|w| {
-                            for (wi, word) in words(line).iter().enumerate() {
-                                let [x0, y0, x1, y1] = pixel_bounds(&word.points, page.width, page.height);
-                                let conf = (word.confidence.clamp(0.0, 1.0) * 100.0).round() as u32;
-                                let id = format!("word_{}_{}_{}", pi + 1, li + 1, wi + 1);
-                                let title = format!("bbox {x0} {y0} {x1} {y1}; x_wconf {conf}");
-                                w.create_element("span")
+                    for (bi, block) in reading(page).iter().enumerate() {
+                        let b = block_bounds(page, &block.lines);
+                        let title = format!("bbox {} {} {} {}", b[0], b[1], b[2], b[3]);
+                        let (area, par) =
+                            (format!("block_{}_{}", pi + 1, bi + 1), format!("par_{}_{}", pi + 1, bi + 1));
+                        w.create_element("div")
+                            .with_attributes([("class", "ocr_carea"), ("id", area.as_str()), ("title", title.as_str())])
+                            .write_inner_content(|w| {
+                                w.create_element("p")
                                     .with_attributes([
-                                        ("class", "ocrx_word"),
-                                        ("id", id.as_str()),
+                                        ("class", "ocr_par"),
+                                        ("id", par.as_str()),
                                         ("title", title.as_str()),
                                     ])
-                                    .write_text_content(BytesText::new(&xml_safe(word.text)))?;
-                            }
-                            Ok(())
-                        })?;
+                                    .write_inner_content(|w| {
+                                        for &li in &block.lines {
+                                            write_line(w, page, pi, li as usize)?;
+                                        }
+                                        Ok(())
+                                    })?;
+                                Ok(())
+                            })?;
                     }
                     Ok(())
                 })?;
             }
             Ok(())
         })?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Integer bounds of a block's lines.
+fn block_bounds(page: &OcrPage, lines: &[u32]) -> [u32; 4] {
+    lines
+        .iter()
+        .map(|&i| pixel_bounds(&page.lines[i as usize].points, page.width, page.height))
+        .fold([u32::MAX, u32::MAX, 0, 0], |a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+}
+
+/// One `ocr_line` (`li` is the line's index in the page's `lines`, kept in its id) and its words.
+fn write_line(w: &mut Writer<Vec<u8>>, page: &OcrPage, pi: usize, li: usize) -> io::Result<()> {
+    let line = &page.lines[li];
+    let [x0, y0, x1, y1] = pixel_bounds(&line.points, page.width, page.height);
+    let (id, title) = (format!("line_{}_{}", pi + 1, li + 1), format!("bbox {x0} {y0} {x1} {y1}"));
+    let span = w.create_element("span").with_attributes([
+        ("class", "ocr_line"),
+        ("id", id.as_str()),
+        ("title", title.as_str()),
+    ]);
+    span.write_inner_content(|w| {
+        for (wi, word) in words(line).iter().enumerate() {
+            let [x0, y0, x1, y1] = pixel_bounds(&word.points, page.width, page.height);
+            let conf = (word.confidence.clamp(0.0, 1.0) * 100.0).round() as u32;
+            let id = format!("word_{}_{}_{}", pi + 1, li + 1, wi + 1);
+            let title = format!("bbox {x0} {y0} {x1} {y1}; x_wconf {conf}");
+            w.create_element("span")
+                .with_attributes([("class", "ocrx_word"), ("id", id.as_str()), ("title", title.as_str())])
+                .write_text_content(BytesText::new(&xml_safe(word.text)))?;
+        }
         Ok(())
     })?;
     Ok(())
@@ -142,5 +175,24 @@ mod tests {
             let conf: u32 = word.attribute("title").unwrap().rsplit("x_wconf ").next().unwrap().parse().unwrap();
             assert!((50..=100).contains(&conf));
         }
+    }
+
+    #[test]
+    fn hocr_has_a_content_area_and_paragraph_per_block_in_reading_order() {
+        let r = testing::structured();
+        let doc = hocr(&r, Source::default());
+        let xml = crate::testing::parse_xml(&doc);
+        let class = |c: &'static str| xml.descendants().filter(move |n| n.attribute("class") == Some(c));
+        assert_eq!(class("ocr_carea").count(), r.pages[0].blocks.len());
+        for area in class("ocr_carea") {
+            let pars: Vec<_> = area.children().filter(|n| n.attribute("class") == Some("ocr_par")).collect();
+            assert_eq!(pars.len(), 1);
+            assert_eq!(title_bbox(area), title_bbox(pars[0]));
+            assert!(pars[0].children().any(|n| n.attribute("class") == Some("ocr_line")));
+        }
+        // The header's left column (lines 1 and 3) before its right column (2 and 4).
+        let ids: Vec<&str> = class("ocr_line").map(|n| n.attribute("id").unwrap()).collect();
+        assert_eq!(ids[..4], ["line_1_1", "line_1_3", "line_1_2", "line_1_4"]);
+        assert_eq!(ids.len(), r.pages[0].lines.len());
     }
 }

@@ -7,6 +7,11 @@
 //!
 //! Coordinates are the page pixels of the boxes (origin top-left). hOCR and ALTO give
 //! axis-aligned boxes (the bounds of each quad); the PDF keeps the quad's angle.
+//!
+//! Every format reads a page in its reading order: block by block as the page's `blocks` say
+//! ([`reading`]), one hOCR `ocr_carea`/`ocr_par` and one ALTO `TextBlock` per block, a table
+//! row on one line of plain text. A result stored before pages had blocks reads as one block
+//! of its lines in detection order.
 
 mod alto;
 mod hocr;
@@ -15,7 +20,7 @@ mod words;
 
 use std::borrow::Cow;
 
-use ocr_core::OcrResult;
+use ocr_core::{Block, OcrPage, OcrResult, Table};
 
 pub use alto::alto;
 pub use hocr::hocr;
@@ -44,15 +49,74 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Plain text in reading order: one line per recognized line, pages separated by a form-feed
-/// line (`\n\f\n`), exactly [`OcrResult::text`] as rebuilt from the lines.
+/// Plain text in reading order: block by block, one line per recognized line, except that a
+/// table's row is one line with its cells separated by tabs; pages separated by a form-feed
+/// line (`\n\f\n`). A page without blocks gives [`OcrPage::text`] (its lines in detection order).
 pub fn text(result: &OcrResult) -> String {
-    result
-        .pages
-        .iter()
-        .map(|p| p.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n"))
-        .collect::<Vec<_>>()
-        .join("\n\u{c}\n")
+    result.pages.iter().map(page_text).collect::<Vec<_>>().join("\n\u{c}\n")
+}
+
+fn page_text(page: &OcrPage) -> String {
+    let line = |i: u32| page.lines.get(i as usize).map_or("", |l| l.text.as_str());
+    let mut out: Vec<String> = Vec::new();
+    for block in reading(page) {
+        let Some(table) = block.table else {
+            out.extend(block.lines.iter().map(|&i| line(i).to_owned()));
+            continue;
+        };
+        for row in 0..table.row_count {
+            let mut cells: Vec<_> = table.cells.iter().filter(|c| c.row == row).collect();
+            cells.sort_by_key(|c| c.col);
+            let texts = cells.iter().map(|c| c.line_ids.iter().map(|&i| line(i)).collect::<Vec<_>>().join(" "));
+            out.push(texts.collect::<Vec<_>>().join("\t"));
+        }
+        // Lines of the block that no cell names (none in results this platform makes).
+        let in_cells: Vec<u32> = table.cells.iter().flat_map(|c| c.line_ids.iter().copied()).collect();
+        out.extend(block.lines.iter().filter(|i| !in_cells.contains(i)).map(|&i| line(i).to_owned()));
+    }
+    out.join("\n")
+}
+
+/// A block of a page as the formats read it.
+pub struct ReadBlock<'a> {
+    /// The block, or `None` for the lines of a page without blocks (and for lines no block
+    /// names, read last).
+    pub block: Option<&'a Block>,
+    /// Indexes into the page's `lines`, in reading order; each names a line that exists.
+    pub lines: Vec<u32>,
+    /// The block's table, for a table block.
+    pub table: Option<&'a Table>,
+}
+
+/// The page's blocks in reading order (by `order`), each line once: a block naming a line
+/// that does not exist or that an earlier block named skips it; lines that no block names come
+/// last, as one block of their own.
+pub fn reading(page: &OcrPage) -> Vec<ReadBlock<'_>> {
+    let mut seen = vec![false; page.lines.len()];
+    let mut blocks: Vec<&Block> = page.blocks.iter().collect();
+    blocks.sort_by_key(|b| (b.order, b.id));
+    let mut out = Vec::with_capacity(blocks.len() + 1);
+    for block in blocks {
+        let mut lines: Vec<u32> = Vec::with_capacity(block.line_ids.len());
+        for &i in &block.line_ids {
+            if let Some(s) = seen.get_mut(i as usize).filter(|s| !**s) {
+                *s = true;
+                lines.push(i);
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let table = (block.kind == ocr_core::BlockKind::Table)
+            .then(|| page.tables.iter().find(|t| t.cells.iter().any(|c| c.line_ids.contains(&lines[0]))))
+            .flatten();
+        out.push(ReadBlock { block: Some(block), lines, table });
+    }
+    let rest: Vec<u32> = (0..page.lines.len() as u32).filter(|&i| !seen[i as usize]).collect();
+    if !rest.is_empty() {
+        out.push(ReadBlock { block: None, lines: rest, table: None });
+    }
+    out
 }
 
 /// Drops the characters XML 1.0 cannot carry (C0 controls other than tab, newline and carriage
@@ -111,6 +175,30 @@ pub(crate) mod testing {
         OcrLine::recognized(text.into(), conf, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], confs)
     }
 
+    /// A letter page with its structure: a two-column header (company left; motto and date
+    /// right), a sentence, and a table of two item rows split in three boxes each. Detection
+    /// order (top to bottom) interleaves the header's columns.
+    pub fn structured() -> OcrResult {
+        let lines = vec![
+            line("CÔNG TY TNHH ABC", 60.0, 40.0, 360.0, 60.0),
+            line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 480.0, 40.0, 940.0, 60.0),
+            line("Số: 12/2024/CV", 120.0, 66.0, 300.0, 86.0),
+            line("Độc lập - Tự do - Hạnh phúc", 560.0, 66.0, 860.0, 86.0),
+            line("Bảng giá như sau", 60.0, 140.0, 400.0, 160.0),
+            line("1 Bánh baget ĐT", 60.0, 200.0, 300.0, 220.0),
+            line("6.000", 600.0, 200.0, 680.0, 220.0),
+            line("6,000", 800.0, 200.0, 880.0, 220.0),
+            line("2 Cà phê sữa", 60.0, 228.0, 260.0, 248.0),
+            line("25.000", 590.0, 228.0, 680.0, 248.0),
+            line("50,000", 790.0, 228.0, 880.0, 248.0),
+        ];
+        let page =
+            OcrPage { page_index: 0, width: 1000, height: 400, lines, text: String::new(), ..Default::default() };
+        let mut r = OcrResult::new(vec![page], "craftnet+asternet".into());
+        ocr_layout::annotate(&mut r);
+        r
+    }
+
     /// The words of [`result`], in order, spelled out for the formats to be checked against.
     pub const WORDS: [&str; 15] =
         ["Chợ", "phiên", "thổ", "cẩm", "Sa", "Pa", "a<b", "&", "c>\"d\"", "Du", "khách", "đến", "chợ", "Total", "42"];
@@ -156,6 +244,26 @@ mod tests {
         // Spelled out, not computed: the result's own `text` is built the same way.
         let want = "Chợ phiên thổ cẩm Sa Pa\na<b & c>\"d\"\nDu khách đến chợ\n\n\u{c}\nTotal 42";
         assert_eq!(text(&testing::result()), want);
+    }
+
+    #[test]
+    fn plain_text_reads_column_by_column_with_a_table_row_on_one_line() {
+        let want = "CÔNG TY TNHH ABC\nSố: 12/2024/CV\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\
+                    Bảng giá như sau\n1 Bánh baget ĐT\t6.000\t6,000\n2 Cà phê sữa\t25.000\t50,000";
+        assert_eq!(text(&testing::structured()), want);
+    }
+
+    #[test]
+    fn reading_names_each_line_once_even_when_blocks_repeat_or_invent_lines() {
+        let mut r = testing::structured();
+        let page = &mut r.pages[0];
+        page.blocks[0].line_ids.extend([2, 99]);
+        page.blocks.remove(1);
+        let read = reading(page);
+        let mut ids: Vec<u32> = read.iter().flat_map(|b| b.lines.clone()).collect();
+        assert!(read.last().unwrap().block.is_none(), "lines no block names come last");
+        ids.sort();
+        assert_eq!(ids, (0..11).collect::<Vec<_>>());
     }
 
     #[test]

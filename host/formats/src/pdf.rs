@@ -117,13 +117,16 @@ pub fn pdf(result: &OcrResult, pages: &[RgbImage]) -> Result<Vec<u8>> {
     Ok(pdf.finish())
 }
 
-/// Writes each non-blank line of `page` as invisible text over its quad.
+/// Writes each non-blank line of `page` as invisible text over its quad, in reading order (a
+/// viewer's text selection and copy follow the order of the content stream).
 fn text_layer(content: &mut Content, page: &OcrPage, cids: &Cids) {
     let h = page.height as f32;
     // Image coordinates (y down) to PDF's (y up).
     let flip = |p: Point| [p[0], h - p[1]];
     content.begin_text().set_text_rendering_mode(TextRenderingMode::Invisible);
-    for line in page.lines.iter().filter(|l| !l.text.trim().is_empty()) {
+    let read = crate::reading(page);
+    let lines = read.iter().flat_map(|b| &b.lines).map(|&i| &page.lines[i as usize]);
+    for line in lines.filter(|l| !l.text.trim().is_empty()) {
         let [tl, tr, br, bl] = line.points.map(flip);
         let dist = |a: Point, b: Point| ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
         let (width, height) = (dist(bl, br).max(1.0), ((dist(bl, tl) + dist(br, tr)) / 2.0).max(1.0));

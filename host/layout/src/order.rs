@@ -5,9 +5,9 @@
 //! - down the page, wherever a gutter at least [`GUTTER`] line heights wide runs through all of
 //!   them: the columns are read left to right, each to its end;
 //! - else across the page, into bands (units side by side). Consecutive bands that share a
-//!   gutter (a two-column letterhead above full-width text) are cut again as a whole, so their
-//!   columns are read one after the other; other bands are read top to bottom, each left to
-//!   right.
+//!   gutter and are at most [`SECTION_GAP`] line heights apart (a two-column letterhead above
+//!   full-width text) are cut again as a whole, so their columns are read one after the other;
+//!   other bands are read top to bottom, each left to right.
 //!
 //! The result is a list of *flows*: units read in sequence within one column, the input of
 //! the paragraph grouping.
@@ -18,6 +18,12 @@ use crate::geom::Rect;
 /// an em and the detector already joins words closer than one line height into one line, so a
 /// stripe of blank paper one line height wide running down several lines separates columns.
 pub const GUTTER: f32 = 1.0;
+
+/// Widest gap, in line heights, inside one multi-column zone. Lines within a column are at
+/// most one blank line apart (a blank line and its leading: about 1.5 heights); a wider
+/// stripe of blank paper across the page ends a section (a letterhead above the body), and
+/// what follows is read after everything above it, even when it fits under one column.
+pub const SECTION_GAP: f32 = 1.5;
 
 /// Two units are on one band when their y ranges overlap by at least this share of the smaller
 /// height (as lines of one row do; see `rows::ROW_OVERLAP`).
@@ -91,6 +97,11 @@ fn cut(units: &[Rect], ids: Vec<usize>, em: f32, out: &mut Vec<Vec<usize>>) {
         let mut zone: Vec<usize> = bands[i].clone();
         let mut j = i;
         while j + 1 < bands.len() {
+            let bottom = zone.iter().map(|&u| units[u].y1).fold(f32::NEG_INFINITY, f32::max);
+            let top = bands[j + 1].iter().map(|&u| units[u].y0).fold(f32::INFINITY, f32::min);
+            if top - bottom > SECTION_GAP * em {
+                break;
+            }
             let mut wider = zone.clone();
             wider.extend(&bands[j + 1]);
             if columns(units, &wider, em).len() < 2 {
@@ -136,6 +147,21 @@ mod tests {
         let order: Vec<usize> = flows(&units, 20.0).concat();
         assert_eq!(order, [0, 1, 2, 3, 4, 5, 6]);
         assert_eq!(flows(&units, 20.0), [vec![0, 1], vec![2, 3, 4], vec![5, 6]]);
+    }
+
+    #[test]
+    fn a_short_line_after_a_section_gap_is_not_read_as_part_of_the_header_column() {
+        // The header's two columns, then 2.7 line heights lower a short body line that fits
+        // under the left column, then full-width text.
+        let units = [
+            r(60.0, 40.0, 360.0, 60.0),
+            r(480.0, 40.0, 940.0, 60.0),
+            r(120.0, 66.0, 300.0, 86.0),
+            r(560.0, 66.0, 860.0, 86.0),
+            r(60.0, 140.0, 400.0, 160.0),
+            r(60.0, 200.0, 880.0, 220.0),
+        ];
+        assert_eq!(flows(&units, 20.0).concat(), [0, 2, 1, 3, 4, 5]);
     }
 
     #[test]

@@ -369,7 +369,10 @@ async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
                     ocr.recognize(&bytes, &boxes, options)
                         .map_err(|e| format!("{}: {} ({})", file.display(), e.message, e.code))
                 }) {
-                    Ok(result) => outputs.push((file.display().to_string(), result)),
+                    Ok(mut result) => {
+                        ocr_layout::annotate(&mut result);
+                        outputs.push((file.display().to_string(), result))
+                    }
                     Err(message) => {
                         eprintln!("{message}");
                         failed = true;
@@ -384,7 +387,7 @@ async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
                 if args.files.len() > 1 {
                     println!("{}==> {name} <==", if i > 0 { "\n" } else { "" });
                 }
-                println!("{}", result.text);
+                println!("{}", ocr_formats::text(result));
             }
         }
         OutputFormat::Json => {

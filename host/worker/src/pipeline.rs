@@ -406,7 +406,11 @@ impl Worker {
                             &mut notes,
                         )
                         .await?;
+                    // The page structure of the final lines (after the plugins changed the text).
+                    ocr_layout::annotate(&mut result);
                     JobTimings::add(&mut notes.timings.plugins_ms, clock.elapsed());
+                } else {
+                    ocr_layout::annotate(&mut result);
                 }
                 let clock = Instant::now();
                 self.store_json(&keys::result(&job.tenant_id, job.id), &result, "the result").await?;

@@ -422,13 +422,17 @@ pub struct ResultQuery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum ResultFormat {
-    /// The result as stored: pages → lines with quads, confidences, models, plugins, edits.
+    /// The result as stored: pages → lines with quads, confidences, models, plugins, edits, and
+    /// each page's structure (blocks in reading order, tables, key–value pairs).
     Json,
-    /// Plain text in reading order, one line per line, pages separated by a form-feed line.
+    /// Plain text in reading order (block by block), one line per line, a table row on one line
+    /// with its cells tab-separated, pages separated by a form-feed line.
     Text,
-    /// hOCR (XHTML): pages, lines and words with bounding boxes and word confidences.
+    /// hOCR (XHTML): pages, blocks (`ocr_carea`/`ocr_par`), lines and words with bounding boxes
+    /// and word confidences.
     Hocr,
-    /// ALTO 4.2 XML: pages, lines and words (`String`) with positions and confidences.
+    /// ALTO 4.2 XML: pages, blocks (`TextBlock`), lines and words (`String`) with positions and
+    /// confidences.
     Alto,
     /// A searchable PDF: the page images with an invisible text layer over the lines.
     Pdf,

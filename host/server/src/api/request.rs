@@ -85,7 +85,8 @@ pub(crate) async fn check_callback(state: &AppState, tenant: &TenantId, url: &st
 }
 
 /// The stored recognition result of a DONE job (database first, object storage as fallback);
-/// takes it out of the row rather than copying it.
+/// takes it out of the row rather than copying it. A result stored before page structure
+/// existed gets it here.
 pub(crate) async fn stored_result(state: &AppState, job: &mut JobRow) -> ApiResult<OcrResult> {
     if job.status != JobStatus::Done {
         return Err(ApiError::new(
@@ -93,13 +94,18 @@ pub(crate) async fn stored_result(state: &AppState, job: &mut JobRow) -> ApiResu
             format!("the result is ready when the job is DONE; it is {}", job.status),
         ));
     }
-    match job.ocr_result.take() {
-        Some(r) => Ok(r),
+    let mut result: OcrResult = match job.ocr_result.take() {
+        Some(r) => r,
         None => {
             let bytes = state.backends.objects.get(&keys::result(&job.tenant_id, job.id)).await?;
-            Ok(serde_json::from_slice(&bytes).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?)
+            serde_json::from_slice(&bytes).map_err(|e| ocr_store::Error::Corrupt(e.to_string()))?
         }
+    };
+    if result.pages.iter().all(|p| p.blocks.is_empty()) {
+        // Stored before results had a structure: computed on the way out (pure and cheap).
+        ocr_layout::annotate(&mut result);
     }
+    Ok(result)
 }
 
 /// The result's ETag: a digest of its JSON, so any change to the text changes it.

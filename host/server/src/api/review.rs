@@ -1,5 +1,6 @@
 //! Human review of recognized text: a reviewer corrects a line, the correction is kept on the
-//! stored result with the machine's reading beside it (`machine_text`).
+//! stored result with the machine's reading beside it (`machine_text`), and the page structure
+//! (blocks, tables, pairs) is computed again from the corrected text.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -67,6 +68,8 @@ pub async fn patch_result(
             ));
         }
         result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+        // Corrected text can make or break a label, a number or a pair: the structure follows it.
+        ocr_layout::annotate(&mut result);
         let none = ocr_core::DetectResult::default();
         let boxes = job.detect_result.as_ref().unwrap_or(&none);
         let review = ocr_store::Review::of(job.machine_detect.as_ref().unwrap_or(boxes), boxes, Some(&result));
