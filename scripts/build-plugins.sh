@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly plugins (workspace plugins/) and the plugin template, in release, for
 # wasm32-wasip2, and copies the components to:
-#   plugins/dist/*.wasm       built-in plugins the platform ships (min-box-filter,
+#   plugins/dist/*.wasm       built-in plugins the platform ships (min-box-filter, receipt-fields,
 #                             text-normalizer, pii-redactor)
 #   plugins/dist/test/*.wasm  test-only plugins (hostile, fs-reader, plugin-template, and
 #                             py-upper, written in Python)
@@ -30,7 +30,7 @@ CARGO_TARGET_DIR="$target_dir" cargo build --release --target wasm32-wasip2 \
     --manifest-path "$root/examples/plugin-template/Cargo.toml"
 
 mkdir -p "$root/plugins/dist/test"
-for name in min_box_filter text_normalizer pii_redactor; do
+for name in min_box_filter text_normalizer pii_redactor receipt_fields; do
     cp "$out/$name.wasm" "$root/plugins/dist/${name//_/-}.wasm"
 done
 for name in test_plugin_hostile test_plugin_fs_reader plugin_template; do

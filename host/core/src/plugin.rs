@@ -39,6 +39,47 @@ pub struct Pipeline {
     /// Run after recognition, before the text is stored.
     #[serde(default)]
     pub normalize_text: Vec<PipelineStep>,
+    /// Run last, once per document, on the final lines and the page structure; the fields
+    /// every step returns are stored in the result's `fields`, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extract_fields: Vec<PipelineStep>,
+}
+
+/// Which hooks a plugin exports (found when it is loaded; stored with a tenant's plugin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PluginHooks {
+    /// Exports `ocr:plugin/box-filter` (`filter-boxes`).
+    pub filter_boxes: bool,
+    /// Exports `ocr:plugin/text-normalizer` (`normalize-text`).
+    pub normalize_text: bool,
+    /// Exports `ocr:plugin/field-extractor` (`extract-fields`).
+    pub extract_fields: bool,
+}
+
+impl PluginHooks {
+    /// Whether the plugin implements the pipeline stage `hook` (`filter_boxes`, …).
+    pub fn implements(&self, hook: &str) -> bool {
+        match hook {
+            "filter_boxes" => self.filter_boxes,
+            "normalize_text" => self.normalize_text,
+            "extract_fields" => self.extract_fields,
+            _ => false,
+        }
+    }
+
+    /// The pipeline stages it implements, in pipeline order.
+    pub fn names(&self) -> Vec<String> {
+        [
+            ("filter_boxes", self.filter_boxes),
+            ("normalize_text", self.normalize_text),
+            ("extract_fields", self.extract_fields),
+        ]
+        .iter()
+        .filter(|h| h.1)
+        .map(|h| h.0.to_owned())
+        .collect()
+    }
 }
 
 impl Pipeline {
@@ -48,8 +89,17 @@ impl Pipeline {
     pub const MAX_CONFIG_ENTRIES: usize = 64;
     pub const MAX_CONFIG_BYTES: usize = 4096;
 
+    /// Each stage's name and steps, in the order a job runs them.
+    pub fn stages(&self) -> [(&'static str, &Vec<PipelineStep>); 3] {
+        [
+            ("filter_boxes", &self.filter_boxes),
+            ("normalize_text", &self.normalize_text),
+            ("extract_fields", &self.extract_fields),
+        ]
+    }
+
     pub fn validate(&self) -> Result<(), String> {
-        for (hook, steps) in [("filter_boxes", &self.filter_boxes), ("normalize_text", &self.normalize_text)] {
+        for (hook, steps) in self.stages() {
             if steps.len() > Self::MAX_STEPS {
                 return Err(format!("{hook} has {} plugins, at most {} are allowed", steps.len(), Self::MAX_STEPS));
             }
@@ -79,7 +129,7 @@ impl Pipeline {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PluginLogLine {
     pub plugin: String,
-    /// `filter_boxes` or `normalize_text`.
+    /// `filter_boxes`, `normalize_text` or `extract_fields`.
     pub hook: String,
     pub page_index: u32,
     pub level: String,
@@ -159,6 +209,20 @@ mod tests {
         assert!(serde_json::from_str::<Pipeline>(r#"{"filter_box":[]}"#).is_err());
         let long = Pipeline { filter_boxes: vec![p.filter_boxes[0].clone(); 9], ..Default::default() };
         assert!(long.validate().unwrap_err().contains("at most 8"));
+        let fields: Pipeline =
+            serde_json::from_str(r#"{"extract_fields":[{"plugin":"builtin.receipt-fields"}]}"#).unwrap();
+        assert_eq!(fields.extract_fields.len(), 1);
+        let long = Pipeline { extract_fields: vec![fields.extract_fields[0].clone(); 9], ..Default::default() };
+        assert!(long.validate().unwrap_err().contains("extract_fields has 9 plugins"));
+        // A pipeline without the stage serializes as before.
+        assert_eq!(serde_json::to_string(&Pipeline::default()).unwrap(), r#"{"filter_boxes":[],"normalize_text":[]}"#);
+    }
+
+    #[test]
+    fn plugin_hooks_read_rows_stored_before_extract_fields() {
+        let old: PluginHooks = serde_json::from_str(r#"{"filter_boxes":true,"normalize_text":false}"#).unwrap();
+        assert!(old.implements("filter_boxes") && !old.implements("extract_fields"));
+        assert_eq!(old.names(), vec!["filter_boxes"]);
     }
 
     #[test]

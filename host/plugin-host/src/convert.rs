@@ -1,10 +1,14 @@
 //! Conversions between `ocr-core` types and the WIT types, and the checks on what a plugin
 //! returns.
 
-use ocr_core::{OcrLine, Quad, TextBox, geometry};
+use ocr_core::{BlockKind, Field, OcrLine, OcrResult, Quad, TextBox, geometry};
 
 use crate::Limits;
+use crate::bindings::exports::ocr::plugin::field_extractor as fx;
 use crate::bindings::ocr::plugin::types as wit;
+
+/// Longest field name: names are identifiers (`[a-z][a-z0-9_]*`), not text.
+const MAX_FIELD_NAME: usize = 64;
 
 pub(crate) fn page_info(page_index: u32, width: u32, height: u32) -> wit::PageInfo {
     wit::PageInfo { page_index, width, height }
@@ -33,6 +37,139 @@ pub(crate) fn text_line(l: &OcrLine) -> wit::TextLine {
         quad: quad(&l.points),
         char_confidences: l.char_confidences.clone(),
     }
+}
+
+/// The document `extract-fields` reads: every page with its lines and structure.
+pub(crate) fn document(doc: &OcrResult) -> fx::Document {
+    let pages = doc
+        .pages
+        .iter()
+        .map(|p| fx::Page {
+            info: page_info(p.page_index, p.width, p.height),
+            lines: p.lines.iter().map(text_line).collect(),
+            blocks: p
+                .blocks
+                .iter()
+                .map(|b| fx::Block {
+                    id: b.id,
+                    kind: match b.kind {
+                        BlockKind::Paragraph => fx::BlockKind::Paragraph,
+                        BlockKind::Header => fx::BlockKind::Header,
+                        BlockKind::Table => fx::BlockKind::Table,
+                        BlockKind::KeyValue => fx::BlockKind::KeyValue,
+                    },
+                    order: b.order,
+                    quad: quad(&b.points),
+                    line_ids: b.line_ids.clone(),
+                })
+                .collect(),
+            tables: p
+                .tables
+                .iter()
+                .map(|t| fx::Table {
+                    quad: quad(&t.points),
+                    row_count: t.row_count,
+                    col_count: t.col_count,
+                    cells: t
+                        .cells
+                        .iter()
+                        .map(|c| fx::TableCell {
+                            row: c.row,
+                            col: c.col,
+                            row_span: c.row_span,
+                            col_span: c.col_span,
+                            text: c.text.clone(),
+                            line_ids: c.line_ids.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            pairs: p
+                .pairs
+                .iter()
+                .map(|kv| {
+                    let part = |x: &ocr_core::PairPart| fx::PairPart {
+                        text: x.text.clone(),
+                        quad: quad(&x.points),
+                        line_ids: x.line_ids.clone(),
+                    };
+                    fx::KeyValuePair { key: part(&kv.key), value: part(&kv.value) }
+                })
+                .collect(),
+        })
+        .collect();
+    fx::Document { pages }
+}
+
+fn valid_field_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    name.len() <= MAX_FIELD_NAME
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Checks and converts what `extract-fields` returned for `doc`.
+pub(crate) fn fields(out: Vec<fx::Field>, doc: &OcrResult, limits: &Limits) -> Result<Vec<Field>, String> {
+    if out.len() > limits.max_fields {
+        return Err(format!("returned {} fields, at most {} allowed", out.len(), limits.max_fields));
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if !valid_field_name(&f.name) {
+                let shown: String = f.name.chars().take(MAX_FIELD_NAME + 1).collect();
+                return Err(format!(
+                    "field {i} has the name {shown:?}: names are 1-{MAX_FIELD_NAME} bytes of a-z, 0-9 and _, \
+                     starting with a letter"
+                ));
+            }
+            let name = &f.name;
+            for (what, text) in [("value", Some(&f.value)), ("normalized value", f.normalized.as_ref())] {
+                if let Some(text) = text
+                    && text.len() > limits.max_text_len
+                {
+                    return Err(format!(
+                        "field {i} ({name}) has a {what} of {} bytes, at most {} allowed",
+                        text.len(),
+                        limits.max_text_len
+                    ));
+                }
+            }
+            if !unit(f.confidence) {
+                return Err(format!("field {i} ({name}) has the confidence {}, outside [0, 1]", f.confidence));
+            }
+            let Some(page) = doc.pages.iter().find(|p| p.page_index == f.page_index) else {
+                return Err(format!(
+                    "field {i} ({name}) names page_index {}, which the document does not have",
+                    f.page_index
+                ));
+            };
+            if f.line_ids.len() > page.lines.len() {
+                return Err(format!(
+                    "field {i} ({name}) names {} lines, page {} has {}",
+                    f.line_ids.len(),
+                    f.page_index,
+                    page.lines.len()
+                ));
+            }
+            if let Some(id) = f.line_ids.iter().find(|id| **id as usize >= page.lines.len()) {
+                return Err(format!(
+                    "field {i} ({name}) names line {id}, page {} has {} line(s)",
+                    f.page_index,
+                    page.lines.len()
+                ));
+            }
+            Ok(Field {
+                name: f.name,
+                value: f.value,
+                normalized: f.normalized,
+                confidence: f.confidence,
+                page_index: f.page_index,
+                line_ids: f.line_ids,
+                machine_value: None,
+            })
+        })
+        .collect()
 }
 
 fn unit(x: f32) -> bool {
@@ -162,6 +299,57 @@ mod tests {
         wrong.char_confidences = vec![0.5; 2];
         let err = normalized_lines(vec![wrong], &given, &page(), &limits).unwrap_err();
         assert!(err.contains("5 characters but 2"), "{err}");
+    }
+
+    fn doc() -> OcrResult {
+        let line = OcrLine::recognized("Tổng cộng: 65.000đ".into(), 0.9, tb(20.0, 1.0).points, vec![]);
+        let page =
+            ocr_core::OcrPage { page_index: 0, width: 100, height: 50, lines: vec![line; 2], ..Default::default() };
+        OcrResult::new(vec![page], "test".into())
+    }
+
+    fn field(name: &str) -> fx::Field {
+        fx::Field {
+            name: name.into(),
+            value: "65.000đ".into(),
+            normalized: Some("65000".into()),
+            confidence: 0.8,
+            page_index: 0,
+            line_ids: vec![1],
+        }
+    }
+
+    #[test]
+    fn fields_round_trip_when_they_name_what_exists() {
+        let out = fields(vec![field("total"), field("a1_b")], &doc(), &Limits::default()).unwrap();
+        assert_eq!(out[0].name, "total");
+        assert_eq!(out[0].normalized.as_deref(), Some("65000"));
+        assert_eq!(out[1].line_ids, vec![1]);
+        assert_eq!(document(&doc()).pages[0].lines.len(), 2);
+    }
+
+    #[test]
+    fn fields_with_bad_names_sizes_pages_or_lines_are_refused() {
+        let limits = Limits::default();
+        let refused = |f: fx::Field| fields(vec![f], &doc(), &limits).unwrap_err();
+        for bad in ["", "Total", "1st", "to-tal", "tổng", &"a".repeat(65)] {
+            assert!(refused(field(bad)).contains("names are 1-64 bytes"), "{bad:?}");
+        }
+        assert!(fields(vec![field(&"a".repeat(64))], &doc(), &limits).is_ok());
+        let long = fx::Field { value: "x".repeat(4097), ..field("total") };
+        assert!(refused(long).contains("value of 4097 bytes"));
+        let long = fx::Field { normalized: Some("x".repeat(4097)), ..field("total") };
+        assert!(refused(long).contains("normalized value of 4097 bytes"));
+        let nan = fx::Field { confidence: f32::NAN, ..field("total") };
+        assert!(refused(nan).contains("outside [0, 1]"));
+        let page = fx::Field { page_index: 3, ..field("total") };
+        assert!(refused(page).contains("page_index 3"));
+        let line = fx::Field { line_ids: vec![2], ..field("total") };
+        assert!(refused(line).contains("names line 2, page 0 has 2 line(s)"));
+        let many = fx::Field { line_ids: vec![0; 3], ..field("total") };
+        assert!(refused(many).contains("names 3 lines"));
+        let lots = vec![field("total"); limits.max_fields + 1];
+        assert!(fields(lots, &doc(), &limits).unwrap_err().contains("at most 256"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Owns: the one wasmtime [`Engine`] of the process (with its epoch ticker thread), the one
 //! `bindgen!` site, the limits of a call ([`Limits`]), loading and validating uploaded
 //! components, the cache of compiled components (in memory, and precompiled artefacts on disk),
-//! the two hooks (`filter-boxes`, `normalize-text`), and the classification of failures into the
+//! the three hooks (`filter-boxes`, `normalize-text`, `extract-fields`), and the classification of failures into the
 //! catalog's `plugin_*` codes ([`PluginError::code`]).
 //!
 //! Must not: touch storage or the network, or read settings. Callers hand it component bytes,
@@ -42,17 +42,18 @@ pub use error::PluginError;
 pub use limits::Limits;
 pub use state::{LogLevel, LogLine};
 
-use bindings::exports::ocr::plugin::{box_filter, text_normalizer};
+use bindings::exports::ocr::plugin::{box_filter, field_extractor, text_normalizer};
 use state::CallState;
 
 /// The crate's result type.
 pub type Result<T, E = PluginError> = std::result::Result<T, E>;
 
 /// Bindings generated from `wit/ocr-plugin.wit`: the only `bindgen!` in the platform.
-/// The world `full-plugin` has both hooks; a component exporting only one still loads, because
-/// each exported interface is looked up on its own (see [`PluginHost::load`]).
+/// The world `all-hooks-plugin` has every hook; a component exporting only some still loads
+/// (components built before `extract-fields` existed included), because each exported
+/// interface is looked up on its own (see [`PluginHost::load`]).
 mod bindings {
-    wasmtime::component::bindgen!({ path: "../../wit", world: "full-plugin" });
+    wasmtime::component::bindgen!({ path: "../../wit", world: "all-hooks-plugin" });
 }
 
 /// How often the epoch advances: the resolution of [`Limits::deadline`].
@@ -72,15 +73,10 @@ const PANIC_MESSAGE_BYTES: usize = 1024;
 /// The interface names a component exports for each hook.
 const BOX_FILTER_EXPORT: &str = "ocr:plugin/box-filter@0.1.0";
 const TEXT_NORMALIZER_EXPORT: &str = "ocr:plugin/text-normalizer@0.1.0";
+const FIELD_EXTRACTOR_EXPORT: &str = "ocr:plugin/field-extractor@0.1.0";
 
 /// Which hooks a plugin exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Hooks {
-    /// Exports `ocr:plugin/box-filter` (`filter-boxes`).
-    pub filter_boxes: bool,
-    /// Exports `ocr:plugin/text-normalizer` (`normalize-text`).
-    pub normalize_text: bool,
-}
+pub type Hooks = ocr_core::PluginHooks;
 
 /// A loaded, validated, compiled plugin, ready to be called any number of times.
 pub struct Plugin {
@@ -92,6 +88,7 @@ pub struct Plugin {
     pre: InstancePre<CallState>,
     box_filter: Option<box_filter::GuestIndices>,
     text_normalizer: Option<text_normalizer::GuestIndices>,
+    field_extractor: Option<field_extractor::GuestIndices>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -159,7 +156,7 @@ impl PluginHost {
         let engine = build_engine(&limits)?;
         let mut linker = Linker::new(&engine);
         add_sandbox_wasi(&mut linker).map_err(internal("linking WASI"))?;
-        bindings::FullPlugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
+        bindings::AllHooksPlugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
             .map_err(internal("linking the host interface"))?;
 
         let mut hasher = std::hash::DefaultHasher::new();
@@ -204,7 +201,7 @@ impl PluginHost {
     ///
     /// Refused with [`PluginError::Invalid`]: more than [`Limits::max_component_bytes`], not a
     /// component (e.g. a core module), does not compile, imports anything beyond `ocr:plugin/host`
-    /// and the WASI parts std needs (file system, sockets, clocks…), or exports neither hook (or
+    /// and the WASI parts std needs (file system, sockets, clocks…), or exports no hook (or
     /// one with the wrong signature). Compiling takes ~60 ms in release builds (~0.7 s in debug).
     pub fn load(&self, wasm: &[u8]) -> Result<Arc<Plugin>, PluginError> {
         if wasm.len() > self.limits.max_component_bytes {
@@ -292,6 +289,27 @@ impl PluginHost {
             guest.call_normalize_text(store, info, &lines)
         })
         .and_then(|report| report.try_map(|out| convert::normalized_lines(out, &page.lines, &info, &self.limits)))
+    }
+
+    /// Calls `extract-fields` on a whole document: its final lines and page structure. The
+    /// fields are checked against the document (names, sizes, count, pages and line ids that
+    /// exist); `config` as for [`PluginHost::filter_boxes`].
+    pub fn extract_fields(
+        &self,
+        p: &Plugin,
+        config: &BTreeMap<String, String>,
+        doc: &ocr_core::OcrResult,
+    ) -> Result<CallReport<Vec<ocr_core::Field>>, PluginError> {
+        let Some(indices) = &p.field_extractor else {
+            return Err(PluginError::HookMissing("extract-fields"));
+        };
+        self.check_input(doc.pages.iter().map(|page| page.lines.len()).sum())?;
+        let document = convert::document(doc);
+        self.call(p, config, |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_extract_fields(store, &document)
+        })
+        .and_then(|report| report.try_map(|out| convert::fields(out, doc, &self.limits)))
     }
 
     fn check_input(&self, given: usize) -> Result<()> {
@@ -406,13 +424,19 @@ impl PluginHost {
         })?;
         let box_filter = hook(&pre, BOX_FILTER_EXPORT, box_filter::GuestIndices::new)?;
         let text_normalizer = hook(&pre, TEXT_NORMALIZER_EXPORT, text_normalizer::GuestIndices::new)?;
-        if box_filter.is_none() && text_normalizer.is_none() {
+        let field_extractor = hook(&pre, FIELD_EXTRACTOR_EXPORT, field_extractor::GuestIndices::new)?;
+        if box_filter.is_none() && text_normalizer.is_none() && field_extractor.is_none() {
             return Err(PluginError::Invalid(format!(
-                "the component exports neither {BOX_FILTER_EXPORT} nor {TEXT_NORMALIZER_EXPORT}"
+                "the component exports none of the hooks {BOX_FILTER_EXPORT}, {TEXT_NORMALIZER_EXPORT}, \
+                 {FIELD_EXTRACTOR_EXPORT}"
             )));
         }
-        let hooks = Hooks { filter_boxes: box_filter.is_some(), normalize_text: text_normalizer.is_some() };
-        Ok(Plugin { sha256, hooks, engine: self.engine.clone(), pre, box_filter, text_normalizer })
+        let hooks = Hooks {
+            filter_boxes: box_filter.is_some(),
+            normalize_text: text_normalizer.is_some(),
+            extract_fields: field_extractor.is_some(),
+        };
+        Ok(Plugin { sha256, hooks, engine: self.engine.clone(), pre, box_filter, text_normalizer, field_extractor })
     }
 }
 

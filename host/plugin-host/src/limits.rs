@@ -25,9 +25,12 @@ pub struct Limits {
     /// Boxes a `filter-boxes` call may return (it may never return more than it was given).
     /// Stops a plugin from flooding recognition with work.
     pub max_output_boxes: usize,
-    /// Bytes of text in one line returned by `normalize-text`. Stops a plugin from inflating
-    /// stored results.
+    /// Bytes of text in one line returned by `normalize-text`, and in one field's `value` or
+    /// `normalized` returned by `extract-fields`. Stops a plugin from inflating stored results.
     pub max_text_len: usize,
+    /// Fields one `extract-fields` call may return. Stops a plugin from inflating stored
+    /// results (with `max_text_len`, a call adds at most ~2 MiB to a result by default).
+    pub max_fields: usize,
     /// Size of an uploaded component. Bounds compile time and memory at upload.
     pub max_component_bytes: usize,
     /// Bytes of log one call may write (each line counts its length plus one). Stops a plugin
@@ -44,6 +47,7 @@ impl Default for Limits {
             max_input_items: 10_000,
             max_output_boxes: 10_000,
             max_text_len: 4096,
+            max_fields: 256,
             max_component_bytes: 8 << 20,
             max_log_bytes: 64 << 10,
         }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use ocr_core::{DetectPage, ErrorCode, OcrLine, OcrPage, TextBox};
+use ocr_core::{DetectPage, ErrorCode, Field, KeyValuePair, OcrLine, OcrPage, OcrResult, PairPart, TextBox};
 use ocr_plugin_host::{Limits, LogLevel, Plugin, PluginError, PluginHost};
 use sha2::{Digest, Sha256};
 
@@ -62,6 +62,7 @@ struct Shared {
     redactor: Arc<Plugin>,
     hostile: Arc<Plugin>,
     template: Arc<Plugin>,
+    receipt: Arc<Plugin>,
 }
 
 fn shared() -> &'static Shared {
@@ -83,6 +84,7 @@ fn shared() -> &'static Shared {
             redactor: load("pii-redactor.wasm"),
             hostile: load("test/test-plugin-hostile.wasm"),
             template: load("test/plugin-template.wasm"),
+            receipt: load("receipt-fields.wasm"),
             host,
         }
     })
@@ -701,4 +703,100 @@ fn measure(name: &str, run: impl Fn()) {
         .collect();
     times.sort();
     eprintln!("{name}: median {:?}, p99 {:?}", times[100], times[198]);
+}
+
+/// A Vietnamese receipt as the engine would hand it over: lines with boxes on a 400x300 page,
+/// and the pair the layout finds for the total.
+fn receipt() -> OcrResult {
+    let rows: [(&str, f32, f32, f32); 8] = [
+        ("CỬA HÀNG TẠP HÓA MINH AN", 10.0, 10.0, 300.0),
+        ("Địa chỉ: 25 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội", 10.0, 40.0, 380.0),
+        ("MST: 0101234567", 10.0, 70.0, 200.0),
+        ("Số HĐ: 000123", 10.0, 100.0, 200.0),
+        ("Ngày 12 tháng 3 năm 2024", 10.0, 130.0, 250.0),
+        ("Bánh mì 2 x 15.000", 10.0, 160.0, 250.0),
+        ("Tổng cộng:", 10.0, 220.0, 120.0),
+        ("65.000đ", 300.0, 220.0, 80.0),
+    ];
+    let lines: Vec<OcrLine> = rows
+        .iter()
+        .map(|(t, x, y, w)| OcrLine::recognized((*t).into(), 0.9, rect(*x, *y, *w, 20.0), vec![0.9; t.chars().count()]))
+        .collect();
+    let part = |i: usize| PairPart { text: rows[i].0.into(), points: lines[i].points, line_ids: vec![i as u32] };
+    let pairs = vec![KeyValuePair { key: part(6), value: part(7) }];
+    let page = OcrPage { page_index: 0, width: 400, height: 300, lines, pairs, ..Default::default() };
+    OcrResult::new(vec![page], "test".into())
+}
+
+fn field<'a>(fields: &'a [Field], name: &str) -> &'a Field {
+    fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no field {name} in {fields:#?}"))
+}
+
+#[test]
+fn receipt_fields_exports_only_extract_fields() {
+    let s = shared();
+    assert!(s.receipt.hooks.extract_fields && !s.receipt.hooks.filter_boxes && !s.receipt.hooks.normalize_text);
+    // Components built before the hook existed load with it off.
+    assert!(!s.filter.hooks.extract_fields && !s.normalizer.hooks.extract_fields && !s.template.hooks.extract_fields);
+    assert!(s.hostile.hooks.extract_fields);
+}
+
+#[test]
+fn receipt_fields_reads_a_vietnamese_receipt() {
+    let s = shared();
+    let report = s.host.extract_fields(&s.receipt, &BTreeMap::new(), &receipt()).unwrap();
+    let f = &report.output;
+    let total = field(f, "total");
+    assert_eq!((total.value.as_str(), total.normalized.as_deref()), ("65.000đ", Some("65000")));
+    assert_eq!(total.line_ids, vec![7]);
+    assert_eq!(field(f, "date").normalized.as_deref(), Some("2024-03-12"));
+    assert_eq!(field(f, "seller_name").value, "CỬA HÀNG TẠP HÓA MINH AN");
+    assert_eq!(field(f, "seller_address").value, "25 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội");
+    assert_eq!(field(f, "seller_tax_code").normalized.as_deref(), Some("0101234567"));
+    assert_eq!(field(f, "invoice_number").value, "000123");
+    assert_eq!(field(f, "currency").value, "VND");
+    assert!(f.iter().all(|x| (0.0..=1.0).contains(&x.confidence) && x.page_index == 0));
+}
+
+#[test]
+fn receipt_fields_returns_only_the_configured_fields() {
+    let s = shared();
+    let report = s.host.extract_fields(&s.receipt, &config(&[("fields", "total, date")]), &receipt()).unwrap();
+    let names: Vec<&str> = report.output.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["date", "total"]);
+}
+
+#[test]
+fn fields_naming_what_the_document_lacks_are_invalid_output() {
+    let s = shared();
+    let run = |mode: &str| s.host.extract_fields(&s.hostile, &config(&[("mode", mode)]), &receipt());
+    let ok = run("").unwrap();
+    assert_eq!(ok.output[0].name, "line_count");
+    for (mode, says) in [
+        ("bad-field-name", "names are 1-64 bytes of a-z, 0-9 and _"),
+        ("bad-line-id", "names line 13, page 0 has 8 line(s)"),
+        ("bad-page", "page_index 100"),
+        ("nan", "outside [0, 1]"),
+        ("long-text", "at most 4096 allowed"),
+        ("extra", "returned 100000 fields, at most 256 allowed"),
+    ] {
+        let err = run(mode).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::PluginInvalidOutput, "{mode}: {err}");
+        assert!(err.to_string().contains(says), "{mode}: {err}");
+    }
+    good_plugin_still_serves();
+}
+
+#[test]
+fn extract_fields_runs_under_the_same_limits() {
+    let s = shared();
+    let started = Instant::now();
+    let err = s.host.extract_fields(&s.hostile, &config(&[("mode", "loop")]), &receipt()).unwrap_err();
+    assert_eq!(err, PluginError::Timeout);
+    assert!(started.elapsed() < DEADLINE + Duration::from_secs(2));
+    let err = s.host.extract_fields(&s.hostile, &config(&[("mode", "alloc")]), &receipt()).unwrap_err();
+    assert_eq!(err, PluginError::MemoryExceeded);
+    let err = s.host.extract_fields(&s.filter, &BTreeMap::new(), &receipt()).unwrap_err();
+    assert_eq!(err, PluginError::HookMissing("extract-fields"));
+    good_plugin_still_serves();
 }

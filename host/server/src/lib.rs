@@ -466,32 +466,43 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
     };
     match command {
         PluginCommand::Check { .. } => {
-            let hooks: Vec<&str> =
-                [("filter-boxes", plugin.hooks.filter_boxes), ("normalize-text", plugin.hooks.normalize_text)]
-                    .iter()
-                    .filter(|h| h.1)
-                    .map(|h| h.0)
-                    .collect();
+            let hooks: Vec<&str> = [
+                ("filter-boxes", plugin.hooks.filter_boxes),
+                ("normalize-text", plugin.hooks.normalize_text),
+                ("extract-fields", plugin.hooks.extract_fields),
+            ]
+            .iter()
+            .filter(|h| h.1)
+            .map(|h| h.0)
+            .collect();
             println!("{}: valid plugin, sha256 {}", file.display(), plugin.sha256);
             println!("hooks: {}", hooks.join(", "));
             println!(
-                "limits per call: deadline {} ms, fuel {}, memory {} MiB, at most {} input items, {} output boxes, {} bytes of text per line, {} bytes of logs",
+                "limits per call: deadline {} ms, fuel {}, memory {} MiB, at most {} input items, {} output boxes, {} bytes of text per line or field, {} fields, {} bytes of logs",
                 limits.deadline.as_millis(),
                 limits.fuel,
                 limits.memory_bytes / (1024 * 1024),
                 limits.max_input_items,
                 limits.max_output_boxes,
                 limits.max_text_len,
+                limits.max_fields,
                 limits.max_log_bytes
             );
             Ok(ExitCode::SUCCESS)
         }
         PluginCommand::Run { hook, input, config, .. } => {
             let text = std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
+            if hook == HookArg::ExtractFields {
+                return extract_fields_locally(&host, &plugin, &text, &input, config);
+            }
             let mut page: api::plugins::PluginTest =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a valid page", input.display()))?;
             page.config.extend(config);
-            let given = if page.boxes.is_some() { HookArg::FilterBoxes } else { HookArg::NormalizeText };
+            let given = match (&page.boxes, &page.pages) {
+                (Some(_), _) => HookArg::FilterBoxes,
+                (None, Some(_)) => HookArg::ExtractFields,
+                (None, None) => HookArg::NormalizeText,
+            };
             if given != hook {
                 bail!(
                     "--hook {hook:?} needs `{}` in the input",
@@ -517,7 +528,10 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 candidate.filter_boxes.push(step.clone());
             }
             if plugin.hooks.normalize_text {
-                candidate.normalize_text.push(step);
+                candidate.normalize_text.push(step.clone());
+            }
+            if plugin.hooks.extract_fields {
+                candidate.extract_fields.push(step);
             }
             let dir = if jobs_from.join("jobs").is_dir() { jobs_from.join("jobs") } else { jobs_from };
             let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -539,10 +553,11 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             let total = ReplayTotal::of(&jobs);
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({"jobs": jobs, "total": total}))?);
             eprintln!(
-                "{} job(s): {} of {} lines changed, {} of {} boxes kept, {} failed call(s), {:.1} ms in the plugin",
+                "{} job(s): {} of {} lines changed, {} field(s) changed, {} of {} boxes kept, {} failed call(s), {:.1} ms in the plugin",
                 total.jobs,
                 total.lines_changed,
                 total.lines,
+                total.fields_changed,
                 total.boxes_kept,
                 total.boxes_input,
                 total.errors_by_code.values().sum::<u64>(),
@@ -551,6 +566,58 @@ fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             Ok(if total.jobs_failing > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
     }
+}
+
+/// `plugin run --hook extract-fields`: runs the hook on a job's result (`{"pages": […]}`) or on
+/// every file of `ocr-server ocr --format json` output, and prints a report per document.
+fn extract_fields_locally(
+    host: &ocr_plugin_host::PluginHost,
+    plugin: &ocr_plugin_host::Plugin,
+    text: &str,
+    input: &std::path::Path,
+    config: Vec<(String, String)>,
+) -> anyhow::Result<ExitCode> {
+    #[derive(serde::Deserialize)]
+    struct OcrOutput {
+        file: String,
+        result: ocr_core::OcrResult,
+    }
+    let docs: Vec<(Option<String>, ocr_core::OcrResult)> = match serde_json::from_str::<Vec<OcrOutput>>(text) {
+        Ok(files) => files.into_iter().map(|f| (Some(f.file), f.result)).collect(),
+        Err(_) => vec![(
+            None,
+            serde_json::from_str(text).with_context(|| {
+                format!("{} is neither a result {{\"pages\": […]}} nor `ocr --format json` output", input.display())
+            })?,
+        )],
+    };
+    let config: std::collections::BTreeMap<_, _> = config.into_iter().collect();
+    let mut failed = false;
+    let mut reports = Vec::with_capacity(docs.len());
+    for (file, doc) in docs {
+        let test = api::plugins::PluginTest {
+            page_index: None,
+            width: 0,
+            height: 0,
+            config: config.clone(),
+            boxes: None,
+            lines: None,
+            pages: Some(doc.pages),
+        };
+        let report = api::plugins::run_test(host, plugin, test).map_err(|m| anyhow::anyhow!(m))?;
+        failed |= report.error.is_some();
+        reports.push(match file {
+            Some(file) => serde_json::json!({"file": file, "report": report}),
+            None => serde_json::to_value(&report)?,
+        });
+    }
+    let out = if reports.len() == 1 && reports[0].get("file").is_none() {
+        reports.remove(0)
+    } else {
+        serde_json::Value::Array(reports)
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// `ocr-server corrections export`: a tenant's corrections as a dataset folder.

@@ -94,7 +94,9 @@ pub enum PluginCommand {
         /// The hook to run.
         #[arg(long, value_enum)]
         hook: HookArg,
-        /// Page JSON: `{"width","height","boxes":[…]}` for filter-boxes, `{"width","height","lines":[…]}` for normalize-text.
+        /// Page JSON: `{"width","height","boxes":[…]}` for filter-boxes, `{"width","height","lines":[…]}` for
+        /// normalize-text; for extract-fields a document `{"pages":[…]}` (a job's result) or what
+        /// `ocr-server ocr --format json` prints (every file in it is run).
         #[arg(long)]
         input: PathBuf,
         /// Plugin configuration, as a tenant's pipeline gives it (repeatable).
@@ -123,6 +125,7 @@ pub enum PluginCommand {
 pub enum HookArg {
     FilterBoxes,
     NormalizeText,
+    ExtractFields,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

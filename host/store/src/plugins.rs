@@ -1,6 +1,6 @@
 //! Tenant plugins and versioned pipelines in the database. Component bytes live in object storage.
 
-use ocr_core::{Pipeline, TenantId};
+use ocr_core::{Pipeline, PluginHooks, TenantId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -17,8 +17,8 @@ pub struct PluginRow {
     pub sha256: String,
     pub object_key: String,
     pub size: i64,
-    /// `(filter_boxes, normalize_text)`
-    pub hooks: (bool, bool),
+    /// The hooks it exports (stored as JSON; rows from before `extract_fields` read it false).
+    pub hooks: PluginHooks,
     pub created_at: i64,
 }
 
@@ -27,8 +27,7 @@ const COLUMNS: &str = "id, tenant_id, name, version, sha256, object_key, size, h
 fn parse(r: &AnyRow) -> Result<PluginRow> {
     let tenant: String = r.try_get("tenant_id")?;
     let hooks: String = r.try_get("hooks")?;
-    let hooks: serde_json::Value =
-        serde_json::from_str(&hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
+    let hooks: PluginHooks = serde_json::from_str(&hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
     Ok(PluginRow {
         id: r.try_get("id")?,
         tenant_id: crate::rows::parse_tenant(&tenant)?,
@@ -37,7 +36,7 @@ fn parse(r: &AnyRow) -> Result<PluginRow> {
         sha256: r.try_get("sha256")?,
         object_key: r.try_get("object_key")?,
         size: r.try_get("size")?,
-        hooks: (hooks["filter_boxes"] == true, hooks["normalize_text"] == true),
+        hooks,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -45,7 +44,7 @@ fn parse(r: &AnyRow) -> Result<PluginRow> {
 impl Db {
     /// Stores a plugin's metadata. False when the tenant already has this name and version.
     pub async fn insert_plugin(&self, p: &PluginRow) -> Result<bool> {
-        let hooks = serde_json::json!({"filter_boxes": p.hooks.0, "normalize_text": p.hooks.1}).to_string();
+        let hooks = serde_json::to_string(&p.hooks).map_err(|e| Error::Corrupt(format!("plugin hooks: {e}")))?;
         let res = sqlx::query(
             "INSERT INTO plugins (id, tenant_id, name, version, sha256, object_key, size, hooks, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, name, version) DO NOTHING",

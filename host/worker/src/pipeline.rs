@@ -406,8 +406,20 @@ impl Worker {
                             &mut notes,
                         )
                         .await?;
-                    // The page structure of the final lines (after the plugins changed the text).
+                    // The page structure (layout) is computed here, on the final lines, before
+                    // `extract_fields`, so that field plugins see blocks, tables and pairs.
                     ocr_layout::annotate(&mut result);
+                    if !pipeline.extract_fields.is_empty() {
+                        plugins
+                            .extract_fields(
+                                &self.backends,
+                                &job.tenant_id,
+                                &pipeline.extract_fields,
+                                &mut result,
+                                &mut notes,
+                            )
+                            .await?;
+                    }
                     JobTimings::add(&mut notes.timings.plugins_ms, clock.elapsed());
                 } else {
                     ocr_layout::annotate(&mut result);

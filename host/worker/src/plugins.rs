@@ -27,8 +27,8 @@ pub struct PluginInfo {
     pub version: String,
     pub sha256: String,
     pub size: i64,
-    pub filter_boxes: bool,
-    pub normalize_text: bool,
+    /// The pipeline stages it implements.
+    pub hooks: ocr_core::PluginHooks,
     pub builtin: bool,
     pub created_at: Option<i64>,
 }
@@ -67,8 +67,7 @@ impl Plugins {
                                     version: env!("CARGO_PKG_VERSION").into(),
                                     sha256: plugin.sha256.clone(),
                                     size: size as i64,
-                                    filter_boxes: plugin.hooks.filter_boxes,
-                                    normalize_text: plugin.hooks.normalize_text,
+                                    hooks: plugin.hooks,
                                     builtin: true,
                                     created_at: None,
                                 },
@@ -119,8 +118,7 @@ impl Plugins {
             version: row.version,
             sha256: row.sha256,
             size: row.size,
-            filter_boxes: row.hooks.0,
-            normalize_text: row.hooks.1,
+            hooks: row.hooks,
             builtin: false,
             created_at: Some(row.created_at),
         };
@@ -202,6 +200,37 @@ impl Plugins {
             }
         }
         result.rebuild_text();
+        Ok(())
+    }
+
+    /// Runs the tenant's `extract-fields` chain once on the whole document, after recognition,
+    /// `normalize_text` and the layout, and stores what every step found in `result.fields`
+    /// (replacing fields of an earlier run). A step that fails under `skip` adds no fields.
+    pub async fn extract_fields(
+        &self,
+        backends: &Backends,
+        tenant: &TenantId,
+        steps: &[PipelineStep],
+        result: &mut OcrResult,
+        notes: &mut JobNotes,
+    ) -> Result<(), JobError> {
+        let mut fields = Vec::new();
+        for step in steps {
+            let Some((info, plugin)) = self.step_plugin(backends, tenant, step).await? else { continue };
+            let (host, p, config, input) = (self.host.clone(), plugin.clone(), step.config.clone(), result.clone());
+            let call = tokio::task::spawn_blocking(move || host.extract_fields(&p, &config, &input)).await;
+            // Logs and failures of a document-wide call are filed under its first page.
+            let first_page = result.pages.first().map_or(0, |p| p.page_index);
+            match flatten("extract_fields", call) {
+                Ok(report) => {
+                    record_logs(notes, &step.plugin, "extract_fields", first_page, &report.logs);
+                    fields.extend(report.output);
+                    result.plugins.push(format!("{}@{}", info.name, info.version));
+                }
+                Err(e) => apply_policy(step, "extract_fields", first_page, &e, notes)?,
+            }
+        }
+        result.fields = fields;
         Ok(())
     }
 

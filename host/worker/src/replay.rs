@@ -1,14 +1,15 @@
 //! Replays a candidate pipeline on what jobs stored, before it goes live: its `filter_boxes`
-//! chain runs on the detector's boxes and its `normalize_text` chain on the recognizer's lines,
-//! in the production sandbox and limits, and the report says what would change against what
-//! the live pipeline produced. No model runs and nothing is written: boxes a candidate drops
+//! chain runs on the detector's boxes, its `normalize_text` chain on the recognizer's lines and
+//! its `extract_fields` chain on the lines that gives with the stored page structure, in the
+//! production sandbox and limits, and the report says what would change against what the live
+//! pipeline produced (boxes, lines, fields). No model runs and nothing is written: boxes a candidate drops
 //! are counted, not read again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ocr_core::{DetectResult, FailurePolicy, OcrResult, PipelineStep};
+use ocr_core::{DetectResult, FailurePolicy, Field, OcrResult, PipelineStep};
 use ocr_plugin_host::{Plugin, PluginError, PluginHost};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,7 +34,8 @@ pub struct ReplayInput {
     /// plugin: then they are `lines_live`).
     #[serde(default)]
     pub lines_model: Option<OcrResult>,
-    /// The lines as the live pipeline left them, before review (reviewers' corrections undone).
+    /// The lines as the live pipeline left them, before review (reviewers' corrections undone),
+    /// with their page structure and the live pipeline's `fields`.
     #[serde(default)]
     pub lines_live: Option<OcrResult>,
 }
@@ -50,6 +52,7 @@ pub struct ResolvedStep {
 pub struct Candidate {
     pub filter_boxes: Vec<ResolvedStep>,
     pub normalize_text: Vec<ResolvedStep>,
+    pub extract_fields: Vec<ResolvedStep>,
 }
 
 /// One line the candidate reads differently from the live pipeline.
@@ -63,10 +66,31 @@ pub struct LineDiff {
     pub after: String,
 }
 
+/// A field the candidate finds differently from the live pipeline: the `n`-th field named
+/// `name` (fields are matched by name, then by order among those of the same name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FieldDiff {
+    pub name: String,
+    /// 0 for the first field of that name, 1 for the second, …
+    pub n: u32,
+    /// The live pipeline's field; absent when only the candidate finds it.
+    pub before: Option<FieldValue>,
+    /// The candidate's field; absent when the candidate no longer finds it.
+    pub after: Option<FieldValue>,
+}
+
+/// A field's value in a [`FieldDiff`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FieldValue {
+    pub value: String,
+    pub normalized: Option<String>,
+    pub page_index: u32,
+}
+
 /// A plugin call that failed during replay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReplayError {
-    /// `filter_boxes` or `normalize_text`.
+    /// `filter_boxes`, `normalize_text` or `extract_fields`.
     pub hook: String,
     pub plugin: String,
     pub page_index: u32,
@@ -94,6 +118,12 @@ pub struct JobReplay {
     pub lines_changed: u64,
     /// Changed lines, in reading order.
     pub diff: Vec<LineDiff>,
+    /// Fields the candidate finds (0 when it has no `extract_fields` step).
+    pub fields: u64,
+    /// Fields added, removed or changed against the live pipeline's.
+    pub fields_changed: u64,
+    /// Those fields, by name (only when the candidate has `extract_fields` steps).
+    pub field_diff: Vec<FieldDiff>,
     pub errors: Vec<ReplayError>,
     /// Time in plugin calls, in milliseconds.
     pub elapsed_ms: f64,
@@ -110,6 +140,8 @@ pub struct ReplayTotal {
     pub boxes_dropped: u64,
     pub lines: u64,
     pub lines_changed: u64,
+    pub fields: u64,
+    pub fields_changed: u64,
     /// Failed plugin calls by error code.
     pub errors_by_code: BTreeMap<String, u64>,
     /// Jobs that would fail (a `fail`-policy step failed).
@@ -128,6 +160,8 @@ impl ReplayTotal {
             t.boxes_dropped += j.boxes_dropped;
             t.lines += j.lines;
             t.lines_changed += j.lines_changed;
+            t.fields += j.fields;
+            t.fields_changed += j.fields_changed;
             for e in &j.errors {
                 *t.errors_by_code.entry(e.code.as_str().to_owned()).or_default() += 1;
             }
@@ -203,6 +237,27 @@ pub fn replay_job(host: &PluginHost, candidate: &Candidate, input: &ReplayInput)
             }
         }
         let live = input.lines_live.as_ref().unwrap_or(model);
+        if !candidate.extract_fields.is_empty() {
+            with_structure(&mut lines, live);
+            let mut fields = Vec::new();
+            for s in &candidate.extract_fields {
+                match host.extract_fields(&s.plugin, &s.step.config, &lines) {
+                    Ok(r) => {
+                        account(&mut out, r.elapsed, r.fuel_used);
+                        fields.extend(r.output);
+                    }
+                    Err(e) => {
+                        let page_index = lines.pages.first().map_or(0, |p| p.page_index);
+                        if failed(&mut out, s, "extract_fields", page_index, &e) {
+                            break;
+                        }
+                    }
+                }
+            }
+            out.fields = fields.len() as u64;
+            out.field_diff = field_diff(&live.fields, &fields);
+            out.fields_changed = out.field_diff.len() as u64;
+        }
         for page in &lines.pages {
             let before = live.pages.iter().find(|p| p.page_index == page.page_index);
             for (i, line) in page.lines.iter().enumerate() {
@@ -224,6 +279,45 @@ pub fn replay_job(host: &PluginHost, candidate: &Candidate, input: &ReplayInput)
     out
 }
 
+/// Gives the candidate's pages the live pages' structure (blocks, tables, pairs) where they have
+/// none: the recognizer's lines are stored before the layout runs. Structure names lines by
+/// index, so it is carried over only to a page with as many lines.
+fn with_structure(lines: &mut OcrResult, live: &OcrResult) {
+    for page in &mut lines.pages {
+        let Some(from) = live.pages.iter().find(|p| p.page_index == page.page_index) else { continue };
+        if page.blocks.is_empty()
+            && page.tables.is_empty()
+            && page.pairs.is_empty()
+            && from.lines.len() == page.lines.len()
+        {
+            page.blocks = from.blocks.clone();
+            page.tables = from.tables.clone();
+            page.pairs = from.pairs.clone();
+        }
+    }
+}
+
+/// The fields that differ between `live` and `candidate`, matched by name and order within a name.
+fn field_diff(live: &[Field], candidate: &[Field]) -> Vec<FieldDiff> {
+    let mut names: Vec<&str> = live.iter().chain(candidate).map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let value =
+        |f: &Field| FieldValue { value: f.value.clone(), normalized: f.normalized.clone(), page_index: f.page_index };
+    let mut diff = Vec::new();
+    for name in names {
+        let before: Vec<_> = live.iter().filter(|f| f.name == name).map(value).collect();
+        let after: Vec<_> = candidate.iter().filter(|f| f.name == name).map(value).collect();
+        for n in 0..before.len().max(after.len()) {
+            let (b, a) = (before.get(n).cloned(), after.get(n).cloned());
+            if b != a {
+                diff.push(FieldDiff { name: name.to_owned(), n: n as u32, before: b, after: a });
+            }
+        }
+    }
+    diff
+}
+
 /// Records a failed call; true when the step's policy makes the job fail.
 fn failed(out: &mut JobReplay, s: &ResolvedStep, hook: &str, page_index: u32, e: &PluginError) -> bool {
     let job_fails = s.step.on_failure == FailurePolicy::Fail;
@@ -238,9 +332,15 @@ fn failed(out: &mut JobReplay, s: &ResolvedStep, hook: &str, page_index: u32, e:
     job_fails
 }
 
-/// The lines as the machine read them: reviewers' corrections replaced by `machine_text`.
+/// The lines as the machine read them: reviewers' corrections replaced by `machine_text`, and
+/// fields' by `machine_value`.
 pub fn machine_lines(result: &OcrResult) -> OcrResult {
     let mut r = result.clone();
+    for field in &mut r.fields {
+        if let Some(m) = field.machine_value.take() {
+            field.value = m;
+        }
+    }
     for page in &mut r.pages {
         for line in &mut page.lines {
             if let Some(m) = line.machine_text.take() {
@@ -277,4 +377,42 @@ pub async fn stored_input(backends: &crate::Backends, job: &ocr_store::JobRow) -
         lines_model: optional(backends, &keys::model_result(&job.tenant_id, job.id)).await?,
         lines_live: job.ocr_result.as_ref().map(machine_lines),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str, value: &str) -> Field {
+        Field {
+            name: name.into(),
+            value: value.into(),
+            normalized: None,
+            confidence: 0.9,
+            page_index: 0,
+            line_ids: vec![0],
+            machine_value: None,
+        }
+    }
+
+    #[test]
+    fn field_diff_reports_added_removed_and_changed_fields_by_name() {
+        let live = [field("total", "65.000"), field("date", "12/03/2024"), field("item", "a")];
+        let candidate =
+            [field("date", "12/03/2024"), field("total", "65.000đ"), field("item", "a"), field("item", "b")];
+        let diff = field_diff(&live, &candidate);
+        let names: Vec<_> = diff.iter().map(|d| (d.name.as_str(), d.n)).collect();
+        assert_eq!(names, vec![("item", 1), ("total", 0)]);
+        assert_eq!(diff[0].before, None);
+        assert_eq!(diff[1].after.as_ref().map(|v| v.value.as_str()), Some("65.000đ"));
+        assert!(field_diff(&live, &live).is_empty());
+        assert_eq!(field_diff(&live, &[]).len(), 3);
+    }
+
+    #[test]
+    fn machine_lines_undo_a_reviewers_field_correction() {
+        let mut result = OcrResult::default();
+        result.fields = vec![Field { machine_value: Some("65.000".into()), ..field("total", "66.000") }];
+        assert_eq!(machine_lines(&result).fields[0].value, "65.000");
+    }
 }

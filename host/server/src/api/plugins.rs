@@ -34,7 +34,7 @@ pub struct PluginView {
     pub version: String,
     pub sha256: String,
     pub size: i64,
-    /// Hooks it implements: `filter_boxes`, `normalize_text`.
+    /// Pipeline stages it implements: `filter_boxes`, `normalize_text`, `extract_fields`.
     pub hooks: Vec<String>,
     pub builtin: bool,
     pub created_at: Option<String>,
@@ -42,13 +42,7 @@ pub struct PluginView {
 
 impl From<PluginInfo> for PluginView {
     fn from(i: PluginInfo) -> Self {
-        let mut hooks = Vec::new();
-        if i.filter_boxes {
-            hooks.push("filter_boxes".into());
-        }
-        if i.normalize_text {
-            hooks.push("normalize_text".into());
-        }
+        let hooks = i.hooks.names();
         Self {
             id: i.id,
             name: i.name,
@@ -67,28 +61,35 @@ pub struct PluginList {
     pub plugins: Vec<PluginView>,
 }
 
-/// A sample input for `POST /v1/plugins/{id}/test`: exactly one of `boxes` (runs `filter_boxes`)
-/// or `lines` (runs `normalize_text`).
+/// A sample input for `POST /v1/plugins/{id}/test`: exactly one of `boxes` (runs
+/// `filter_boxes` on a page of `width` x `height`), `lines` (runs `normalize_text` on such a
+/// page) or `pages` (runs `extract_fields` on a document: pages as in a job's result, with
+/// their lines and, when there are any, `blocks`, `tables` and `pairs`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginTest {
     pub page_index: Option<u32>,
+    /// Page size for `boxes` and `lines`; not used with `pages`, which carry their own.
+    #[serde(default)]
     pub width: u32,
+    #[serde(default)]
     pub height: u32,
     #[serde(default)]
     pub config: BTreeMap<String, String>,
     pub boxes: Option<Vec<TextBox>>,
     pub lines: Option<Vec<OcrLine>>,
+    pub pages: Option<Vec<OcrPage>>,
 }
 
 /// What a test run produced, measured in the production sandbox.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginTestReport {
-    /// The hook that ran: `filter_boxes` or `normalize_text`.
+    /// The hook that ran: `filter_boxes`, `normalize_text` or `extract_fields`.
     pub hook: String,
     /// The output, when the call succeeded.
     pub boxes: Option<Vec<TextBox>>,
     pub lines: Option<Vec<OcrLine>>,
+    pub fields: Option<Vec<ocr_core::Field>>,
     /// Present when it failed: the code a job would fail with, and why.
     pub error: Option<ocr_core::JobError>,
     #[schema(value_type = Vec<Object>)]
@@ -162,7 +163,7 @@ pub async fn upload_plugin(
         sha256: plugin.sha256.clone(),
         object_key: keys::plugin(&tenant, &id),
         size: wasm.len() as i64,
-        hooks: (plugin.hooks.filter_boxes, plugin.hooks.normalize_text),
+        hooks: plugin.hooks,
         created_at: ocr_store::now_ms(),
     };
     state.backends.objects.put(&row.object_key, wasm).await?;
@@ -183,11 +184,7 @@ pub async fn list_plugins(State(state): State<AppState>, Tenant(tenant): Tenant)
     let mut plugins: Vec<PluginView> = state.plugins.builtins().cloned().map(PluginView::from).collect();
     for row in state.backends.db.list_plugins(&tenant).await? {
         plugins.push(PluginView {
-            hooks: [("filter_boxes", row.hooks.0), ("normalize_text", row.hooks.1)]
-                .iter()
-                .filter(|h| h.1)
-                .map(|h| h.0.to_owned())
-                .collect(),
+            hooks: row.hooks.names(),
             id: row.id,
             name: row.name,
             version: row.version,
@@ -227,7 +224,7 @@ pub async fn delete_plugin(
         ));
     }
     let (_, pipeline) = state.backends.db.pipeline(&tenant).await?;
-    if pipeline.filter_boxes.iter().chain(&pipeline.normalize_text).any(|s| s.plugin == id) {
+    if pipeline.stages().iter().any(|(_, steps)| steps.iter().any(|s| s.plugin == id)) {
         return Err(ApiError::new(
             ErrorCode::InvalidState,
             "the pipeline uses this plugin; remove it from the pipeline first",
@@ -261,14 +258,16 @@ pub async fn test_plugin(
 }
 
 /// Runs one hook of `plugin` on a sample page in `host`'s sandbox (blocking). The hook is
-/// chosen by the input: `boxes` runs `filter_boxes`, `lines` runs `normalize_text`. A plugin
-/// failure is part of the report; an input naming neither or both is an `Err`.
+/// chosen by the input: `boxes` runs `filter_boxes`, `lines` runs `normalize_text`, `pages`
+/// runs `extract_fields`. A plugin failure is part of the report; an input naming none or
+/// several is an `Err`.
 pub fn run_test(host: &PluginHost, plugin: &Plugin, input: PluginTest) -> Result<PluginTestReport, String> {
     let page_index = input.page_index.unwrap_or(0);
     let blank = |hook: &str| PluginTestReport {
         hook: hook.into(),
         boxes: None,
         lines: None,
+        fields: None,
         error: None,
         logs: Vec::new(),
         elapsed_ms: 0.0,
@@ -292,19 +291,28 @@ pub fn run_test(host: &PluginHost, plugin: &Plugin, input: PluginTest) -> Result
         }
         out
     }
-    match (input.boxes, input.lines) {
-        (Some(boxes), None) => {
+    match (input.boxes, input.lines, input.pages) {
+        (Some(boxes), None, None) => {
             let page = DetectPage { page_index, width: input.width, height: input.height, boxes };
             let r = host.filter_boxes(plugin, &input.config, &page);
             Ok(finish(blank("filter_boxes"), r, |out, b| out.boxes = Some(b)))
         }
-        (None, Some(lines)) => {
+        (None, Some(lines), None) => {
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-            let page = OcrPage { page_index, width: input.width, height: input.height, lines, text, ..Default::default() };
+            let page =
+                OcrPage { page_index, width: input.width, height: input.height, lines, text, ..Default::default() };
             let r = host.normalize_text(plugin, &input.config, &page);
             Ok(finish(blank("normalize_text"), r, |out, l| out.lines = Some(l)))
         }
-        _ => Err("send exactly one of `boxes` (filter_boxes) or `lines` (normalize_text)".into()),
+        (None, None, Some(pages)) => {
+            let doc = ocr_core::OcrResult::new(pages, String::new());
+            let r = host.extract_fields(plugin, &input.config, &doc);
+            Ok(finish(blank("extract_fields"), r, |out, f| out.fields = Some(f)))
+        }
+        _ => {
+            Err("send exactly one of `boxes` (filter_boxes), `lines` (normalize_text) or `pages` (extract_fields)"
+                .into())
+        }
     }
 }
 
@@ -325,7 +333,7 @@ fn with_version(pipeline: Pipeline, version: i64) -> Response {
 async fn resolve_pipeline(state: &AppState, tenant: &TenantId, pipeline: &Pipeline) -> ApiResult<Candidate> {
     pipeline.validate().map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
     let mut candidate = Candidate::default();
-    for (hook, steps) in [("filter_boxes", &pipeline.filter_boxes), ("normalize_text", &pipeline.normalize_text)] {
+    for (hook, steps) in pipeline.stages() {
         for step in steps {
             let Some((info, plugin)) = state.plugins.resolve(&state.backends, tenant, &step.plugin).await? else {
                 return Err(ApiError::new(
@@ -333,18 +341,17 @@ async fn resolve_pipeline(state: &AppState, tenant: &TenantId, pipeline: &Pipeli
                     format!("{hook}: no plugin {:?} (see GET /v1/plugins)", step.plugin),
                 ));
             };
-            let implements = if hook == "filter_boxes" { info.filter_boxes } else { info.normalize_text };
-            if !implements {
+            if !info.hooks.implements(hook) {
                 return Err(ApiError::new(
                     ErrorCode::PluginInvalid,
                     format!("{hook}: plugin {} does not implement {hook}", step.plugin),
                 ));
             }
             let resolved = ResolvedStep { step: step.clone(), plugin };
-            if hook == "filter_boxes" {
-                candidate.filter_boxes.push(resolved);
-            } else {
-                candidate.normalize_text.push(resolved);
+            match hook {
+                "filter_boxes" => candidate.filter_boxes.push(resolved),
+                "normalize_text" => candidate.normalize_text.push(resolved),
+                _ => candidate.extract_fields.push(resolved),
             }
         }
     }
@@ -469,10 +476,11 @@ pub struct ReplayReport {
 }
 
 /// Runs a candidate pipeline on what the tenant's jobs stored — its `filter_boxes` plugins on
-/// the detector's boxes, its `normalize_text` plugins on the recognizer's lines — in the
-/// production sandbox and limits, and reports against the live pipeline's output: boxes kept
-/// and dropped, lines changed with a diff, plugin errors by code, time and fuel. No model runs
-/// and nothing is written.
+/// the detector's boxes, its `normalize_text` plugins on the recognizer's lines, its
+/// `extract_fields` plugins on those lines with the stored page structure — in the production
+/// sandbox and limits, and reports against the live pipeline's output: boxes kept and
+/// dropped, lines changed with a diff, fields added, removed or changed (`field_diff`, by
+/// name), plugin errors by code, time and fuel. No model runs and nothing is written.
 #[utoipa::path(post, path = "/v1/pipeline/replay", tag = "plugins", params(("X-Tenant-Id" = String, Header)), request_body = ReplayRequest,
     responses((status = 200, body = ReplayReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replay_pipeline(
