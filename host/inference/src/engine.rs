@@ -15,7 +15,7 @@ use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
-use crate::config::{Device, InferenceConfig, RecognizerSpec};
+use crate::config::{Device, Family, InferenceConfig, RecognizerSpec, Rules};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
@@ -49,7 +49,13 @@ pub struct Recognition {
 struct Recognizer {
     /// File name of the model, for `model_name`.
     name: String,
+    family: Family,
     session: Mutex<Session>,
+    /// Classes of the model's output.
+    classes: usize,
+    /// The output classes a reading may use, in order (`None`: all; [`Family::kept_classes`]).
+    keep: Option<Vec<usize>>,
+    /// The kept classes' characters (class 0 the CTC blank).
     vocab: Vec<String>,
     /// The classes an English reading may use ([`recognize::english_classes`]).
     english: Vec<bool>,
@@ -57,6 +63,13 @@ struct Recognizer {
     class_of: HashMap<char, usize>,
     /// Widest crop the model takes ([`RecognizerSpec::max_width`]); wider lines are read in pieces.
     max_width: u32,
+}
+
+/// One line as one reader saw it: its output frames (a long line's pieces stitched) and the
+/// word spaces of blank paper in its crop, as frame ranges.
+struct Seen {
+    frames: Array2<f32>,
+    gaps: Vec<(usize, usize)>,
 }
 
 impl Recognizer {
@@ -110,24 +123,15 @@ impl Recognizer {
 
     /// One model call on a batch of crops: each crop's frames, or why the model failed.
     fn run(&self, batch: &[&RgbImage]) -> (std::result::Result<Vec<Array2<f32>>, String>, Duration) {
-        let input = recognize::batch_tensor(batch);
+        let input = self.family.tensor(batch);
         let model_start = Instant::now();
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
         let frames = (|| {
             let outputs = session
                 .run(ort::inputs![TensorRef::from_array_view(&input).map_err(|e| e.to_string())?])
                 .map_err(|e| e.to_string())?;
-            let lp = outputs[0].try_extract_array::<f32>().map_err(|e| e.to_string())?;
-            // log_probs: [T, B, C], time-major; T = W / 4.
-            let shape = lp.shape().to_vec();
-            if shape.len() != 3 || shape[1] != batch.len() || shape[2] != self.vocab.len() {
-                return Err(format!(
-                    "unexpected output shape {shape:?} for a batch of {} and {} classes",
-                    batch.len(),
-                    self.vocab.len()
-                ));
-            }
-            Ok((0..batch.len()).map(|b| lp.slice(ndarray::s![.., b, ..]).to_owned()).collect())
+            let output = outputs[0].try_extract_array::<f32>().map_err(|e| e.to_string())?;
+            self.family.frames(output, batch.len(), self.classes, self.keep.as_deref())
         })();
         (frames, model_start.elapsed())
     }
@@ -139,6 +143,7 @@ pub struct Engine {
     detector_name: String,
     recognizers: Vec<std::sync::Arc<Recognizer>>,
     by_lang: HashMap<Lang, usize>,
+    rules: Rules,
     group: GroupParams,
     crop_to_content: bool,
     /// Vietnamese syllable frequencies for the marks; `None` decodes greedily.
@@ -235,32 +240,25 @@ fn with_cuda(
     Ok(b)
 }
 
-fn load_vocab(path: &Path) -> Result<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Vocab {
-        chars: Vec<String>,
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
-    let v: Vocab = serde_json::from_slice(&bytes).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
-    if v.chars.len() < 2 {
-        return Err(Error::ModelLoad(format!("{}: vocabulary is empty", path.display())));
-    }
-    Ok(v.chars)
-}
-
 /// A line read as English: decoded over the English classes, its words re-spelled with the
-/// English `lexicon` when one is loaded, then its mixed-up words tidied
-/// ([`recognize::tidy_english`]; same number of characters, so the confidences still line up).
-fn english_reading(
-    log_probs: ndarray::ArrayView2<'_, f32>,
-    rec: &Recognizer,
-    lexicon: Option<&Lexicon>,
-    gaps: &[(usize, usize)],
-) -> recognize::Reading {
+/// English `lexicon` when one is given, then, for asternet (whose English is its Vietnamese
+/// vocabulary masked), its mixed-up words tidied when the rule is on ([`recognize::tidy_english`];
+/// same number of characters, so the confidences still line up).
+fn english_reading(seen: &Seen, rec: &Recognizer, lexicon: Option<&Lexicon>, rules: &Rules) -> recognize::Reading {
     let lexicon = lexicon.map(|l| (l, &rec.class_of));
-    let (plain, respelled) = recognize::ctc_greedy(log_probs, &rec.vocab, Some(&rec.english), lexicon, gaps);
+    let (plain, respelled) = recognize::ctc_greedy(
+        seen.frames.view(),
+        &rec.vocab,
+        Some(&rec.english),
+        lexicon,
+        &seen.gaps,
+        rules.separators,
+    );
     let (text, confs) = respelled.unwrap_or(plain);
-    (recognize::tidy_english(&text), confs)
+    match rec.family == Family::Asternet && rules.tidy_english {
+        true => (recognize::tidy_english(&text), confs),
+        false => (text, confs),
+    }
 }
 
 fn class_of(vocab: &[String]) -> HashMap<char, usize> {
@@ -313,11 +311,20 @@ impl Engine {
                             spec.max_width
                         )));
                     }
-                    let session = load_session(&env, &cfg.models_dir.join(&spec.model), cfg, cfg.recognizer_threads)?;
-                    let vocab = load_vocab(&cfg.models_dir.join(&spec.vocab))?;
+                    let path = cfg.models_dir.join(&spec.model);
+                    let session = load_session(&env, &path, cfg, cfg.recognizer_threads)?;
+                    let all = spec.family.vocabulary(&session, &path, &cfg.models_dir.join(&spec.vocab))?;
+                    let keep = spec.family.kept_classes(&all);
+                    let vocab: Vec<String> = match &keep {
+                        Some(keep) => keep.iter().map(|&k| all[k].clone()).collect(),
+                        None => all.clone(),
+                    };
                     recognizers.push(std::sync::Arc::new(Recognizer {
                         name: stem(&spec.model),
+                        family: spec.family,
                         session: Mutex::new(session),
+                        classes: all.len(),
+                        keep,
                         english: recognize::english_classes(&vocab),
                         class_of: class_of(&vocab),
                         vocab,
@@ -337,6 +344,7 @@ impl Engine {
             detector_name: stem(&cfg.detector_model),
             recognizers,
             by_lang,
+            rules: cfg.rules,
             group: GroupParams::default(),
             crop_to_content: cfg.crop_to_content,
             lexicon,
@@ -344,19 +352,33 @@ impl Engine {
         })
     }
 
-    /// Which models read `lang`, e.g. `craftnet.int8+asternet.int8` (the file stems).
+    /// Which models read `lang`, e.g. `craftnet.int8+asternet.int8+ppocrv6_rec_small` (the
+    /// file stems; `auto` names both languages' readers).
     pub fn model_name(&self, lang: Lang) -> String {
-        match self.recognizer(lang) {
-            Ok(rec) => format!("{}+{}", self.detector_name, rec.name),
-            Err(_) => self.detector_name.clone(),
+        let mut names = vec![self.detector_name.clone()];
+        let langs: &[Lang] = if lang == Lang::Auto { &[Lang::Vi, Lang::En] } else { &[lang] };
+        for &l in langs {
+            if let Ok(rec) = self.recognizer(l)
+                && !names.contains(&rec.name)
+            {
+                names.push(rec.name.clone());
+            }
         }
+        names.join("+")
     }
 
-    /// The recognizer that reads `lang`; `auto` reads with the Vietnamese one (it reads both
-    /// languages) and decodes English lines with its English classes.
+    /// The recognizer that reads `lang`; `auto` first reads with the Vietnamese one (it reads
+    /// both languages).
     fn recognizer(&self, lang: Lang) -> Result<&Recognizer> {
         let lang = if lang == Lang::Auto { Lang::Vi } else { lang };
         self.by_lang.get(&lang).map(|&i| &*self.recognizers[i]).ok_or(Error::NoRecognizer(lang))
+    }
+
+    /// The English reader when it is another model than the Vietnamese one (`auto` then routes
+    /// the lines of an English page to it).
+    fn english_reader(&self) -> Option<&Recognizer> {
+        let (vi, en) = (self.by_lang.get(&Lang::Vi)?, self.by_lang.get(&Lang::En)?);
+        (vi != en).then(|| &*self.recognizers[*en])
     }
 
     /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping), each box's
@@ -455,6 +477,15 @@ impl Engine {
     /// A line wider than the recognizer takes is read in pieces ([`pieces`]). A line the model
     /// fails on comes back empty with an error code, and the others are read; only when the
     /// model fails on every line is that an error (the model, not a line, is at fault).
+    ///
+    /// Which reader reads a line: `vi` lines go to the Vietnamese reader, `en` lines to the
+    /// English one. `auto` reads a sample of the page's lines ([`recognize::auto_sample`]) with
+    /// the Vietnamese reader and decides the page's language from it
+    /// ([`recognize::page_reads_vietnamese`]): a Vietnamese page is read by that reader alone; an
+    /// English page by the English reader, and a line it is unsure of
+    /// ([`recognize::SECOND_OPINION_BELOW`]) also by the Vietnamese reader, which keeps the line
+    /// when its reading is Vietnamese by itself (an address on an English receipt) or is the
+    /// more confident one. Each line names its reader.
     pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
         self.recognize_batched(page, boxes, lang, recognize::MAX_BATCH)
     }
@@ -469,10 +500,149 @@ impl Engine {
         max_batch: usize,
     ) -> Result<Recognition> {
         let start = Instant::now();
-        let rec = self.recognizer(lang)?;
-        let crops: Vec<RgbImage> = boxes.iter().map(|b| recognize::crop_line(page, &b.points)).collect();
+        let mut model = Duration::ZERO;
+        let mut see = |rec: &Recognizer, which: &[usize]| -> Result<Vec<Option<Seen>>> {
+            let (seen, took) = self.see(rec, page, boxes, which, max_batch)?;
+            model += took;
+            Ok(seen)
+        };
+        let all: Vec<usize> = (0..boxes.len()).collect();
+        let vi = self.recognizer(Lang::Vi);
+        let readings: Vec<Option<(recognize::Reading, &Recognizer)>> = match (lang, self.english_reader()) {
+            (Lang::En, _) => {
+                let en = self.recognizer(Lang::En)?;
+                let seen = see(en, &all)?;
+                seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, en), en))).collect()
+            }
+            (Lang::Vi, _) | (Lang::Auto, None) => {
+                let vi = vi?;
+                let seen = see(vi, &all)?;
+                let readings = self.read_as_one_reader(&seen, vi, lang);
+                match self.english_reader() {
+                    Some(en) => self.with_latin_words_checked(readings, en, &mut see)?,
+                    None => readings,
+                }
+            }
+            (Lang::Auto, Some(en)) => {
+                let vi = vi?;
+                let sample = recognize::auto_sample(boxes.len());
+                let mut by_vi: Vec<Option<Seen>> = (0..boxes.len()).map(|_| None).collect();
+                for (i, s) in sample.iter().zip(see(vi, &sample)?) {
+                    by_vi[*i] = s;
+                }
+                let plain: Vec<String> = by_vi.iter().flatten().map(|s| self.vietnamese(s, vi).0.0).collect();
+                if recognize::page_reads_vietnamese(&plain.iter().map(String::as_str).collect::<Vec<_>>()) {
+                    let rest: Vec<usize> = all.iter().copied().filter(|i| !sample.contains(i)).collect();
+                    for (i, s) in rest.iter().zip(see(vi, &rest)?) {
+                        by_vi[*i] = s;
+                    }
+                    let readings = self.read_as_one_reader(&by_vi, vi, Lang::Auto);
+                    self.with_latin_words_checked(readings, en, &mut see)?
+                } else {
+                    let by_en = see(en, &all)?;
+                    let english: Vec<Option<recognize::Reading>> =
+                        by_en.iter().map(|s| s.as_ref().map(|s| self.english(s, en))).collect();
+                    let unsure: Vec<usize> = all
+                        .iter()
+                        .copied()
+                        .filter(|&i| by_vi[i].is_none())
+                        .filter(|&i| {
+                            english[i]
+                                .as_ref()
+                                .is_none_or(|r| recognize::line_confidence(&r.1) < recognize::SECOND_OPINION_BELOW)
+                        })
+                        .collect();
+                    for (i, s) in unsure.iter().zip(see(vi, &unsure)?) {
+                        by_vi[*i] = s;
+                    }
+                    english
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, english)| {
+                            let english = english.map(|r| (r, en));
+                            let Some(seen) = &by_vi[i] else { return english };
+                            let (plain, best) = self.vietnamese(seen, vi);
+                            if recognize::line_reads_vietnamese(&plain.0, self.lexicon.as_ref()) {
+                                return Some((best, vi));
+                            }
+                            if !unsure.contains(&i) {
+                                return english;
+                            }
+                            let other = (self.english(seen, vi), vi);
+                            match english {
+                                Some(e) if recognize::more_confident(&e.0.1, &other.0.1) => Some(e),
+                                _ => Some(other),
+                            }
+                        })
+                        .collect()
+                }
+            }
+        };
+        let lines = boxes
+            .iter()
+            .zip(readings)
+            .map(|(b, r)| match r {
+                Some((reading, rec)) => {
+                    let (text, char_confidences) = recognize::trimmed(self.tidied(reading));
+                    OcrLine {
+                        reader: Some(rec.family.reader_name().to_owned()),
+                        ..OcrLine::recognized(
+                            text,
+                            recognize::line_confidence(&char_confidences),
+                            b.points,
+                            char_confidences,
+                        )
+                    }
+                }
+                None => OcrLine::unread(b.points, ErrorCode::InferenceFailed),
+            })
+            .collect();
+        let total = start.elapsed();
+        Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
+    }
+
+    /// Vietnamese readings with a word asternet may have spelled with a look-alike (a code or
+    /// unit mixing letters and digits, a lone `0`/`O`: [`recognize::ambiguous_latin_word`]) are
+    /// read again by the English reader, and each word without Vietnamese letters takes the
+    /// English reader's spelling where that is the more confident
+    /// ([`recognize::latin_words_voted`]).
+    fn with_latin_words_checked<'r>(
+        &self,
+        mut readings: Vec<Option<(recognize::Reading, &'r Recognizer)>>,
+        en: &'r Recognizer,
+        see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
+    ) -> Result<Vec<Option<(recognize::Reading, &'r Recognizer)>>> {
+        let unsure: Vec<usize> = (0..readings.len())
+            .filter(|&i| readings[i].as_ref().is_some_and(|(r, _)| recognize::ambiguous_latin_word(r)))
+            .collect();
+        for (i, seen) in unsure.iter().zip(see(en, &unsure)?) {
+            let (Some(seen), Some((reading, _))) = (seen, &mut readings[*i]) else { continue };
+            let english = self.english(&seen, en);
+            if let Some(voted) = recognize::latin_words_voted(reading, &english) {
+                *reading = voted;
+            }
+        }
+        Ok(readings)
+    }
+
+    /// The lines `which` of the page as `rec` sees them (`None` where the model failed on a
+    /// line), in the order of `which`, and the time spent in the model.
+    fn see(
+        &self,
+        rec: &Recognizer,
+        page: &RgbImage,
+        boxes: &[TextBox],
+        which: &[usize],
+        max_batch: usize,
+    ) -> Result<(Vec<Option<Seen>>, Duration)> {
+        if which.is_empty() {
+            return Ok((Vec::new(), Duration::ZERO));
+        }
+        let (height, per_frame) = (rec.family.height(), rec.family.columns_per_frame());
+        let crops: Vec<RgbImage> =
+            which.iter().map(|&i| recognize::crop_line_at(page, &boxes[i].points, height, per_frame)).collect();
         let inked: Vec<Vec<bool>> = crops.iter().map(recognize::inked_columns).collect();
-        let plans: Vec<Vec<Range<u32>>> = inked.iter().map(|ink| pieces::plan(ink, rec.max_width)).collect();
+        let plans: Vec<Vec<Range<u32>>> = inked.iter().map(|ink| pieces::plan(ink, rec.max_width, per_frame)).collect();
         // What the model reads: every piece of every line (a line that fits is its own crop).
         let inputs: Vec<(usize, Cow<'_, RgbImage>)> = plans
             .iter()
@@ -480,9 +650,9 @@ impl Engine {
             .flat_map(|(i, plan)| {
                 let crop = &crops[i];
                 plan.iter().map(move |p| match plan.len() {
-                    1 => (i, Cow::Borrowed(crop)),
+                    1 => (which[i], Cow::Borrowed(crop)),
                     _ => (
-                        i,
+                        which[i],
                         Cow::Owned(
                             image::imageops::crop_imm(crop, p.start, 0, p.len() as u32, crop.height()).to_image(),
                         ),
@@ -491,55 +661,91 @@ impl Engine {
             })
             .collect();
         let (outputs, model) = rec.read_frames(&inputs, max_batch)?;
-
-        let mut results: Vec<Option<recognize::Reading>> = vec![None; boxes.len()];
-        // `auto`: each line's plain reading (which decides the page's language) and its English one.
-        let mut english: Vec<Option<(String, recognize::Reading)>> = vec![None; boxes.len()];
-        let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
+        let mut seen = Vec::with_capacity(which.len());
         let mut next_input = 0;
         for (i, plan) in plans.iter().enumerate() {
             let outputs = &outputs[next_input..next_input + plan.len()];
             next_input += plan.len();
-            let Some(frames) = outputs.iter().map(|o| o.as_ref().map(|f| f.view())).collect::<Option<Vec<_>>>() else {
-                continue;
-            };
-            let stitched = (plan.len() > 1).then(|| pieces::stitch(plan, &frames));
-            let view = stitched.as_ref().map_or(frames[0], |s| s.view());
-            let gaps = recognize::ink_gaps(&inked[i]);
-            if lang == Lang::En {
-                results[i] = Some(english_reading(view, rec, self.lexicon_en.as_ref(), &gaps));
-                continue;
-            }
-            let (plain, respelled) = recognize::ctc_greedy(view, &rec.vocab, None, lexicon, &gaps);
-            if lang == Lang::Auto {
-                english[i] = Some((plain.0.clone(), english_reading(view, rec, self.lexicon_en.as_ref(), &gaps)));
-            }
-            results[i] = Some(respelled.unwrap_or(plain));
+            let frames = outputs.iter().map(|o| o.as_ref().map(|f| f.view())).collect::<Option<Vec<_>>>();
+            seen.push(frames.map(|frames| Seen {
+                frames: match plan.len() {
+                    1 => frames[0].to_owned(),
+                    _ => pieces::stitch(plan, &frames, per_frame),
+                },
+                gaps: match self.rules.gap_spaces {
+                    true => recognize::ink_gaps(&inked[i], height, per_frame),
+                    false => Vec::new(),
+                },
+            }));
         }
-        if lang == Lang::Auto {
-            let plain: Vec<&str> = english.iter().map(|e| e.as_ref().map_or("", |(text, _)| text.as_str())).collect();
-            let take = recognize::auto_english_lines(&plain, self.lexicon.as_ref());
-            for (i, take) in take.into_iter().enumerate() {
-                if take && english[i].is_some() {
-                    results[i] = english[i].take().map(|(_, reading)| reading);
-                }
-            }
+        Ok((seen, model))
+    }
+
+    /// Readings of lines all seen by one reader: each line's Vietnamese reading (re-spelled
+    /// with the syllable list); for `en`, its English one; for `auto`, the English one on the
+    /// lines [`recognize::auto_english_lines`] chooses.
+    fn read_as_one_reader<'r>(
+        &self,
+        seen: &[Option<Seen>],
+        rec: &'r Recognizer,
+        lang: Lang,
+    ) -> Vec<Option<(recognize::Reading, &'r Recognizer)>> {
+        if lang == Lang::En {
+            return seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, rec), rec))).collect();
         }
-        let lines = boxes
-            .iter()
-            .zip(results)
-            .map(|(b, r)| match r {
-                Some(reading) => {
-                    let (text, char_confidences) = recognize::trimmed(recognize::zeros_in_numbers(
-                        recognize::price_after_times_sign(recognize::underscores_as_spaces(reading)),
-                    ));
-                    OcrLine::recognized(text, recognize::line_confidence(&char_confidences), b.points, char_confidences)
-                }
-                None => OcrLine::unread(b.points, ErrorCode::InferenceFailed),
+        let vietnamese: Vec<Option<(recognize::Reading, recognize::Reading)>> =
+            seen.iter().map(|s| s.as_ref().map(|s| self.vietnamese(s, rec))).collect();
+        let take_english = match lang {
+            Lang::Auto => {
+                let plain: Vec<&str> =
+                    vietnamese.iter().map(|v| v.as_ref().map_or("", |(p, _)| p.0.as_str())).collect();
+                recognize::auto_english_lines(&plain, self.lexicon.as_ref())
+            }
+            _ => vec![false; seen.len()],
+        };
+        vietnamese
+            .into_iter()
+            .zip(seen)
+            .zip(take_english)
+            .map(|((v, s), english)| match (v, s) {
+                (Some(_), Some(s)) if english => Some((self.english(s, rec), rec)),
+                (Some((_, best)), _) => Some((best, rec)),
+                _ => None,
             })
-            .collect();
-        let total = start.elapsed();
-        Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
+            .collect()
+    }
+
+    /// A line's plain reading over all the reader's classes, and the same re-spelled with the
+    /// Vietnamese syllable list (the plain one again when nothing changed).
+    fn vietnamese(&self, seen: &Seen, rec: &Recognizer) -> (recognize::Reading, recognize::Reading) {
+        let lexicon = self.lexicon.as_ref().map(|l| (l, &rec.class_of));
+        let (plain, respelled) =
+            recognize::ctc_greedy(seen.frames.view(), &rec.vocab, None, lexicon, &seen.gaps, self.rules.separators);
+        let best = respelled.unwrap_or_else(|| plain.clone());
+        (plain, best)
+    }
+
+    /// A line's English reading (see [`english_reading`]); the English word list re-spells
+    /// asternet's readings only, whose English is its weaker language.
+    fn english(&self, seen: &Seen, rec: &Recognizer) -> recognize::Reading {
+        let lexicon = if rec.family == Family::Asternet { self.lexicon_en.as_ref() } else { None };
+        english_reading(seen, rec, lexicon, &self.rules)
+    }
+
+    /// The reading after the rules that apply to every reading, each when it is on.
+    fn tidied(&self, reading: recognize::Reading) -> recognize::Reading {
+        let r = self.rules;
+        let mut reading = reading;
+        if r.underscores {
+            reading = recognize::underscores_as_spaces(reading);
+        }
+        if r.times_sign {
+            reading = recognize::price_after_times_sign(reading);
+        }
+        if r.zeros_in_numbers {
+            reading = recognize::zeros_in_numbers(reading);
+        }
+        reading
     }
 }
 

@@ -29,9 +29,10 @@ pub mod eval;
 mod lexicon;
 mod orient;
 mod pieces;
+mod readers;
 mod recognize;
 
-pub use config::{Device, InferenceConfig, ORT_LIBRARY, RecognizerSpec};
+pub use config::{Device, Family, InferenceConfig, ORT_LIBRARY, RecognizerSpec, Rules};
 pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};

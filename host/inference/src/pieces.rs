@@ -15,9 +15,6 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, s};
 
-/// Columns of the crop per output frame of the reader (asternet: one frame per 4 columns).
-pub(crate) const COLUMNS_PER_FRAME: u32 = 4;
-
 /// Pixels a piece reaches past a cut, on each side: about three characters at 32 px high, so
 /// the reader reads the words at a cut with their neighbours, and 16 frames in which the two
 /// pieces can agree on a seam.
@@ -28,11 +25,11 @@ pub(crate) const MIN_READER_WIDTH: u32 = 4 * CONTEXT;
 
 /// Column ranges of the pieces that cover a crop whose columns are `inked` (true: ink in the
 /// column), each at most `max_width` wide: one piece when the crop fits. Cuts and piece starts
-/// fall on whole frames. `max_width` must be at least [`MIN_READER_WIDTH`] (a reader that takes
+/// fall on whole frames of `per_frame` columns (the reader's columns per output frame). `max_width` must be at least [`MIN_READER_WIDTH`] (a reader that takes
 /// less reads lines in pieces too narrow to overlap).
-pub(crate) fn plan(inked: &[bool], max_width: u32) -> Vec<Range<u32>> {
+pub(crate) fn plan(inked: &[bool], max_width: u32, per_frame: u32) -> Vec<Range<u32>> {
     let width = inked.len() as u32;
-    let max_width = max_width - max_width % COLUMNS_PER_FRAME;
+    let max_width = max_width - max_width % per_frame;
     let mut pieces = Vec::new();
     let (mut start, mut cut) = (0, 0);
     while width - start > max_width {
@@ -42,7 +39,7 @@ pub(crate) fn plan(inked: &[bool], max_width: u32) -> Vec<Range<u32>> {
         );
         let latest = start + max_width - CONTEXT;
         let earliest = cut + (latest - cut) / 2;
-        let next = best_cut(inked, earliest, latest);
+        let next = best_cut(inked, earliest, latest, per_frame);
         pieces.push(start..next + CONTEXT);
         (start, cut) = (next - CONTEXT, next);
     }
@@ -52,7 +49,7 @@ pub(crate) fn plan(inked: &[bool], max_width: u32) -> Vec<Range<u32>> {
 
 /// A cut between columns `earliest` and `latest`: the middle of the widest run of blank
 /// columns there (the later one of equal runs: fewer pieces), else `latest`; on a whole frame.
-fn best_cut(inked: &[bool], earliest: u32, latest: u32) -> u32 {
+fn best_cut(inked: &[bool], earliest: u32, latest: u32, per_frame: u32) -> u32 {
     let mut best: Option<(u32, u32)> = None; // (run length, middle)
     let mut x = earliest;
     while x < latest {
@@ -69,15 +66,15 @@ fn best_cut(inked: &[bool], earliest: u32, latest: u32) -> u32 {
         }
     }
     let at = best.map_or(latest, |(_, middle)| middle);
-    (at - at % COLUMNS_PER_FRAME).max(earliest.div_ceil(COLUMNS_PER_FRAME) * COLUMNS_PER_FRAME).min(latest)
+    (at - at % per_frame).max(earliest.div_ceil(per_frame) * per_frame).min(latest)
 }
 
-/// One line's frames (`[T, classes]`, T = the crop's width / 4 rounded up) from its pieces'
-/// (`frames[i]`: the output of the piece `pieces[i]` of [`plan`], one frame per 4 columns from
-/// the piece's start; frames past its end, from padding, are not used).
-pub(crate) fn stitch(pieces: &[Range<u32>], frames: &[ArrayView2<'_, f32>]) -> Array2<f32> {
-    let frame = |column: u32| (column / COLUMNS_PER_FRAME) as usize;
-    let total = pieces.last().map_or(0, |p| p.end.div_ceil(COLUMNS_PER_FRAME) as usize);
+/// One line's frames (`[T, classes]`, T = the crop's width / `per_frame` rounded up) from its
+/// pieces' (`frames[i]`: the output of the piece `pieces[i]` of [`plan`], one frame per
+/// `per_frame` columns from the piece's start; frames past its end, from padding, are not used).
+pub(crate) fn stitch(pieces: &[Range<u32>], frames: &[ArrayView2<'_, f32>], per_frame: u32) -> Array2<f32> {
+    let frame = |column: u32| (column / per_frame) as usize;
+    let total = pieces.last().map_or(0, |p| p.end.div_ceil(per_frame) as usize);
     let classes = frames.first().map_or(0, |f| f.ncols());
     let mut out = Array2::zeros((total, classes));
     let mut from = 0;
@@ -179,8 +176,8 @@ mod tests {
 
     #[test]
     fn a_crop_that_fits_is_one_piece() {
-        assert_eq!(plan(&vec![true; 1024], 1024), vec![0..1024]);
-        assert_eq!(plan(&[], 1024), vec![0..0]);
+        assert_eq!(plan(&vec![true; 1024], 1024, 4), vec![0..1024]);
+        assert_eq!(plan(&[], 1024, 4), vec![0..0]);
     }
 
     #[test]
@@ -189,7 +186,7 @@ mod tests {
         let mut inked = vec![true; 3000];
         inked[700..703].fill(false);
         inked[790..810].fill(false);
-        let pieces = plan(&inked, 1024);
+        let pieces = plan(&inked, 1024, 4);
         assert_eq!(pieces[0], 0..800 + CONTEXT, "the first cut is the middle of the word space");
         for w in pieces.windows(2) {
             assert_eq!(w[0].end - w[1].start, 2 * CONTEXT, "{pieces:?}");
@@ -197,13 +194,13 @@ mod tests {
         assert!(pieces.iter().all(|p| p.len() <= 1024 && p.start % 4 == 0), "{pieces:?}");
         assert_eq!(pieces.last().map(|p| p.end), Some(3000));
         // With no blank column at all, a cut still advances at least half a piece.
-        let solid = plan(&vec![true; 5000], 1024);
+        let solid = plan(&vec![true; 5000], 1024, 4);
         assert!(solid.len() <= 6 && solid.iter().all(|p| p.len() <= 1024), "{solid:?}");
     }
 
     #[test]
     fn a_reader_narrower_than_the_overlap_still_takes_whole_frames() {
-        let pieces = plan(&vec![false; 2000], 258);
+        let pieces = plan(&vec![false; 2000], 258, 4);
         assert!(pieces.iter().all(|p| p.len() <= 256 && p.start % 4 == 0), "{pieces:?}");
     }
 
@@ -214,12 +211,12 @@ mod tests {
         // middle (frame 6) would keep both.
         let a = frames(&[1, 0, 2, 0, 3, 0, 0, 0]);
         let b = frames(&[0, 0, 3, 0, 1, 0, 2, 0]);
-        let line = stitch(&[0..32, 16..48], &[a.view(), b.view()]);
+        let line = stitch(&[0..32, 16..48], &[a.view(), b.view()], 4);
         assert_eq!(line.nrows(), 12);
         assert_eq!(read(&line), vec![1, 2, 3, 1, 2]);
         // b misreads a glyph cut at its left edge (frame 4): it is not taken.
         let b = frames(&[2, 0, 3, 0, 1, 0, 2, 0]);
-        assert_eq!(read(&stitch(&[0..32, 16..48], &[a.view(), b.view()])), vec![1, 2, 3, 1, 2]);
+        assert_eq!(read(&stitch(&[0..32, 16..48], &[a.view(), b.view()], 4)), vec![1, 2, 3, 1, 2]);
     }
 
     #[test]
@@ -230,6 +227,6 @@ mod tests {
         let parts: Vec<Array2<f32>> =
             pieces.iter().map(|p| whole.slice(s![p.start as usize / 4..p.end as usize / 4, ..]).to_owned()).collect();
         let views: Vec<ArrayView2<'_, f32>> = parts.iter().map(|p| p.view()).collect();
-        assert_eq!(stitch(&pieces, &views), whole);
+        assert_eq!(stitch(&pieces, &views, 4), whole);
     }
 }

@@ -1,8 +1,9 @@
-//! asternet line recognition: perspective crops, width-bucketed batches, greedy CTC decoding.
+//! Line recognition shared by every reader: perspective crops, width-bucketed batches, greedy
+//! CTC decoding, and the rules that tidy a reading.
 
 use image::{Rgb, RgbImage, imageops::FilterType};
 use imageproc::geometric_transformations::{Interpolation, Projection, warp_into};
-use ndarray::{Array4, ArrayView2};
+use ndarray::ArrayView2;
 use std::collections::HashMap;
 
 use ocr_core::Quad;
@@ -10,9 +11,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::lexicon::Lexicon;
 
-/// Height of the recognizer input.
+/// Height of asternet's input, the height [`crop_line`] gives and the one the pixel constants
+/// here are measured at.
 pub(crate) const LINE_HEIGHT: u32 = 32;
-/// Widest line crop, at 32 px high (about 1000 characters of ordinary print; a reader reads a
+/// Widest line crop, at 32 px high (proportionally wider at a taller reader's height) (about 1000 characters of ordinary print; a reader reads a
 /// crop wider than it takes in pieces, [`crate::pieces`]): a longer line is squeezed to this
 /// width, so a reviewer's absurd 10000x3 box costs at most 16 pieces, not a 100000-pixel crop.
 pub(crate) const MAX_LINE_WIDTH: u32 = 16384;
@@ -24,10 +26,11 @@ pub(crate) const MAX_BATCH: usize = 16;
 /// batched or not keeps batched output identical to one-at-a-time output.
 pub(crate) const WIDTH_STEP: u32 = 32;
 
-/// Input width for a crop of `w` x `h`: height 32, aspect kept, at least 32, a multiple of 4.
-pub(crate) fn line_width(w: f32, h: f32) -> u32 {
-    let w = (w * LINE_HEIGHT as f32 / h.max(1.0)).max(0.0) as u32;
-    (w.max(32).div_ceil(4) * 4).min(MAX_LINE_WIDTH)
+/// Input width for a crop of `w` x `h` scaled to `height`: aspect kept, at least `height`, a
+/// multiple of `per_frame` (whole frames of the reader).
+pub(crate) fn line_width(w: f32, h: f32, height: u32, per_frame: u32) -> u32 {
+    let w = (w * height as f32 / h.max(1.0)).max(0.0) as u32;
+    (w.max(height).div_ceil(per_frame) * per_frame).min(MAX_LINE_WIDTH * height / LINE_HEIGHT)
 }
 
 /// Width a crop is padded to before it goes to the model.
@@ -40,18 +43,23 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
 }
 
 /// The line under `quad`, straightened by a perspective warp and scaled to height 32: exactly
-/// what the recognizer reads (before the right padding a batch adds).
+/// what asternet reads (before the right padding a batch adds).
 pub fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
+    crop_line_at(page, quad, LINE_HEIGHT, 4)
+}
+
+/// [`crop_line`] at a reader's own `height`, `per_frame` columns to its output frames.
+pub(crate) fn crop_line_at(page: &RgbImage, quad: &Quad, height: u32, per_frame: u32) -> RgbImage {
     let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
     let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
-    let target_w = line_width(w, h);
+    let target_w = line_width(w, h, height, per_frame);
     // Warp at (at most) native resolution, then resize with a proper filter: bilinear sampling
     // alone would alias when a tall line shrinks to 32 px. Never at more than 4 times the
     // crop's own scale: a box over a whole page is not warped at full page size.
-    let crop_scale = (target_w as f32 / w).max(LINE_HEIGHT as f32 / h);
+    let crop_scale = (target_w as f32 / w).max(height as f32 / h);
     let scale = crop_scale.max(1.0).min(4.0 * crop_scale);
     let (nw, nh) = ((w * scale) as u32, (h * scale) as u32);
-    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 16 * LINE_HEIGHT));
+    let (nw, nh) = (nw.clamp(1, 4 * MAX_LINE_WIDTH), nh.clamp(1, 16 * height));
     let from = quad.map(|[x, y]| (x, y));
     let to = [(0.0, 0.0), (nw as f32, 0.0), (nw as f32, nh as f32), (0.0, nh as f32)];
     let mut native = RgbImage::new(nw, nh);
@@ -60,7 +68,7 @@ pub fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
         // Degenerate quad (zero area): nothing to read.
         None => native.fill(255),
     }
-    dark_on_light(image::imageops::resize(&native, target_w, LINE_HEIGHT, FilterType::Triangle))
+    dark_on_light(image::imageops::resize(&native, target_w, height, FilterType::Triangle))
 }
 
 fn luma(p: &Rgb<u8>) -> f32 {
@@ -92,7 +100,7 @@ const POLARITY_MARGIN: f32 = 8.0;
 
 /// The colour of the crop's border (per-channel median of its outermost rows and columns):
 /// paper for dark print, the sign's colour for light letters.
-fn background(line: &RgbImage) -> Rgb<u8> {
+pub(crate) fn background(line: &RgbImage) -> Rgb<u8> {
     let (w, h) = line.dimensions();
     let border = (0..w).flat_map(|x| [(x, 0), (x, h - 1)]).chain((1..h - 1).flat_map(|y| [(0, y), (w - 1, y)]));
     let mut channels: [Vec<u8>; 3] = Default::default();
@@ -122,28 +130,6 @@ pub(crate) fn buckets(widths: &[u32], max_batch: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// Batch tensor `[B, 3, 32, W]`, `(p/255 - 0.5) / 0.5`, W = the padded width of the widest
-/// crop; crops are padded on the right with their own background colour (no artificial edge
-/// for the model to read; repeating the last column instead smeared a glyph that touched the
-/// crop's edge into a stroke read as one more letter, "Văn." as "Văn.m").
-pub(crate) fn batch_tensor(crops: &[&RgbImage]) -> Array4<f32> {
-    let wmax = padded_width(crops.iter().map(|c| c.width()).max().unwrap_or(32)) as usize;
-    let mut t = Array4::<f32>::zeros((crops.len(), 3, LINE_HEIGHT as usize, wmax));
-    for (b, crop) in crops.iter().enumerate() {
-        let cw = crop.width();
-        let bg = background(crop);
-        for y in 0..LINE_HEIGHT {
-            for x in 0..wmax as u32 {
-                let p = if x < cw { *crop.get_pixel(x, y) } else { bg };
-                for c in 0..3 {
-                    t[[b, c, y as usize, x as usize]] = f32::from(p[c]) / 127.5 - 1.0;
-                }
-            }
-        }
-    }
-    t
-}
-
 /// Which classes an English reading may use: the shared Vietnamese + English model can emit
 /// `ơ`, `ạ` or `Ê` where English print has `o`, `a` or `E` ("Sdn Bhd" read as "Sơn Bhd"), so for
 /// English the letters outside ASCII are masked out of the decoding; symbols (`°`) stay.
@@ -151,22 +137,20 @@ pub(crate) fn english_classes(vocab: &[String]) -> Vec<bool> {
     vocab.iter().map(|s| s.chars().all(|c| c.is_ascii() || !c.is_alphabetic())).collect()
 }
 
-/// English words the recognizer mixed up (`B0OK`, `Leve1`, `1tem`, `TotaI`, `TaX`): a single digit
-/// among 2 letters or more, next to one of them, that looks like a letter (`0` `1` `5` `8`) becomes
-/// that letter (`NO.1` stays), and a
-/// word of 3 letters or more with one letter after the first in the other case takes the case of
-/// the others (the line's majority on a tie; `I` and `l` trade places); the first letter stays
-/// (`Total`). Codes with more digits (`M4980302`, `SS21/39`, `F21`), Title case, one-case words and
-/// camel case (`iPhone`) are left alone. Only for lines read as English.
+/// English words the recognizer mixed up (`B0OK`, `Leve1`, `1tem`, `TotaI`): a single digit
+/// among 2 letters or more that looks like a letter (`0` `1` `5` `8`) becomes that letter when
+/// it sits between two letters or at the word's edge beside a lower-case one (`NO.1`, the codes
+/// `XR5`, `AB12C5` and quantities `1TB` stay), and a word of 3 letters or more with one letter
+/// after the first in the other case than at least two others takes their case (`I` and `l`
+/// trade places); the first letter stays (`Total`). Codes with more digits (`M4980302`,
+/// `SS21/39`, `F21`), Title case, one-case words, camel case (`iPhone`) and words with one
+/// letter of each case after the first (`kWh`, `MHz`, `PhD`) are left alone. Only for asternet's
+/// English readings ([`crate::Rules::tidy_english`]).
 pub(crate) fn tidy_english(line: &str) -> String {
-    let letters = line.chars().filter(|c| c.is_alphabetic());
-    let (upper, lower) =
-        letters.fold((0, 0), |(u, l), c| (u + usize::from(c.is_uppercase()), l + usize::from(c.is_lowercase())));
-    let line_upper = upper > lower;
-    line.split(' ').map(|w| tidy_english_word(w, line_upper)).collect::<Vec<_>>().join(" ")
+    line.split(' ').map(tidy_english_word).collect::<Vec<_>>().join(" ")
 }
 
-fn tidy_english_word(word: &str, line_upper: bool) -> String {
+fn tidy_english_word(word: &str) -> String {
     let mut chars: Vec<char> = word.chars().collect();
     let letters = chars.iter().filter(|c| c.is_alphabetic()).count();
     let digits: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_ascii_digit()).collect();
@@ -174,9 +158,20 @@ fn tidy_english_word(word: &str, line_upper: bool) -> String {
     let beside_a_letter = |d: usize| {
         [d.checked_sub(1), Some(d + 1)].into_iter().flatten().any(|i| chars.get(i).is_some_and(|c| c.is_alphabetic()))
     };
+    // A digit at a word's edge beside capitals is a code or a quantity (`XR5`, `1TB`), not a
+    // slip: only a digit between two letters, or at an edge beside a lower-case letter, is one.
+    let slip = |d: usize| {
+        let letter = |i: Option<usize>| i.and_then(|i| chars.get(i)).filter(|c| c.is_alphabetic());
+        match (letter(d.checked_sub(1)), letter(Some(d + 1))) {
+            (Some(_), Some(_)) => true,
+            (Some(c), None) | (None, Some(c)) => c.is_lowercase(),
+            (None, None) => false,
+        }
+    };
     if let [d] = digits[..]
         && letters >= 2
         && beside_a_letter(d)
+        && slip(d)
     {
         let as_upper = 2 * upper >= letters;
         let at_start = chars[..d].iter().all(|c| !c.is_alphanumeric());
@@ -199,8 +194,9 @@ fn tidy_english_word(word: &str, line_upper: bool) -> String {
         let rest = &letter_at[1..];
         let up: Vec<usize> = rest.iter().copied().filter(|&i| chars[i].is_uppercase()).collect();
         let low: Vec<usize> = rest.iter().copied().filter(|&i| chars[i].is_lowercase()).collect();
+        // One of each after the first letter (`kWh`, `MHz`, `PhD`) is how units and titles are
+        // spelled: no evidence of a slip, left as read.
         let to_upper = match (up.len(), low.len()) {
-            (u, l) if u == l && u + l == 2 => Some(line_upper),
             (_, 1) if up.len() >= 2 => Some(true),
             (1, l) if l >= 2 && up[0] == *rest.last().unwrap_or(&0) => Some(false),
             _ => None,
@@ -224,26 +220,118 @@ fn tidy_english_word(word: &str, line_upper: bool) -> String {
 /// (letters the shared model slips in), Vietnamese pages 60-92 %.
 pub(crate) const AUTO_VIETNAMESE_PAGE_SHARE: f32 = 0.25;
 
-/// `lang=auto`: which lines of a page take their English reading. `readings` holds each line's
-/// unmasked reading (all classes). A page reads as Vietnamese when at least
-/// [`AUTO_VIETNAMESE_PAGE_SHARE`] of its words carry a Vietnamese letter; then every line keeps
-/// its unmasked reading. On an English page a line keeps it only when it reads as Vietnamese by
-/// itself: 3 words or more, half of them with Vietnamese letters and, with the Vietnamese
-/// `syllables` list, half of them listed syllables (an address on an English receipt, `Số 5
-/// đường Lê Lợi`, not an English line the model slipped marks into, `STRICILY NÓ CÀSH
-/// REFÙND`); the other lines are read the English way. A page with fewer than 3 words gives no
-/// evidence and keeps the unmasked readings.
+/// Lines `auto` reads with the Vietnamese reader to decide a page's language: every line of a
+/// page of up to this many, else this many spread evenly over the page (detection order runs
+/// top to bottom). About 80 words of a receipt: the language shows in any few of them.
+pub(crate) const AUTO_SAMPLE_LINES: usize = 12;
+
+/// The lines of a page of `n` that `auto` samples ([`AUTO_SAMPLE_LINES`]), in order.
+pub(crate) fn auto_sample(n: usize) -> Vec<usize> {
+    if n <= AUTO_SAMPLE_LINES {
+        return (0..n).collect();
+    }
+    (0..AUTO_SAMPLE_LINES).map(|k| k * n / AUTO_SAMPLE_LINES + n / (2 * AUTO_SAMPLE_LINES)).collect()
+}
+
+/// Whether lines read (unmasked) as `readings` make a Vietnamese page: at least
+/// [`AUTO_VIETNAMESE_PAGE_SHARE`] of their words carry a Vietnamese letter, or they hold fewer
+/// than 3 words (no evidence: the Vietnamese reader reads both languages).
+pub(crate) fn page_reads_vietnamese(readings: &[&str]) -> bool {
+    let (vi, all) = readings.iter().map(|t| vietnamese_words(t)).fold((0, 0), |(v, a), (lv, la)| (v + lv, a + la));
+    all < 3 || vi as f32 >= AUTO_VIETNAMESE_PAGE_SHARE * all as f32
+}
+
+/// Whether one line's unmasked reading is Vietnamese by itself: 3 words or more, half of them
+/// with Vietnamese letters and, with the Vietnamese `syllables` list, half of them listed
+/// syllables (an address on an English receipt, `Số 5 đường Lê Lợi`, not an English line the
+/// model slipped marks into, `STRICILY NÓ CÀSH REFÙND`).
+pub(crate) fn line_reads_vietnamese(text: &str, syllables: Option<&Lexicon>) -> bool {
+    let (vi, all) = vietnamese_words(text);
+    let words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).collect();
+    let listed = syllables.is_none_or(|l| 2 * words.iter().filter(|w| l.lists(w)).count() >= words.len());
+    all >= 3 && 2 * vi >= all && listed
+}
+
+/// `lang=auto` with one reader for both languages: which lines of a page take their English
+/// reading. `readings` holds each line's unmasked reading (all classes). On a Vietnamese page
+/// ([`page_reads_vietnamese`]) every line keeps its unmasked reading; on an English page a line
+/// keeps it only when it reads as Vietnamese by itself ([`line_reads_vietnamese`]).
 pub(crate) fn auto_english_lines(readings: &[&str], syllables: Option<&Lexicon>) -> Vec<bool> {
-    let counts: Vec<(usize, usize)> = readings.iter().map(|t| vietnamese_words(t)).collect();
-    let (vi, all) = counts.iter().fold((0, 0), |(v, a), &(lv, la)| (v + lv, a + la));
-    if all < 3 || vi as f32 >= AUTO_VIETNAMESE_PAGE_SHARE * all as f32 {
+    if page_reads_vietnamese(readings) {
         return vec![false; readings.len()];
     }
-    let listed = |text: &str| {
-        let words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).collect();
-        syllables.is_none_or(|l| 2 * words.iter().filter(|w| l.lists(w)).count() >= words.len())
-    };
-    counts.iter().zip(readings).map(|(&(vi, all), text)| !(all >= 3 && 2 * vi >= all && listed(text))).collect()
+    readings.iter().map(|text| !line_reads_vietnamese(text, syllables)).collect()
+}
+
+/// Whether a reading holds a word asternet may have spelled with a look-alike: a word without
+/// Vietnamese letters that mixes letters and digits (`MH2` for `MHz`, `XR-2O45`), or a lone `0`
+/// or `O` (a zero or the letter). The English reader reads such words better (its training
+/// text is full of codes and units); on a Vietnamese page they get its second opinion.
+pub(crate) fn ambiguous_latin_word((text, _): &Reading) -> bool {
+    text.split(' ').any(|w| {
+        let letters = w.chars().any(|c| c.is_ascii_alphabetic());
+        let digits = w.chars().any(|c| c.is_ascii_digit());
+        latin(w) && (letters && digits || w == "0" || w == "O")
+    })
+}
+
+/// Each word of `text` (split at single spaces, so an empty word keeps its place) with its
+/// characters' confidences.
+fn words_with_confidences<'a>(text: &'a str, confs: &'a [f32]) -> Vec<(&'a str, &'a [f32])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        out.push((word, confs.get(at..at + n).unwrap_or(&[])));
+        at += n + 1;
+    }
+    out
+}
+
+/// A word of letters and digits with no letter outside ASCII.
+fn latin(word: &str) -> bool {
+    word.chars().any(char::is_alphanumeric) && word.chars().all(|c| c.is_ascii() || !c.is_alphabetic())
+}
+
+/// `reading` with each of its words without Vietnamese letters replaced by the word in the same
+/// place of `other` (another reader's reading of the line) when that word has no Vietnamese
+/// letters either and a higher mean confidence; `None` when the two do not have the same
+/// number of words (no place-by-place match) or nothing changes.
+pub(crate) fn latin_words_voted(reading: &Reading, other: &Reading) -> Option<Reading> {
+    let mine = words_with_confidences(&reading.0, &reading.1);
+    let theirs = words_with_confidences(&other.0, &other.1);
+    if mine.len() != theirs.len() {
+        return None;
+    }
+    let mut changed = false;
+    let (mut text, mut confs) = (String::new(), Vec::new());
+    let mut at = 0; // the character of `reading` after the last word copied
+    for ((w, c), (ow, oc)) in mine.into_iter().zip(theirs) {
+        // The space before the word, with its own confidence.
+        if at > 0 {
+            text.push(' ');
+            confs.push(reading.1.get(at).copied().unwrap_or(1.0));
+            at += 1;
+        }
+        let take = latin(w) && latin(ow) && w != ow && line_confidence(oc) > line_confidence(c);
+        let (w2, c2) = if take { (ow, oc) } else { (w, c) };
+        changed |= take;
+        text.push_str(w2);
+        confs.extend_from_slice(c2);
+        at += w.chars().count();
+    }
+    changed.then_some((text, confs))
+}
+
+/// Mean character confidence under which `auto` asks the Vietnamese reader for a second opinion
+/// on a line of an English page (see [`more_confident`] for how the two are compared).
+pub(crate) const SECOND_OPINION_BELOW: f32 = 0.9;
+
+/// Whether the reading with character confidences `a` is at least as confident as the one with
+/// `b`: by mean confidence (an empty reading is no evidence).
+pub(crate) fn more_confident(a: &[f32], b: &[f32]) -> bool {
+    let mean = |c: &[f32]| if c.is_empty() { 0.0 } else { line_confidence(c) };
+    mean(a) >= mean(b)
 }
 
 /// (words with a Vietnamese letter, words with any letter) in `text`.
@@ -267,6 +355,7 @@ pub(crate) fn ctc_greedy(
     allowed: Option<&[bool]>,
     lexicon: Option<(&Lexicon, &HashMap<char, usize>)>,
     gaps: &[(usize, usize)],
+    separators: bool,
 ) -> (Reading, Option<Reading>) {
     let ok = |k: usize| k == 0 || allowed.is_none_or(|a| a.get(k).copied().unwrap_or(false));
     let mut best: Vec<(usize, f32)> = log_probs
@@ -302,7 +391,7 @@ pub(crate) fn ctc_greedy(
         path.push(best);
         prev = best;
     }
-    if let (Some(space), Some(dot), Some(comma)) = (space, class("."), class(",")) {
+    if let (true, Some(space), Some(dot), Some(comma)) = (separators, space, class("."), class(",")) {
         separators_in_numbers(&mut tokens, &spans, log_probs, vocab, (space, dot, comma));
     }
     let fixes = match lexicon {
@@ -382,24 +471,41 @@ pub(crate) fn inked_columns(crop: &RgbImage) -> Vec<bool> {
     (0..w).map(|x| rows.clone().any(|y| luma(crop.get_pixel(x, y)) < ink_below)).collect()
 }
 
-/// The word spaces of a line crop given its [`inked_columns`], as frame ranges of the
-/// recognizer's output (one frame per 4 columns): runs of at least [`SPACE_GAP_PX`] columns with
-/// no ink, between inked columns.
-pub(crate) fn ink_gaps(inked: &[bool]) -> Vec<(usize, usize)> {
-    let mut gaps = Vec::new();
+/// The word spaces of a line crop `height` px high given its [`inked_columns`], as frame ranges
+/// of the reader's output (one frame per `per_frame` columns): runs of blank columns at least
+/// [`SPACE_GAP_PX`] wide (at 32 px high, proportionally more at a taller height) and more than
+/// twice the line's median gap between letters, between inked columns.
+pub(crate) fn ink_gaps(inked: &[bool], height: u32, per_frame: u32) -> Vec<(usize, usize)> {
+    let per_frame = per_frame as usize;
+    let runs = blank_runs(inked);
+    // Letter-spaced print (`I N V O I C E`) has wide gaps between all its letters: a word
+    // space is then more than twice the line's usual gap, whatever its width.
+    let mut lengths: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+    lengths.sort_unstable();
+    let usual = lengths.get(lengths.len().saturating_sub(1) / 2).copied().unwrap_or(0) as u32;
+    let min_gap = (SPACE_GAP_PX * height / LINE_HEIGHT).max(2 * usual + 1) as usize;
+    runs.into_iter()
+        .filter(|r| r.len() >= min_gap)
+        // Frames wholly inside the run.
+        .map(|r| (r.start.div_ceil(per_frame), r.end / per_frame))
+        .collect()
+}
+
+/// The runs of blank columns between inked ones.
+fn blank_runs(inked: &[bool]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
     let mut x = inked.iter().position(|&i| i).unwrap_or(inked.len());
     while x < inked.len() {
         let start = x;
         while x < inked.len() && !inked[x] {
             x += 1;
         }
-        if x < inked.len() && (x - start) as u32 >= SPACE_GAP_PX {
-            // Frames wholly inside the run.
-            gaps.push((start.div_ceil(4), x / 4));
+        if x < inked.len() && x > start {
+            runs.push(start..x);
         }
         x += 1;
     }
-    gaps
+    runs
 }
 
 /// Least probability of `.` or `,` (at some frame of a space between digit groups, or a frame
@@ -580,7 +686,7 @@ pub(crate) fn price_after_times_sign((text, confs): Reading) -> Reading {
 }
 
 /// A word of capital `O`s, digits and separators that is a number once the `O`s are zeros (`O`
-/// alone in a price column, `O.OO`, `1O.5O`) is that number: the recognizer reads a zero
+/// alone in a price column or among numbers, `O.OO`, `1O.5O`) is that number: the recognizer reads a zero
 /// standing alone as the letter (`0` at 0.06 against `O` at 0.84 on a Vietnamese receipt's
 /// discount). Words with other letters (`O'Brien`, `RMO.OO`) and the lower-case `o` (a bullet)
 /// stay as they are.
@@ -594,12 +700,22 @@ pub(crate) fn zeros_in_numbers((text, confs): Reading) -> Reading {
     for end in (0..=chars.len()).filter(|&i| i == chars.len() || chars[i].is_whitespace()) {
         let word = &chars[start..end];
         let zeros: Vec<char> = word.iter().map(|&c| if c == 'O' { '0' } else { c }).collect();
-        if word.contains(&'O') && (zeros.iter().all(char::is_ascii_digit) || is_price(&zeros)) {
+        let number = zeros.iter().all(char::is_ascii_digit) || is_price(&zeros);
+        // A word of nothing but `O`s is a zero only among numbers (a price column); beside
+        // words it is the letter (`O Yes O No`, `Block O`).
+        let only_os = word.iter().all(|&c| c == 'O');
+        if word.contains(&'O') && number && (!only_os || numbers_only_around(&chars, start, end)) {
             out[start..end].copy_from_slice(&zeros);
         }
         start = end + 1;
     }
     (out.into_iter().collect(), confs)
+}
+
+/// Whether every word of `line` outside `start..end` holds a digit (true when there is none).
+fn numbers_only_around(line: &[char], start: usize, end: usize) -> bool {
+    let rest: String = line[..start].iter().chain(&line[end.min(line.len())..]).collect();
+    rest.split_whitespace().all(|w| w.chars().any(|c| c.is_ascii_digit()))
 }
 
 /// Digits in groups joined by `.` or `,`, the groups after the first of 2 or 3 digits
@@ -656,9 +772,9 @@ mod tests {
         // Frame 3 says "ệ" at 0.9; among the English classes its runner-up is read instead.
         let mut lp = frames(&[1, 0, 2, 3], 0.9);
         lp[[3, 1]] = 0.08f32.ln();
-        let (text, _) = ctc_greedy(lp.view(), &v, Some(&english), None, &[]).0;
+        let (text, _) = ctc_greedy(lp.view(), &v, Some(&english), None, &[], true).0;
         assert_eq!(text, "aba");
-        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[]).0.0, "abệ");
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[], true).0.0, "abệ");
         assert!(english_classes(&["<blank>".into(), "°".into(), "Đ".into()]) == [true, true, false]);
     }
 
@@ -718,10 +834,10 @@ mod tests {
         }
         lp[[2, 1]] = 0.6f32.ln();
         lp[[2, 2]] = 0.3f32.ln();
-        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[]).0.0, "61.000");
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[], true).0.0, "61.000");
         // The same with "." unlikely: a space it stays.
         lp[[2, 2]] = 0.01f32.ln();
-        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[]).0.0, "61 000");
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[], true).0.0, "61 000");
         // Four digits after the space (a phone number's groups): never a separator.
         let seq = [6, 5, 1, 4, 0, 4, 0, 4, 0, 4];
         let mut lp = Array2::from_elem((seq.len(), v.len()), (0.01f32).ln());
@@ -729,7 +845,7 @@ mod tests {
             lp[[t, k]] = 0.9f32.ln();
         }
         lp[[2, 2]] = 0.5f32.ln();
-        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[]).0.0, "61 0000");
+        assert_eq!(ctc_greedy(lp.view(), &v, None, None, &[], true).0.0, "61 0000");
     }
 
     /// `fix` applied to `text` with a confidence per character, checking they still line up.
@@ -754,9 +870,10 @@ mod tests {
     fn a_capital_o_that_makes_a_number_is_a_zero() {
         let read = |t: &str| zeros_in_numbers((t.to_owned(), vec![1.0; t.chars().count()])).0;
         assert_eq!(read("O"), "0");
-        assert_eq!(read("Giảm giá: O"), "Giảm giá: 0");
+        assert_eq!(read("5.000 O 12.000"), "5.000 0 12.000");
         assert_eq!(read("TOTAL O.OO 1O.5O"), "TOTAL 0.00 10.50");
-        for kept in ["O'Brien", "RMO.OO", "o", "OK", "Ô", "O-ring"] {
+        assert_eq!(read("12.50 O 3"), "12.50 0 3");
+        for kept in ["O'Brien", "RMO.OO", "o", "OK", "Ô", "O-ring", "O Yes O No", "Block O", "Type O 5"] {
             assert_eq!(read(kept), kept);
         }
     }
@@ -778,7 +895,6 @@ mod tests {
         assert_eq!(tidy_english("Leve1 3"), "Level 3");
         assert_eq!(tidy_english("1tem Count"), "Item Count");
         assert_eq!(tidy_english("TotaI RM"), "Total RM");
-        assert_eq!(tidy_english("TaX INVOICE"), "TAX INVOICE");
         assert_eq!(tidy_english("Tax invoice"), "Tax invoice");
         // Codes, amounts, Title case and one-case words stay as read.
         assert_eq!(tidy_english("INVOlCE No"), "INVOICE No");
@@ -787,18 +903,38 @@ mod tests {
             "RM12.50 0.83 5.56 NO.1,",
             "Sdn Bhd iPhone McDonald PayPal",
             "A4 B5",
+            // Codes ending in a digit, quantities, units and titles.
+            "XR5 AB12C5 KX-775 1TB 2GB 8GB",
+            "2.4 kWh 800 MHz 3.2 GHz Lan Tran PhD mAh",
         ] {
             assert_eq!(tidy_english(kept), kept);
         }
     }
 
     #[test]
+    fn an_unsure_code_in_a_vietnamese_line_takes_the_more_confident_latin_reading() {
+        let r = |t: &str, c: f32| (t.to_owned(), vec![c; t.chars().count()]);
+        let mut vi = r("tần số 800 MH2", 0.95);
+        vi.1[12] = 0.5;
+        assert!(ambiguous_latin_word(&vi) && ambiguous_latin_word(&r("dãy nhà 0", 0.9)));
+        assert!(!ambiguous_latin_word(&r("tần số 800 MHz", 0.95)) && !ambiguous_latin_word(&r("Giá 12.000", 0.9)));
+        let en = r("tan so 800 MHz", 0.97);
+        let voted = latin_words_voted(&vi, &en).unwrap();
+        // Only the word without Vietnamese letters changes; `so` does not replace `số`.
+        assert_eq!(voted.0, "tần số 800 MHz");
+        assert_eq!(voted.1.len(), voted.0.chars().count());
+        assert!(latin_words_voted(&vi, &r("tan so 800", 0.99)).is_none(), "word counts differ");
+        assert!(latin_words_voted(&vi, &r("tan so 800 MHZ", 0.4)).is_none(), "less confident");
+    }
+
+    #[test]
     fn ctc_collapses_repeats_and_drops_blanks() {
-        let (text, confs) = ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab(), None, None, &[]).0;
+        let (text, confs) =
+            ctc_greedy(frames(&[0, 1, 1, 0, 1, 2, 2, 0, 3], 0.9).view(), &vocab(), None, None, &[], true).0;
         assert_eq!(text, "aabệ");
         assert_eq!(confs.len(), 4);
         assert!(confs.iter().all(|c| (c - 0.9).abs() < 1e-5));
-        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab(), None, None, &[]).0;
+        let (empty, none) = ctc_greedy(frames(&[0, 0, 0], 0.9).view(), &vocab(), None, None, &[], true).0;
         assert_eq!((empty.as_str(), none.len()), ("", 0));
         assert_eq!(line_confidence(&none), 1.0);
     }
@@ -807,7 +943,7 @@ mod tests {
     fn a_character_takes_the_best_frame_of_its_run() {
         let mut lp = frames(&[1, 1], 0.6);
         lp[[1, 1]] = 0.8f32.ln();
-        let (_, confs) = ctc_greedy(lp.view(), &vocab(), None, None, &[]).0;
+        let (_, confs) = ctc_greedy(lp.view(), &vocab(), None, None, &[], true).0;
         assert!((confs[0] - 0.8).abs() < 1e-5);
     }
 
@@ -827,11 +963,12 @@ mod tests {
     }
 
     #[test]
-    fn line_width_keeps_aspect_in_multiples_of_four() {
-        assert_eq!(line_width(100.0, 20.0), 160);
-        assert_eq!(line_width(101.0, 20.0), 164);
-        assert_eq!(line_width(5.0, 20.0), 32);
-        assert_eq!(line_width(100_000.0, 5.0), MAX_LINE_WIDTH);
+    fn line_width_keeps_aspect_in_whole_frames() {
+        assert_eq!(line_width(100.0, 20.0, 32, 4), 160);
+        assert_eq!(line_width(101.0, 20.0, 32, 4), 164);
+        assert_eq!(line_width(5.0, 20.0, 32, 4), 32);
+        assert_eq!(line_width(101.0, 20.0, 48, 8), 248);
+        assert_eq!(line_width(100_000.0, 5.0, 32, 4), MAX_LINE_WIDTH);
     }
 
     #[test]
@@ -858,9 +995,28 @@ mod tests {
         for x in 30..50 {
             crop.put_pixel(x, 1, Rgb([30, 30, 30]));
         }
-        assert_eq!(ink_gaps(&inked_columns(&crop)), vec![(8, 12)]);
+        assert_eq!(ink_gaps(&inked_columns(&crop), 32, 4), vec![(8, 12)]);
+        // Letter-spaced print: 12-px gaps between all letters are not word spaces, a 30-px one is.
+        let mut spaced = RgbImage::from_pixel(400, LINE_HEIGHT, Rgb([240, 240, 240]));
+        let mut x = 10;
+        for gap in [12, 12, 12, 30, 12, 12, 12] {
+            for xx in x..x + 14 {
+                for y in 8..24 {
+                    spaced.put_pixel(xx, y, Rgb([30, 30, 30]));
+                }
+            }
+            x += 14 + gap;
+        }
+        for xx in x..x + 14 {
+            for y in 8..24 {
+                spaced.put_pixel(xx, y, Rgb([30, 30, 30]));
+            }
+        }
+        assert_eq!(ink_gaps(&inked_columns(&spaced), 32, 4), vec![(26, 33)]);
         // A crop of flat paper has no ink, and no spaces.
-        assert!(ink_gaps(&inked_columns(&RgbImage::from_pixel(120, LINE_HEIGHT, Rgb([240, 240, 240])))).is_empty());
+        assert!(
+            ink_gaps(&inked_columns(&RgbImage::from_pixel(120, LINE_HEIGHT, Rgb([240, 240, 240]))), 32, 4).is_empty()
+        );
     }
 
     #[test]
@@ -875,12 +1031,12 @@ mod tests {
             a
         };
         let glued = lp(&[1, 1, 0, 0, 0, 0, 0, 2]);
-        assert_eq!(ctc_greedy(glued.view(), &v, None, None, &[]).0.0, "a:");
-        assert_eq!(ctc_greedy(glued.view(), &v, None, None, &[(3, 6)]).0.0, "a :");
+        assert_eq!(ctc_greedy(glued.view(), &v, None, None, &[], true).0.0, "a:");
+        assert_eq!(ctc_greedy(glued.view(), &v, None, None, &[(3, 6)], true).0.0, "a :");
         // A character read inside the gap, a space already there, or a closing bracket: unchanged.
-        assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 2, 0, 0, 2]).view(), &v, None, None, &[(3, 6)]).0.0, "a::");
-        assert_eq!(ctc_greedy(lp(&[1, 0, 3, 0, 0, 0, 0, 2]).view(), &v, None, None, &[(3, 6)]).0.0, "a :");
-        assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 0, 0, 0, 4]).view(), &v, None, None, &[(3, 6)]).0.0, "a)");
+        assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 2, 0, 0, 2]).view(), &v, None, None, &[(3, 6)], true).0.0, "a::");
+        assert_eq!(ctc_greedy(lp(&[1, 0, 3, 0, 0, 0, 0, 2]).view(), &v, None, None, &[(3, 6)], true).0.0, "a :");
+        assert_eq!(ctc_greedy(lp(&[1, 0, 0, 0, 0, 0, 0, 4]).view(), &v, None, None, &[(3, 6)], true).0.0, "a)");
     }
 
     #[test]
@@ -898,7 +1054,7 @@ mod tests {
             crate::Engine::load(&cfg).unwrap_or_else(|e| panic!("{e} (fetch the models with scripts/fetch-models.sh)"));
         // Ink of `Cashier : AMIRAH`: x 25..178, y 101..113.
         let quad = [[21.0, 97.0], [182.0, 97.0], [182.0, 117.0], [21.0, 117.0]];
-        let gaps = ink_gaps(&inked_columns(&crop_line(&page, &quad)));
+        let gaps = ink_gaps(&inked_columns(&crop_line(&page, &quad)), 32, 4);
         assert!(!gaps.is_empty(), "no word space found in the crop's pixels");
         let read =
             engine.recognize(&page, &[ocr_core::TextBox { points: quad, score: 1.0 }], ocr_core::Lang::En).unwrap();
@@ -955,7 +1111,7 @@ mod tests {
         }
         // Light letters on a red sign: the padding is red.
         let sign = RgbImage::from_pixel(40, 32, Rgb([200, 20, 20]));
-        let t = batch_tensor(&[&ink, &sign]);
+        let t = crate::readers::Family::Asternet.tensor(&[&ink, &sign]);
         assert_eq!(t.shape(), &[2, 3, 32, 64]);
         let v = |p: u8| f32::from(p) / 127.5 - 1.0;
         assert!((t[[0, 0, 16, 39]] - v(0)).abs() < 1e-6, "the ink is kept");

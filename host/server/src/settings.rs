@@ -196,11 +196,20 @@ pub struct ModelArgs {
     /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
     #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.int8.onnx")]
     pub detector_model: String,
-    /// Recognizer per language, `LANG=MODEL.onnx:VOCAB.json[@MAX_WIDTH]`, comma-separated (files
-    /// in the models folder). `MAX_WIDTH`: the widest crop the model takes at 32 px high (default
-    /// 1024, asternet's); wider lines are read in pieces.
-    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=asternet.int8.onnx:vocab.json", value_parser = parse_recognizers)]
+    /// Recognizer per language, comma-separated (files in the models folder): an asternet-family
+    /// model `LANG=MODEL.onnx:VOCAB.json[@MAX_WIDTH]`, or a PP-OCR one (dictionary inside the
+    /// model) `LANG=ppocr:MODEL.onnx[@MAX_WIDTH]`. `MAX_WIDTH`: the widest crop the model takes
+    /// at its own height (default 1024 for asternet, 2048 for PP-OCR); wider lines are read in
+    /// pieces. With different readers for `vi` and `en`, `auto` routes each page's lines to
+    /// the reader of its language (docs/models.md).
+    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=ppocr:PP-OCRv6_rec_small.onnx", value_parser = parse_recognizers)]
     pub recognizers: RecognizerList,
+    /// Reading rules to switch off (`-name`) or on (`name`), comma-separated, applied to the
+    /// defaults (all on; `none` turns them all off first): gap_spaces, separators,
+    /// tidy_english, zeros_in_numbers, underscores, times_sign (docs/models.md says what each
+    /// does and on what evidence).
+    #[arg(long, env = "OCR_RULES", default_value = "", value_parser = ocr_inference::Rules::parse)]
+    pub rules: ocr_inference::Rules,
     /// How readings are decoded: `lexicon` re-spells the marks of Vietnamese syllables and the
     /// letters of English words the recognizer is unsure of by their frequency in general text
     /// (wordfreq's lists, fetched with the models); `greedy` takes the recognizer's best
@@ -225,13 +234,25 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(|entry| {
-            let bad = || format!("OCR_RECOGNIZERS entries look like vi=asternet.onnx:vocab.json, got {entry:?}");
+            let bad = || {
+                format!(
+                    "OCR_RECOGNIZERS entries look like vi=asternet.onnx:vocab.json or en=ppocr:PP-OCRv6_rec_small.onnx, got {entry:?}"
+                )
+            };
             let (lang, files) = entry.split_once('=').ok_or_else(bad)?;
             let (model, vocab) = files.split_once(':').ok_or_else(bad)?;
-            let (vocab, max_width) = match vocab.split_once('@') {
-                None => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
-                Some((vocab, width)) => match width.trim().parse::<u32>() {
-                    Ok(w) if w >= ocr_inference::RecognizerSpec::MIN_WIDTH => (vocab, w),
+            let (family, model, vocab) = match model {
+                "ppocr" => (ocr_inference::Family::PaddleOcr, vocab, ""),
+                _ => (ocr_inference::Family::Asternet, model, vocab),
+            };
+            let (named, default_width) = match family {
+                ocr_inference::Family::PaddleOcr => (model, ocr_inference::RecognizerSpec::PPOCR_MAX_WIDTH),
+                ocr_inference::Family::Asternet => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
+            };
+            let (last, max_width) = match named.split_once('@') {
+                None => (named, default_width),
+                Some((last, width)) => match width.trim().parse::<u32>() {
+                    Ok(w) if w >= ocr_inference::RecognizerSpec::MIN_WIDTH => (last, w),
                     _ => {
                         return Err(format!(
                             "OCR_RECOGNIZERS: the widest crop after @ is a number of pixels, at least {}, got {entry:?}",
@@ -245,10 +266,14 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
                 lang => lang,
             };
             let plain = |f: &str| !f.is_empty() && !f.contains('/') && !f.contains("..");
-            if !plain(model) || !plain(vocab) {
+            let spec = match family {
+                ocr_inference::Family::PaddleOcr => ocr_inference::RecognizerSpec::ppocr(lang, last),
+                ocr_inference::Family::Asternet => ocr_inference::RecognizerSpec::asternet(lang, model, last),
+            };
+            if !plain(&spec.model) || (family == ocr_inference::Family::Asternet && !plain(&spec.vocab)) {
                 return Err(bad());
             }
-            Ok(ocr_inference::RecognizerSpec { max_width, ..ocr_inference::RecognizerSpec::asternet(lang, model, vocab) })
+            Ok(ocr_inference::RecognizerSpec { max_width, ..spec })
         })
         .collect::<Result<Vec<_>, String>>()?;
     if specs.is_empty() {
@@ -628,6 +653,7 @@ impl ModelArgs {
         cfg.recognizer_threads = self.recognizer_threads;
         cfg.detector_model = self.detector_model.clone();
         cfg.recognizers = self.recognizers.0.clone();
+        cfg.rules = self.rules;
         if self.decoder == DecoderArg::Greedy {
             cfg.lexicon = None;
             cfg.lexicon_en = None;
@@ -701,6 +727,10 @@ mod tests {
         assert!(parse_recognizers("vi=../x.onnx:v.json").is_err());
         assert!(parse_recognizers("fr=a.onnx:b.json").unwrap_err().contains("fr"));
         assert!(parse_recognizers("vi").unwrap_err().contains("OCR_RECOGNIZERS"));
+        let pp = parse_recognizers("en=ppocr:PP-OCRv6_rec_small.onnx").unwrap();
+        assert_eq!((pp.0[0].family, pp.0[0].model.as_str(), pp.0[0].max_width), (ocr_inference::Family::PaddleOcr, "PP-OCRv6_rec_small.onnx", 2048));
+        assert_eq!(parse_recognizers("en=ppocr:p.onnx@4096").unwrap().0[0].max_width, 4096);
+        assert!(parse_recognizers("en=ppocr:../p.onnx").is_err());
     }
 
     #[test]

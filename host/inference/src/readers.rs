@@ -1,0 +1,208 @@
+//! The line-recognizer families the engine runs: what each model is fed (crop height, channel
+//! order, scaling), how its output is laid out, and where its vocabulary comes from. Everything
+//! after the output frames (stitching pieces, CTC decoding, word lists) is shared: each family
+//! hands back one `[T, classes]` log-probability array per crop over its kept classes.
+
+use std::path::Path;
+
+use image::RgbImage;
+use ndarray::{Array2, Array4, ArrayViewD, Axis};
+use ort::session::Session;
+
+use crate::error::{Error, Result};
+use crate::recognize;
+
+/// A family of line recognizers: models that share their input and output conventions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Family {
+    /// asternet (PyPI `asterocr`): RGB crops 32 px high, scaled to `[-1, 1]`; output log-probs
+    /// `[T, B, C]` (time-major), one frame per 4 columns; vocabulary in a `vocab.json`
+    /// (`{"chars": [...]}`, `chars[0]` the CTC blank). Reads Vietnamese and English.
+    #[default]
+    Asternet,
+    /// PaddleOCR's PP-OCR recognizers (PP-OCRv6 small, from PyPI `rapidocr`): BGR crops 48 px
+    /// high, scaled to `[-1, 1]`; output probabilities `[B, T, C]`, one frame per 8 columns;
+    /// dictionary in the model's metadata (`character`, one per line), with the CTC blank put
+    /// first and a space last, as PaddleOCR's own decoder does. Its dictionary is mostly CJK and
+    /// lacks most Vietnamese letters: only the Latin script and common symbols are kept
+    /// ([`kept_class`]), so it reads English, digits and codes.
+    PaddleOcr,
+}
+
+impl Family {
+    /// Crop height the model reads.
+    pub(crate) fn height(self) -> u32 {
+        match self {
+            Family::Asternet => 32,
+            Family::PaddleOcr => 48,
+        }
+    }
+
+    /// Crop columns per output frame.
+    pub(crate) fn columns_per_frame(self) -> u32 {
+        match self {
+            Family::Asternet => 4,
+            Family::PaddleOcr => 8,
+        }
+    }
+
+    /// The short name results carry in each line's `reader`.
+    pub(crate) fn reader_name(self) -> &'static str {
+        match self {
+            Family::Asternet => "asternet",
+            Family::PaddleOcr => "ppocr",
+        }
+    }
+
+    /// Batch tensor `[B, 3, H, W]`, `(p/255 - 0.5) / 0.5`, channels in the model's order, W the
+    /// padded width of the widest crop; crops are padded on the right with their own background
+    /// colour (no artificial edge for the model to read).
+    pub(crate) fn tensor(self, crops: &[&RgbImage]) -> Array4<f32> {
+        let height = self.height() as usize;
+        let wmax = recognize::padded_width(crops.iter().map(|c| c.width()).max().unwrap_or(32)) as usize;
+        let mut t = Array4::<f32>::zeros((crops.len(), 3, height, wmax));
+        let channels: [usize; 3] = match self {
+            Family::Asternet => [0, 1, 2],
+            Family::PaddleOcr => [2, 1, 0],
+        };
+        for (b, crop) in crops.iter().enumerate() {
+            let cw = crop.width();
+            let bg = recognize::background(crop);
+            for y in 0..height.min(crop.height() as usize) {
+                for x in 0..wmax {
+                    let p = if (x as u32) < cw { *crop.get_pixel(x as u32, y as u32) } else { bg };
+                    for (c, &from) in channels.iter().enumerate() {
+                        t[[b, c, y, x]] = f32::from(p[from]) / 127.5 - 1.0;
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    /// Each crop's frames `[T, kept classes]` as log-probabilities, from the model's first
+    /// output. `keep` lists the model's classes that are kept, in order (`None`: all).
+    pub(crate) fn frames(
+        self,
+        output: ArrayViewD<'_, f32>,
+        batch: usize,
+        classes: usize,
+        keep: Option<&[usize]>,
+    ) -> std::result::Result<Vec<Array2<f32>>, String> {
+        let shape = output.shape().to_vec();
+        let (batch_axis, log) = match self {
+            Family::Asternet => (1, false),
+            Family::PaddleOcr => (0, true),
+        };
+        if shape.len() != 3 || shape[batch_axis] != batch || shape[2] != classes {
+            return Err(format!("unexpected output shape {shape:?} for a batch of {batch} and {classes} classes"));
+        }
+        Ok((0..batch)
+            .map(|b| {
+                let crop = output.index_axis(Axis(batch_axis), b);
+                let crop = crop.into_dimensionality::<ndarray::Ix2>().expect("a 3-d output less one axis");
+                let pick = |t: usize, k: usize| {
+                    let v = crop[[t, k]];
+                    if log { v.max(f32::MIN_POSITIVE).ln() } else { v }
+                };
+                match keep {
+                    None => Array2::from_shape_fn(crop.dim(), |(t, k)| pick(t, k)),
+                    Some(keep) => Array2::from_shape_fn((crop.nrows(), keep.len()), |(t, k)| pick(t, keep[k])),
+                }
+            })
+            .collect())
+    }
+
+    /// The model's whole vocabulary, class by class (class 0 the CTC blank).
+    pub(crate) fn vocabulary(self, session: &Session, model: &Path, vocab_file: &Path) -> Result<Vec<String>> {
+        let err = |e: String| Error::ModelLoad(format!("{}: {e}", model.display()));
+        match self {
+            Family::Asternet => load_vocab_json(vocab_file),
+            Family::PaddleOcr => {
+                let meta = session.metadata().map_err(|e| err(e.to_string()))?;
+                let dict =
+                    meta.custom("character").ok_or_else(|| err("no `character` dictionary in its metadata".into()))?;
+                let mut vocab = vec!["<blank>".to_owned()];
+                vocab.extend(dict.split('\n').map(str::to_owned));
+                vocab.push(" ".to_owned());
+                Ok(vocab)
+            }
+        }
+    }
+
+    /// Which of the model's classes its readings may use: every class for asternet; for
+    /// PP-OCR the blank and the classes that are one character [`kept_class`] allows.
+    pub(crate) fn kept_classes(self, vocab: &[String]) -> Option<Vec<usize>> {
+        match self {
+            Family::Asternet => None,
+            Family::PaddleOcr => Some(
+                (0..vocab.len())
+                    .filter(|&k| {
+                        let mut cs = vocab[k].chars();
+                        k == 0 || matches!((cs.next(), cs.next()), (Some(c), None) if kept_class(c))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether a vocabulary file goes with the model (else the dictionary is inside it).
+    pub(crate) fn needs_vocab_file(self) -> bool {
+        self == Family::Asternet
+    }
+}
+
+/// Characters a Latin-script reading may hold: printable ASCII, the Latin letters with marks
+/// (for names such as `Café`, `Müller`), and the symbols of prices, units and lists.
+pub(crate) fn kept_class(c: char) -> bool {
+    (' '..='~').contains(&c)
+        || ('\u{c0}'..='\u{24f}').contains(&c) && c.is_alphabetic()
+        || ('\u{1e00}'..='\u{1eff}').contains(&c)
+        || "°±×÷·•–—‘’“”…€£¥§©®™µ¢".contains(c)
+}
+
+fn load_vocab_json(path: &Path) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Vocab {
+        chars: Vec<String>,
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    let v: Vocab = serde_json::from_slice(&bytes).map_err(|e| Error::ModelLoad(format!("{}: {e}", path.display())))?;
+    if v.chars.len() < 2 {
+        return Err(Error::ModelLoad(format!("{}: vocabulary is empty", path.display())));
+    }
+    Ok(v.chars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ppocr_keeps_latin_letters_and_symbols_and_drops_cjk() {
+        let vocab: Vec<String> =
+            ["<blank>", "a", "中", "é", "ệ", "€", "ab", "，", " "].iter().map(|s| s.to_string()).collect();
+        assert_eq!(Family::PaddleOcr.kept_classes(&vocab), Some(vec![0, 1, 3, 4, 5, 8]));
+        assert_eq!(Family::Asternet.kept_classes(&vocab), None);
+    }
+
+    #[test]
+    fn ppocr_probabilities_become_log_probabilities_over_the_kept_classes() {
+        // [B=1, T=2, C=3]
+        let out = ndarray::Array3::from_shape_vec((1, 2, 3), vec![0.5, 0.25, 0.25, 0.1, 0.0, 0.9]).unwrap();
+        let f = Family::PaddleOcr.frames(out.view().into_dyn(), 1, 3, Some(&[0, 2])).unwrap();
+        assert_eq!(f[0].dim(), (2, 2));
+        assert!((f[0][[0, 1]] - 0.25f32.ln()).abs() < 1e-6);
+        assert!((f[0][[1, 1]] - 0.9f32.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn each_family_orders_the_channels_its_own_way() {
+        let crop = RgbImage::from_pixel(8, 48, image::Rgb([255, 0, 0]));
+        let rgb = Family::Asternet.tensor(&[&RgbImage::from_pixel(8, 32, image::Rgb([255, 0, 0]))]);
+        let bgr = Family::PaddleOcr.tensor(&[&crop]);
+        assert_eq!((rgb[[0, 0, 0, 0]], rgb[[0, 2, 0, 0]]), (1.0, -1.0));
+        assert_eq!((bgr[[0, 0, 0, 0]], bgr[[0, 2, 0, 0]]), (-1.0, 1.0));
+        assert_eq!(bgr.dim(), (1, 3, 48, 32));
+    }
+}
