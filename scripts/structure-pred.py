@@ -8,6 +8,8 @@ usage: scripts/structure-pred.py [--split tune|check|all [--gt GT.json --gt-out 
 An INPUT is
 - what `ocr-server ocr --format json FILES...` prints: a list of {"file", "result"}; the image
   is the file's base name;
+- or what `ocr-server plugin run receipt-fields.wasm --hook extract-fields --input OCR.json`
+  prints for such output: a list of {"file", "report": {"fields"}};
 - or a job's result (GET /v1/ocr/jobs/{id}/result, JSON), saved as `<image name>.json`
   (`sroie_003.jpg.json`): the image is the INPUT's name without `.json`.
 
@@ -59,7 +61,8 @@ def read(path):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     if isinstance(doc, list):
-        return [image(d["file"], d["result"]) for d in doc]
+        # `plugin run --hook extract-fields` output has a report with the fields per file.
+        return [image(d["file"], d["result"] if "result" in d else {"fields": d["report"]["fields"] or []}) for d in doc]
     if isinstance(doc, dict) and "pages" in doc:
         name = os.path.basename(path)
         return [image(name[: -len(".json")] if name.endswith(".json") else name, doc)]

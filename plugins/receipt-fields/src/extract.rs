@@ -68,8 +68,8 @@ const TOTAL_LABELS: &[(&str, u8)] = &[
     ("net total", 4),
     ("rounded total", 4),
     ("total rounded", 4),
-    ("total inclusive", 4),
-    ("total incl", 4),
+    ("total inclusive", 3),
+    ("total incl", 3),
     ("total amount", 3),
     ("tong cong", 3),
     ("tong tien", 3),
@@ -109,7 +109,12 @@ const NOT_TOTAL: &[&str] = &[
     "change",
     "tien khach dua",
     "tendered",
+    "included",
+    "includes",
 ];
+
+/// A rounding adjustment: the amount to pay is the total printed after it.
+const ROUNDING: &[&str] = &["rounding", "rounding adj", "cent rounding", "lam tron"];
 
 const DATE_LABELS: &[&str] = &["ngay", "date", "tarikh", "ngay ban", "ngay lap"];
 
@@ -361,27 +366,34 @@ fn is_not_total(folded: &str) -> bool {
     NOT_TOTAL.iter().any(|w| find_word(folded, w).is_some())
 }
 
-/// The amount to pay: the highest-ranked label, and the largest amount among its values.
+/// The amount to pay: the highest-ranked label; among equal ones, one printed after a rounding
+/// adjustment (the rounded amount is what is paid), then the largest amount.
 pub fn total(page: &Page) -> Option<Found> {
     let labels: Vec<&str> = TOTAL_LABELS.iter().map(|l| l.0).collect();
-    let mut best: Option<(u8, f64, Found)> = None;
+    let position = |id: u32| page.order.iter().position(|i| *i == id);
+    let rounding = page
+        .order
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| ROUNDING.iter().any(|w| find_word(&page.folded(**id), w).is_some()))
+        .map(|(at, _)| at)
+        .max();
+    let mut best: Option<((u8, bool, f64), Found)> = None;
     for (k, c) in page.labelled(&labels, &is_not_total) {
-        let rank = TOTAL_LABELS[k].1;
         let Some((raw, plain)) = amounts(&c.text).pop() else { continue };
         let Ok(number) = plain.parse::<f64>() else { continue };
         if number <= 0.0 {
             continue;
         }
-        let better = match &best {
-            None => true,
-            Some((r, n, _)) => rank > *r || (rank == *r && number > *n),
-        };
-        if better {
+        let at = c.line_ids.first().and_then(|id| position(*id));
+        let after_rounding = matches!((at, rounding), (Some(a), Some(r)) if a > r);
+        let key = (TOTAL_LABELS[k].1, after_rounding, number);
+        if best.as_ref().is_none_or(|(b, _)| key > *b) {
             let value = value_with_currency(&c.text, &raw);
-            best = Some((rank, number, page.field("total", value, Some(plain), c.line_ids, c.weight)));
+            best = Some((key, page.field("total", value, Some(plain), c.line_ids, c.weight)));
         }
     }
-    best.map(|b| b.2)
+    best.map(|b| b.1)
 }
 
 /// The amount as printed, with a currency mark written right next to it (`RM 5.90`, `65.000đ`).
@@ -473,22 +485,42 @@ fn has_letters(s: &str, n: usize) -> bool {
     s.chars().filter(|c| c.is_alphabetic()).count() >= n
 }
 
-/// A line that only carries a registration number (`(1234567-X)`, `CO. REG: 123`).
+/// A line that only carries a registration number (`(1234567-X)`, `(CO.REG :860671-D)`).
 fn is_registration(folded: &str) -> bool {
     let t = folded.trim();
-    (t.starts_with('(') && t.chars().filter(|c| c.is_ascii_digit()).count() >= 3 && !has_letters(t, 4))
-        || find_word(t, "co reg").is_some()
-        || find_word(t, "co. reg").is_some()
-        || find_word(t, "company no").is_some()
-        || find_word(t, "reg no").is_some()
+    let bracketed = t.starts_with('(') && t.chars().filter(|c| c.is_ascii_digit()).count() >= 3;
+    (bracketed && (!has_letters(t, 4) || REGISTRATION.iter().any(|w| find_word(t, w).is_some())))
+        || REGISTRATION.iter().any(|w| t.starts_with(w) || find_word(t, w).is_some_and(|(at, _)| at <= 1))
+}
+
+/// Labels of a company registration number.
+const REGISTRATION: &[&str] = &["co reg", "company reg", "company no", "reg no", "roc", "ssm"];
+
+/// A name followed by its registration number on the same line (`KMF SDN BHD (1132106-H)`):
+/// the name alone.
+fn name_before_registration(text: &str) -> Option<String> {
+    let open = text.rfind('(')?;
+    let (name, reg) = (text[..open].trim(), &text[open..]);
+    let digits = reg.chars().filter(|c| c.is_ascii_digit()).count();
+    (digits >= 4 && !has_letters(reg, 4) && has_letters(name, 3)).then(|| name.to_owned())
+}
+
+/// A line with a phone number written internationally (`+603 2856 0385`).
+fn is_contact(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| w[0] == '+' && w[1].is_ascii_digit())
 }
 
 fn ends_address(folded: &str) -> bool {
-    AFTER_ADDRESS.iter().any(|w| find_word(folded, w).is_some()) || find_date(folded).is_some()
+    AFTER_ADDRESS.iter().any(|w| find_word(folded, w).is_some()) || find_date(folded).is_some() || is_contact(folded)
 }
 
-/// The seller's name and address: the business-name line near the top (or the first line
-/// that is not a heading), and the lines after it up to the first contact or document line.
+/// The seller's name and address. The name, near the top: the line carrying the company's
+/// registration number (`NAME (1234-X)`) or the line right above a line of only that number,
+/// else a line with a business word (`SDN BHD`, `Cửa hàng`…), else the first line that is not
+/// a heading. The address: labelled (`Địa chỉ:`), else the lines after the name (past any
+/// registration line and, at most three, lines with neither a digit nor an address word, such
+/// as `formerly known as …`) up to the first contact or document line.
 pub fn seller(page: &Page) -> Vec<Found> {
     let mut out = Vec::new();
     let top: Vec<u32> = page.order.iter().copied().take(10).collect();
@@ -496,24 +528,40 @@ pub fn seller(page: &Page) -> Vec<Found> {
         let f = page.folded(*id);
         has_letters(&f, 3) && !is_heading(&f) && !is_registration(&f) && !ends_address(&f)
     };
-    let named = top.iter().position(|id| {
-        let f = page.folded(*id);
-        usable(id) && COMPANY_WORDS.iter().any(|w| find_word(&f, w).is_some())
-    });
-    let first = top.iter().position(usable);
-    let Some(at) = named.filter(|n| first.is_none_or(|f| n - f <= 2)).or(first) else { return out };
-    let mut name_ids = vec![top[at]];
-    // A name broken over two lines: a bare `SDN BHD` below the name, or the name above it.
-    let f = page.folded(top[at]);
-    let bare_suffix = f.trim().len() <= 10 && COMPANY_WORDS.iter().any(|w| f.trim().trim_matches('.') == *w);
-    if bare_suffix && at > 0 && usable(&top[at - 1]) {
-        name_ids.insert(0, top[at - 1]);
+    let mut name: Option<(Vec<u32>, String, f32)> = None;
+    for (i, id) in top.iter().enumerate() {
+        let text = page.lines[*id as usize].text.trim();
+        if let Some(n) = name_before_registration(text).filter(|_| usable(id)) {
+            name = Some((vec![*id], n, 0.9));
+            break;
+        }
+        if is_registration(&page.folded(*id)) && i > 0 && usable(&top[i - 1]) {
+            let above = top[i - 1];
+            name = Some((vec![above], page.lines[above as usize].text.trim().to_owned(), 0.9));
+            break;
+        }
     }
-    let name: Vec<&str> = name_ids.iter().map(|i| page.lines[*i as usize].text.trim()).collect();
-    let name = name.join(" ");
-    out.push(page.field("seller_name", name, None, name_ids.clone(), if named.is_some() { 0.85 } else { 0.6 }));
+    if name.is_none() {
+        let named = top.iter().position(|id| {
+            let f = page.folded(*id);
+            usable(id) && COMPANY_WORDS.iter().any(|w| find_word(&f, w).is_some())
+        });
+        let first = top.iter().position(usable);
+        if let Some(at) = named.filter(|n| first.is_none_or(|f| n - f <= 2)).or(first) {
+            let mut ids = vec![top[at]];
+            // A name broken over two lines: a bare `SDN BHD` below the rest of the name.
+            let f = page.folded(top[at]);
+            let bare = COMPANY_WORDS.iter().any(|w| f.trim().trim_matches('.') == *w);
+            if bare && at > 0 && usable(&top[at - 1]) {
+                ids.insert(0, top[at - 1]);
+            }
+            let text: Vec<&str> = ids.iter().map(|i| page.lines[*i as usize].text.trim()).collect();
+            name = Some((ids, text.join(" "), if named.is_some() { 0.85 } else { 0.6 }));
+        }
+    }
+    let Some((name_ids, name, weight)) = name else { return out };
+    out.push(page.field("seller_name", name, None, name_ids.clone(), weight));
 
-    // The address: labelled, else the lines after the name.
     let none = |_: &str| false;
     if let Some((_, c)) = page.labelled(ADDRESS_LABELS, &none).into_iter().next() {
         out.push(page.field("seller_address", c.text, None, c.line_ids, c.weight));
@@ -521,13 +569,20 @@ pub fn seller(page: &Page) -> Vec<Found> {
     }
     let start = page.order.iter().position(|i| Some(i) == name_ids.last()).map_or(0, |p| p + 1);
     let mut ids = Vec::new();
+    let mut skipped = 0;
     for &id in page.order.iter().skip(start) {
         let f = page.folded(id);
-        if is_registration(&f) && ids.is_empty() {
+        if ids.is_empty() && is_registration(&f) {
             continue;
         }
-        if ends_address(&f) || is_heading(&f) || ids.len() == 5 {
+        if ends_address(&f) || is_heading(&f) || ids.len() == 6 {
             break;
+        }
+        let addressy =
+            f.chars().any(|c| c.is_ascii_digit()) || ADDRESS_WORDS.iter().any(|w| find_word(&f, w).is_some());
+        if ids.is_empty() && !addressy && skipped < 3 {
+            skipped += 1;
+            continue;
         }
         ids.push(id);
     }
@@ -537,6 +592,32 @@ pub fn seller(page: &Page) -> Vec<Found> {
     }
     out
 }
+
+/// Words that start or make an address line without a number.
+const ADDRESS_WORDS: &[&str] = &[
+    "jalan",
+    "jln",
+    "lorong",
+    "taman",
+    "lot",
+    "level",
+    "street",
+    "road",
+    "avenue",
+    "duong",
+    "pho",
+    "phuong",
+    "quan",
+    "huyen",
+    "xa",
+    "thi tran",
+    "tinh",
+    "thanh pho",
+    "tp",
+    "ngo",
+    "hem",
+    "kiet",
+];
 
 /// The currency: named next to the total, else anywhere on the page, else VND for a page in
 /// Vietnamese.
@@ -664,6 +745,38 @@ mod tests {
         let found = total(&p).unwrap();
         assert_eq!(found.normalized.as_deref(), Some("1234567"));
         assert_eq!(found.line_ids, vec![1]);
+    }
+
+    #[test]
+    fn the_total_after_a_rounding_adjustment_is_the_one_paid() {
+        let p = page(&[
+            ("Total (Excluding GST):", 10.0, 10.0, 200.0, 30.0),
+            ("26.60", 400.0, 10.0, 460.0, 30.0),
+            ("Total (Inclusive of GST):", 10.0, 40.0, 200.0, 60.0),
+            ("31.02", 400.0, 40.0, 460.0, 60.0),
+            ("Rounding Adj:", 10.0, 70.0, 200.0, 90.0),
+            ("-0.02", 400.0, 70.0, 460.0, 90.0),
+            ("TOTAL:", 10.0, 100.0, 200.0, 120.0),
+            ("31.00", 400.0, 100.0, 460.0, 120.0),
+            ("CASH", 10.0, 130.0, 200.0, 150.0),
+            ("50.00", 400.0, 130.0, 460.0, 150.0),
+        ]);
+        assert_eq!(total(&p).and_then(|f| f.normalized).as_deref(), Some("31.00"));
+    }
+
+    #[test]
+    fn the_registered_name_wins_over_a_trading_name_above_it() {
+        let p = page(&[
+            ("GOOD NOODLE HOUSE", 10.0, 10.0, 300.0, 30.0),
+            ("GN FOOD SDN BHD (1234567-X)", 10.0, 40.0, 300.0, 60.0),
+            ("formerly known as", 10.0, 70.0, 300.0, 90.0),
+            ("No. 5, Jalan Maju,", 10.0, 100.0, 300.0, 120.0),
+            ("50450 Kuala Lumpur", 10.0, 130.0, 300.0, 150.0),
+            ("Tel : +603 1234 5678", 10.0, 160.0, 300.0, 180.0),
+        ]);
+        let found = seller(&p);
+        assert_eq!(norm(&found, "seller_name").as_deref(), Some("GN FOOD SDN BHD"));
+        assert_eq!(norm(&found, "seller_address").as_deref(), Some("No. 5, Jalan Maju, 50450 Kuala Lumpur"));
     }
 
     #[test]

@@ -19,23 +19,37 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Where `keyword` (folded, ASCII) starts and ends in `folded`, in characters, standing as
-/// whole words (no letter or digit right before or after it). The first such place.
+/// whole words (no letter or digit right before or after it). A space in `keyword` matches any
+/// run of spaces and of `(`, `)`, `.`, `-`, `_` (`total incl` matches `Total (Incl.`, `co reg`
+/// matches `CO.REG`). The first such place.
 pub fn find_word(folded: &str, keyword: &str) -> Option<(usize, usize)> {
     let chars: Vec<char> = folded.chars().collect();
     let kw: Vec<char> = keyword.chars().collect();
-    if kw.is_empty() || kw.len() > chars.len() {
-        return None;
-    }
-    for start in 0..=chars.len() - kw.len() {
-        if chars[start..start + kw.len()] != kw[..] {
+    let gap = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | '.' | '-' | '_');
+    let last_is_word = kw.last().is_some_and(|c| c.is_alphanumeric());
+    for start in 0..chars.len() {
+        if start > 0 && chars[start - 1].is_alphanumeric() {
             continue;
         }
-        let before_ok = start == 0 || !chars[start - 1].is_alphanumeric();
-        let end = start + kw.len();
-        let last_is_word = kw.last().is_some_and(|c| c.is_alphanumeric());
-        let after_ok = end == chars.len() || !last_is_word || !chars[end].is_alphanumeric();
-        if before_ok && after_ok {
-            return Some((start, end));
+        let (mut i, mut k) = (start, 0);
+        while k < kw.len() && i < chars.len() {
+            if kw[k] == ' ' {
+                if !gap(chars[i]) {
+                    break;
+                }
+                while i < chars.len() && gap(chars[i]) {
+                    i += 1;
+                }
+                k += 1;
+            } else if chars[i] == kw[k] {
+                i += 1;
+                k += 1;
+            } else {
+                break;
+            }
+        }
+        if k == kw.len() && (i == chars.len() || !last_is_word || !chars[i].is_alphanumeric()) {
+            return Some((start, i));
         }
     }
     None
@@ -106,6 +120,9 @@ mod tests {
         assert_eq!(find_word("subtotal 5", "total"), None);
         assert_eq!(find_word("sub total 5", "total"), Some((4, 9)));
         assert_eq!(find_word("so: 12", "so:"), Some((0, 3)));
+        assert_eq!(find_word("total (inclusive of gst)", "total inclusive"), Some((0, 16)));
+        assert_eq!(find_word("(co.reg :860671-d)", "co reg"), Some((1, 7)));
+        assert_eq!(find_word("sub-total", "total"), Some((4, 9)));
         assert_eq!(rest_after("Total : RM 5.90", 5), "RM 5.90");
     }
 

@@ -10,6 +10,7 @@ mod burst;
 mod chaos;
 mod cli;
 mod clients;
+mod fields;
 mod flow;
 mod formats;
 mod isolation;
