@@ -413,7 +413,7 @@ fn the_default_upload_cap_refuses_the_python_plugin() {
 }
 
 #[test]
-fn the_template_passes_both_hooks_through() {
+fn the_template_passes_boxes_and_lines_through_and_gives_an_example_field() {
     let s = shared();
     assert!(s.template.hooks.filter_boxes && s.template.hooks.normalize_text);
     let boxes = s.host.filter_boxes(&s.template, &config(&[("verbose", "true")]), &detect_page()).unwrap();
@@ -422,6 +422,10 @@ fn the_template_passes_both_hooks_through() {
     let page = ocr_page(&["x", "y"]);
     let lines = s.host.normalize_text(&s.template, &BTreeMap::new(), &page).unwrap();
     assert_eq!(lines.output, page.lines);
+    let doc = ocr_core::OcrResult::new(vec![page], "test".into());
+    assert!(s.host.extract_fields(&s.template, &BTreeMap::new(), &doc).unwrap().output.is_empty());
+    let fields = s.host.extract_fields(&s.template, &config(&[("example_field", "true")]), &doc).unwrap();
+    assert_eq!((fields.output[0].name.as_str(), fields.output[0].value.as_str()), ("first_line", "x"));
 }
 
 #[test]
@@ -737,7 +741,8 @@ fn receipt_fields_exports_only_extract_fields() {
     let s = shared();
     assert!(s.receipt.hooks.extract_fields && !s.receipt.hooks.filter_boxes && !s.receipt.hooks.normalize_text);
     // Components built before the hook existed load with it off.
-    assert!(!s.filter.hooks.extract_fields && !s.normalizer.hooks.extract_fields && !s.template.hooks.extract_fields);
+    assert!(!s.filter.hooks.extract_fields && !s.normalizer.hooks.extract_fields && !s.redactor.hooks.extract_fields);
+    assert!(s.template.hooks.extract_fields);
     assert!(s.hostile.hooks.extract_fields);
 }
 
