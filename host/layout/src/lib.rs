@@ -167,7 +167,7 @@ fn flush(out: &mut PageStructure, paragraph: &mut Vec<usize>, lines: &[Line], em
     let paired = members.iter().filter(|&&l| in_pair.contains(&lines[l].id)).count();
     let first = lines[members[0]];
     let mean_h = members.iter().map(|&l| lines[l].r.h()).sum::<f32>() / members.len() as f32;
-    let kind = if paired * 2 >= members.len() && paired > 0 {
+    let kind = if paired * 2 > members.len() {
         BlockKind::KeyValue
     } else if members.len() <= 3 && (text::upper_case(first.text) || mean_h >= 1.3 * em) {
         BlockKind::Header

@@ -20,4 +20,5 @@ mod recovery;
 mod requests;
 mod review;
 mod review_loop;
+mod structure;
 mod webhooks;
