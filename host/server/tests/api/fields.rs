@@ -78,6 +78,17 @@ async fn fields_that_break_the_contract_fail_the_job_with_plugin_invalid_output(
     let d = Deployment::embedded();
     let api = d.start_api("serve", &[]).await;
     let t = tenant();
+
+    // OpenAPI documents the stage, the fields and replay's field changes.
+    let spec: Value = api.http.get(api.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schemas = &spec["components"]["schemas"];
+    assert!(schemas["Pipeline"]["properties"].get("extract_fields").is_some(), "{}", schemas["Pipeline"]);
+    assert!(schemas["OcrResult"]["properties"].get("fields").is_some());
+    assert!(schemas["JobReplay"]["properties"].get("field_diff").is_some());
+    for schema in ["Field", "FieldDiff", "FieldValue"] {
+        assert!(schemas.get(schema).is_some(), "{schema} is not in /openapi.json");
+    }
+
     let r = api.upload_plugin(&t, "hostile", "1", plugin_bytes("test/test-plugin-hostile.wasm")).await;
     assert_eq!(r.status(), 201);
     let hostile: Value = r.json().await.unwrap();
