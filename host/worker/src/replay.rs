@@ -411,8 +411,8 @@ mod tests {
 
     #[test]
     fn machine_lines_undo_a_reviewers_field_correction() {
-        let mut result = OcrResult::default();
-        result.fields = vec![Field { machine_value: Some("65.000".into()), ..field("total", "66.000") }];
+        let fields = vec![Field { machine_value: Some("65.000".into()), ..field("total", "66.000") }];
+        let result = OcrResult { fields, ..OcrResult::default() };
         assert_eq!(machine_lines(&result).fields[0].value, "65.000");
     }
 }
