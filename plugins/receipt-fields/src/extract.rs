@@ -70,6 +70,9 @@ const TOTAL_LABELS: &[(&str, u8)] = &[
     ("total rounded", 4),
     ("total inclusive", 3),
     ("total incl", 3),
+    // The goods before discounts and fees: the total only when nothing better is printed.
+    ("tong tien hang", 1),
+    ("tong cong tien hang", 1),
     ("total amount", 3),
     ("tong cong", 3),
     ("tong tien", 3),
@@ -78,7 +81,7 @@ const TOTAL_LABELS: &[(&str, u8)] = &[
     ("tong", 2),
     ("amount", 1),
     ("thanh tien", 1),
-    ("thanh toan", 1),
+    ("thanh toan", 4),
 ];
 
 /// A line with one of these is not the amount to pay, even with a total label on it.
@@ -193,12 +196,12 @@ const COMPANY_WORDS: &[&str] = &[
     "cua hang",
     "sieu thi",
     "nha hang",
-    "quan",
     "tiem",
-    "hieu",
     "tap hoa",
     "nha thuoc",
 ];
+// Not `quán` (an eatery) or `hiệu` (a shop): without their marks they read as `quận` (a
+// district, in every address) and `hiểu`.
 
 /// Lines that head a receipt without naming the seller.
 const HEADINGS: &[&str] = &[
@@ -777,6 +780,34 @@ mod tests {
         let found = seller(&p);
         assert_eq!(norm(&found, "seller_name").as_deref(), Some("GN FOOD SDN BHD"));
         assert_eq!(norm(&found, "seller_address").as_deref(), Some("No. 5, Jalan Maju, 50450 Kuala Lumpur"));
+    }
+
+    #[test]
+    fn the_amount_paid_after_a_discount_is_the_total_not_the_goods_subtotal() {
+        let p = page(&[
+            ("BÁNH MÌ HỒNG PHÚC", 10.0, 10.0, 300.0, 30.0),
+            ("248 Điện Biên Phủ", 10.0, 40.0, 300.0, 60.0),
+            ("Quận Cầu Giấy, Hà Nội", 10.0, 70.0, 300.0, 90.0),
+            ("ĐT: 028 3555 2228", 10.0, 100.0, 300.0, 120.0),
+            ("Tổng tiền hàng:", 10.0, 150.0, 200.0, 170.0),
+            ("832.000", 400.0, 150.0, 480.0, 170.0),
+            ("Giảm giá:", 10.0, 180.0, 200.0, 200.0),
+            ("83.000", 400.0, 180.0, 480.0, 200.0),
+            ("THANH TOÁN:", 10.0, 210.0, 200.0, 230.0),
+            ("749.000", 400.0, 210.0, 480.0, 230.0),
+            ("Tiền khách đưa:", 10.0, 240.0, 200.0, 260.0),
+            ("750.000", 400.0, 240.0, 480.0, 260.0),
+        ]);
+        let found = extract(&p);
+        assert_eq!(norm(&found, "total").as_deref(), Some("749000"));
+        assert_eq!(norm(&found, "seller_name").as_deref(), Some("BÁNH MÌ HỒNG PHÚC"));
+        assert_eq!(norm(&found, "seller_address").as_deref(), Some("248 Điện Biên Phủ Quận Cầu Giấy, Hà Nội"));
+    }
+
+    #[test]
+    fn the_goods_subtotal_is_the_total_when_nothing_else_is_printed() {
+        let p = page(&[("Tổng tiền hàng:", 10.0, 150.0, 200.0, 170.0), ("120.000", 400.0, 150.0, 480.0, 170.0)]);
+        assert_eq!(total(&p).and_then(|f| f.normalized).as_deref(), Some("120000"));
     }
 
     #[test]
