@@ -93,7 +93,16 @@ pub fn analyze(page: &OcrPage) -> PageStructure {
     let rects: Vec<Rect> = units.iter().map(|(_, r)| *r).collect();
     let flows = order::flows(&rects, em);
 
-    let pairs = pairs::pairs(&page.lines, &lines, &rows, em);
+    let in_table: Vec<bool> = {
+        let mut t = vec![false; lines.len()];
+        for run in runs.iter().filter(|r| r.kind == RunKind::Table) {
+            for l in run_lines(run, &rows) {
+                t[l] = true;
+            }
+        }
+        t
+    };
+    let pairs = pairs::pairs(&page.lines, &lines, &rows, &in_table, em);
     let in_pair: HashSet<u32> =
         pairs.iter().flat_map(|p| p.key.line_ids.iter().chain(&p.value.line_ids)).copied().collect();
 

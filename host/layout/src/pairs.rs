@@ -3,10 +3,16 @@
 //! - `Label: value` in one line: split at the first colon when what precedes it is a label
 //!   ([`text::inline_split`]).
 //! - A label cell with its value to the right on the same row: the label ends with a colon
-//!   (`Ngày:   12/03/2024`), or, on a row of exactly two cells, it is a label and the value is
-//!   a number (`TỔNG CỘNG   65.000`). Item rows of a table (three cells or more) give no pair.
-//! - A label ending with a colon alone on its row, with its value on the line right below it
-//!   (at most [`BELOW_GAP`] line heights lower, starting within its x range): a form's field.
+//!   (`Ngày:   12/03/2024`), or, on a row of exactly two cells, it is a label of at most
+//!   [`MAX_BARE_LABEL_WORDS`] words and the value looks like no label (a number, a date, or
+//!   longer text: `TỔNG CỘNG   65.000`).
+//! - A label with its value on the line right below it (at most [`BELOW_GAP`] line heights
+//!   lower): a colon-ended label with a value starting within its x range (a form's field), or
+//!   a colon-less one over a value that looks like no label and overlaps it for most of the
+//!   narrower (a column heading over its value), unless the label is the short last line of a
+//!   paragraph.
+//!
+//! Cells of a table give no colon-less pairs: its column headings over its cells are a table.
 //!
 //! A line is a key or a value of at most one pair; a colon-ended label that finds no value
 //! gives none (an empty form field).
@@ -38,7 +44,38 @@ fn label_part(line: &OcrLine, id: u32) -> Option<PairPart> {
     text::colon_label(&line.text).map(|label| whole(line, label, id))
 }
 
-pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], em: f32) -> Vec<KeyValuePair> {
+/// Most words in a label that has no colon: a form's field names are one to four words (`Name`,
+/// `Date of birth`, `Phone number`); without the colon, a longer line is more likely a sentence.
+pub const MAX_BARE_LABEL_WORDS: usize = 4;
+
+/// A label without a colon: a few words, mostly letters, not a number.
+fn short_label(s: &str) -> bool {
+    text::label_like(s) && !text::numeric(s) && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS
+}
+
+/// What a colon-less label's value must look like to be told from another label: a number or
+/// a date (`1990`, `12/03/1990`, `(201) 923-9208`), or text longer than any label. A short run
+/// of words beside or under a colon-less label is as likely the next label of the form.
+fn bare_value(value: &str) -> bool {
+    text::numeric(value) || value.chars().any(|c| c.is_ascii_digit()) || !short_label(value) && !value.trim().is_empty()
+}
+
+/// Whether line `k` ends a paragraph: a line of running text (more words than a label) sits
+/// right above it, as close as lines of one paragraph are, over the same x range. Such a short
+/// last line is the end of a sentence, not a label.
+fn paragraph_tail(lines: &[Line], k: usize, em: f32) -> bool {
+    let kr = lines[k].r;
+    lines.iter().any(|l| {
+        let gap = kr.y0 - l.r.y1;
+        (-0.5 * kr.h()..=crate::PARAGRAPH_GAP * em).contains(&gap)
+            && l.r.x_overlap(&kr) > 0.0
+            && l.text.split_whitespace().count() > MAX_BARE_LABEL_WORDS
+    })
+}
+
+/// The pairs of the page; `in_table[i]` says line `i` is a cell of a table, whose column
+/// headings and cells are no colon-less labels and values (the table says how they relate).
+pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[bool], em: f32) -> Vec<KeyValuePair> {
     let n = lines.len();
     let mut out: Vec<(u32, KeyValuePair)> = Vec::new();
     // Lines already used: as a key, as a value, or holding a pair of their own.
@@ -71,7 +108,10 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], em: f32) -> V
             }
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
                 let two_cells = row.lines.len() == 2;
-                (two_cells && text::label_like(kt) && !text::numeric(kt) && text::numeric(vt))
+                // Two titles in capitals side by side (a letterhead: `CÔNG TY TNHH ABC` beside
+                // `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two columns, not a label and its value.
+                let titles = text::upper_case(kt) && text::upper_case(vt) && !vt.chars().any(|c| c.is_ascii_digit());
+                (two_cells && !in_table[k] && !titles && short_label(kt) && bare_value(vt))
                     .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {
@@ -85,32 +125,41 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], em: f32) -> V
 
     // 3. A label with its value on the line below.
     for row in rows {
-        if row.lines.len() != 1 {
-            continue;
-        }
-        let k = row.lines[0];
-        if used[k] {
-            continue;
-        }
-        let Some(key) = label_part(&page_lines[k], lines[k].id) else { continue };
-        let kr = lines[k].r;
-        let below = (0..n)
-            .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty())
-            .filter(|&v| {
-                let r: Rect = lines[v].r;
-                let gap = r.y0 - kr.y1;
-                gap <= BELOW_GAP * em
-                    && r.cy() > kr.y1
-                    && r.x0 >= kr.x0 - 0.5 * em
-                    && r.x0 <= kr.x1 + 0.5 * em
-                    && text::colon_label(lines[v].text).is_none()
-            })
-            .min_by(|&a, &b| lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0)));
-        if let Some(v) = below {
-            let value = whole(&page_lines[v], lines[v].text, lines[v].id);
-            out.push((lines[k].id, KeyValuePair { key, value }));
-            used[k] = true;
-            used[v] = true;
+        for &k in &row.lines {
+            if used[k] {
+                continue;
+            }
+            let kr = lines[k].r;
+            let colon = text::colon_label(lines[k].text).is_some();
+            let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
+                (!in_table[k] && short_label(lines[k].text) && !paragraph_tail(lines, k, em))
+                    .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
+            });
+            let Some(key) = key else { continue };
+            let below = (0..n)
+                .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty())
+                .filter(|&v| {
+                    let r: Rect = lines[v].r;
+                    let aligned = if colon {
+                        r.x0 >= kr.x0 - 0.5 * em && r.x0 <= kr.x1 + 0.5 * em
+                    } else {
+                        // A column's heading over its value: they overlap for most of the narrower.
+                        kr.x_overlap(&r) >= 0.5 * (kr.x1 - kr.x0).min(r.x1 - r.x0)
+                            && r.h() <= kr.h() * 1.5
+                            && bare_value(lines[v].text)
+                    };
+                    r.y0 - kr.y1 <= BELOW_GAP * em
+                        && r.cy() > kr.y1
+                        && aligned
+                        && text::colon_label(lines[v].text).is_none()
+                })
+                .min_by(|&a, &b| lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0)));
+            if let Some(v) = below {
+                let value = whole(&page_lines[v], lines[v].text, lines[v].id);
+                out.push((lines[k].id, KeyValuePair { key, value }));
+                used[k] = true;
+                used[v] = true;
+            }
         }
     }
     out.sort_by_key(|(id, _)| *id);

@@ -111,7 +111,7 @@ fn a_single_item_row_split_in_three_boxes_is_one_table_row() {
 }
 
 #[test]
-fn a_form_gives_inline_beside_and_above_pairs_and_nothing_else() {
+fn a_form_gives_inline_beside_and_above_pairs_but_its_title_gives_none() {
     let p = page(&[
         ("PHIẾU ĐĂNG KÝ", [380.0, 20.0, 620.0, 44.0]),
         ("Họ và tên: Nguyễn Văn An", [40.0, 80.0, 400.0, 100.0]),
@@ -130,7 +130,8 @@ fn a_form_gives_inline_beside_and_above_pairs_and_nothing_else() {
         [
             ("Họ và tên", "Nguyễn Văn An"),
             ("Ngày sinh", "12/03/1990"),
-            ("Địa chỉ", "12 Lê Lợi, Quận 1, TP. Hồ Chí Minh")
+            ("Địa chỉ", "12 Lê Lợi, Quận 1, TP. Hồ Chí Minh"),
+            ("Ghi chú", "Khách hàng đăng ký tham gia chương trình từ tháng ba"),
         ]
     );
     // The inline pair's key is the left part of its line, the value the right part.
