@@ -484,8 +484,9 @@ impl Engine {
     /// ([`recognize::page_reads_vietnamese`]): a Vietnamese page is read by that reader alone; an
     /// English page by the English reader, and a line it is unsure of
     /// ([`recognize::SECOND_OPINION_BELOW`]) also by the Vietnamese reader, which keeps the line
-    /// when its reading is Vietnamese by itself (an address on an English receipt) or is the
-    /// more confident one. Each line names its reader.
+    /// when its reading is Vietnamese by itself (an address on an English receipt). On a
+    /// Vietnamese page, a word asternet may have spelled with a look-alike gets the English
+    /// reader's opinion ([`Engine::with_latin_words_checked`]). Each line names its reader.
     pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
         self.recognize_batched(page, boxes, lang, recognize::MAX_BATCH)
     }
@@ -565,14 +566,8 @@ impl Engine {
                             if recognize::line_reads_vietnamese(&plain.0, self.lexicon.as_ref()) {
                                 return Some((best, vi));
                             }
-                            if !unsure.contains(&i) {
-                                return english;
-                            }
-                            let other = (self.english(seen, vi), vi);
-                            match english {
-                                Some(e) if recognize::more_confident(&e.0.1, &other.0.1) => Some(e),
-                                _ => Some(other),
-                            }
+                            // A line the English reader could not read at all is asternet's.
+                            english.or_else(|| Some((self.english(seen, vi), vi)))
                         })
                         .collect()
                 }
