@@ -255,6 +255,18 @@ mod tests {
     }
 
     #[test]
+    fn pdf_text_layer_follows_the_reading_order_of_the_blocks() {
+        let r = testing::structured();
+        let doc = pdf(&r, &images(&r)).unwrap();
+        // `-raw` keeps the content stream's order: the header's left column, then its right one.
+        let Some(text) = poppler(&["pdftotext", "-raw", "-enc", "UTF-8", "{}", "-"], &doc) else { return };
+        let text = normalize(&text);
+        let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s:?} missing from {text:?}"));
+        assert!(at("TNHH ABC") < at("12/2024/CV") && at("12/2024/CV") < at("CỘNG HÒA"), "{text}");
+        assert!(at("Hạnh phúc") < at("Bảng giá"), "{text}");
+    }
+
+    #[test]
     fn pdf_pages_have_the_image_size_and_words_sit_in_their_boxes() {
         let r = result();
         let doc = pdf(&r, &images(&r)).unwrap();
