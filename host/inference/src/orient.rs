@@ -81,10 +81,13 @@ pub(crate) const CONFIDENT: f32 = 0.95;
 /// How much more confident the half-turned reading must be to turn the page.
 pub(crate) const MARGIN: f32 = 0.05;
 
-/// Whether the half-turned readings win, from each sample line's confidence both ways.
+/// Whether the half-turned readings win, from each sample line's confidence both ways: by
+/// [`MARGIN`] on the mean, and on most of the lines one by one (one badly read line, a logo or a
+/// stamp, does not turn a page the other lines read upright).
 pub(crate) fn upside_down(upright: &[f32], turned: &[f32]) -> bool {
     let mean = |v: &[f32]| if v.is_empty() { 0.0 } else { v.iter().sum::<f32>() / v.len() as f32 };
-    !upright.is_empty() && mean(turned) > mean(upright) + MARGIN
+    let wins = upright.iter().zip(turned).filter(|(u, t)| t > u).count();
+    !upright.is_empty() && mean(turned) > mean(upright) + MARGIN && 2 * wins > upright.len()
 }
 
 #[cfg(test)]
@@ -147,6 +150,8 @@ mod tests {
         assert!(upside_down(&[0.4, 0.5], &[0.9, 0.8]));
         assert!(upside_down(&[0.9, 0.9], &[0.99, 0.97]));
         assert!(!upside_down(&[0.85, 0.8], &[0.86, 0.82]));
+        // One line read far better turned (a stamp) against three read better upright.
+        assert!(!upside_down(&[0.99, 0.99, 0.99, 0.3], &[0.9, 0.9, 0.9, 1.0]));
         assert!(!upside_down(&[], &[]));
     }
 }
