@@ -48,9 +48,12 @@ fn label_part(line: &OcrLine, id: u32) -> Option<PairPart> {
 /// `Date of birth`, `Phone number`); without the colon, a longer line is more likely a sentence.
 pub const MAX_BARE_LABEL_WORDS: usize = 4;
 
-/// A label without a colon: a few words, mostly letters, not a number.
+/// A label without a colon: a few words of letters. A field name holds no digits: a short
+/// line with a number in it (`Room 43, State House`, `Spent Prior to 1989`) is content.
 fn short_label(s: &str) -> bool {
-    text::label_like(s) && !text::numeric(s) && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS
+    text::label_like(s)
+        && !s.chars().any(|c| c.is_ascii_digit())
+        && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS
 }
 
 /// What a colon-less label's value must look like to be told from another label: a number or

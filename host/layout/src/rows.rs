@@ -11,6 +11,11 @@ use crate::geom::{Line, Rect};
 /// lines touch only through the detector's margins and the descenders, well under half.
 pub const ROW_OVERLAP: f32 = 0.5;
 
+/// A box more than this many times as tall as a row's first line is not on its baseline: a
+/// stamp, a logo, vertical text or a tall bracket spans several rows of text (titles set
+/// larger than the text beside them stay within twice its size).
+pub const ROW_HEIGHT_RATIO: f32 = 2.0;
+
 /// A row: indexes into the layout's lines, sorted left to right.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -22,29 +27,31 @@ pub struct Row {
 pub fn rows(lines: &[Line]) -> Vec<Row> {
     let mut order: Vec<usize> = (0..lines.len()).collect();
     order.sort_by(|&a, &b| lines[a].r.cy().total_cmp(&lines[b].r.cy()).then(a.cmp(&b)));
-    // Each row with the sum of its lines' heights, for the row's mean height.
-    let mut rows: Vec<(Row, f32)> = Vec::new();
+    // Each row with its first line (the one nearest the top): a line joins a row when it shares
+    // that line's baseline band. Comparing with the row's union instead would let one tall box
+    // (a stamp, a vertical label) chain the rows above and below it into one.
+    let mut rows: Vec<(Row, Rect)> = Vec::new();
     for i in order {
         let r = lines[i].r;
         let best = rows
             .iter()
             .enumerate()
-            .filter_map(|(k, (row, sum_h))| {
-                let mean_h = sum_h / row.lines.len() as f32;
-                let overlap = row.r.y_overlap(&r);
-                let centred = (row.r.cy() - r.cy()).abs() <= 0.5 * mean_h.max(r.h());
-                (overlap >= ROW_OVERLAP * mean_h.min(r.h()) && overlap > 0.0 && centred).then_some((k, overlap))
+            .filter_map(|(k, (_, seed))| {
+                let overlap = seed.y_overlap(&r);
+                let centred = (seed.cy() - r.cy()).abs() <= 0.5 * seed.h().max(r.h());
+                let alike = seed.h().max(r.h()) <= ROW_HEIGHT_RATIO * seed.h().min(r.h());
+                (overlap >= ROW_OVERLAP * seed.h().min(r.h()) && overlap > 0.0 && centred && alike)
+                    .then_some((k, overlap))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(k, _)| k);
         match best {
             Some(k) => {
-                let (row, sum_h) = &mut rows[k];
+                let row = &mut rows[k].0;
                 row.lines.push(i);
                 row.r = row.r.union(&r);
-                *sum_h += r.h();
             }
-            None => rows.push((Row { lines: vec![i], r }, r.h())),
+            None => rows.push((Row { lines: vec![i], r }, r)),
         }
     }
     let mut rows: Vec<Row> = rows.into_iter().map(|(row, _)| row).collect();

@@ -172,3 +172,34 @@ fn annotate_fills_every_page_and_keeps_the_lines() {
     assert_eq!(r.pages[0].blocks.len(), 1);
     assert_eq!(r.pages[0].pairs.len(), 1);
 }
+
+#[test]
+fn a_tall_stamp_beside_two_rows_does_not_join_them_into_one() {
+    // A vertical stamp 3.5 line heights tall at the right margin, beside a heading and the row
+    // under it: the label still finds its value on its own row.
+    let p = page(&[
+        ("SUPERVISOR INFORMATION:", [130.0, 808.0, 396.0, 836.0]),
+        ("NAME OF SUPERVISOR:", [130.0, 848.0, 330.0, 866.0]),
+        ("Jerome Curry", [355.0, 851.0, 443.0, 867.0]),
+        ("2", [661.0, 799.0, 679.0, 871.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert_eq!(pairs, [("NAME OF SUPERVISOR", "Jerome Curry")]);
+}
+
+#[test]
+fn colon_less_labels_pair_with_numbers_and_text_but_not_with_other_labels() {
+    let p = page(&[
+        ("PHONE NUMBER", [40.0, 40.0, 240.0, 60.0]),
+        ("(201) 923-9208", [300.0, 40.0, 480.0, 60.0]),
+        ("Address", [40.0, 100.0, 150.0, 120.0]),
+        ("City", [40.0, 126.0, 110.0, 146.0]),
+        ("Room 43, State House", [40.0, 200.0, 320.0, 220.0]),
+        ("Providence, Rhode Island 02903", [40.0, 226.0, 440.0, 246.0]),
+    ]);
+    let s = analyze(&p);
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert_eq!(pairs, [("PHONE NUMBER", "(201) 923-9208")]);
+}
