@@ -62,6 +62,8 @@ async fn review_flow(api: &Api, deployment: &Deployment) {
     let done = api.wait_for(&t, &job, "DONE").await;
     let lines = done["ocr_result"]["pages"][0]["lines"].as_array().unwrap();
     assert_eq!(lines.len(), boxes.len() - 1, "recognition ran on the edited boxes");
+    // A Vietnamese page (lang auto): every line says asternet read it.
+    assert!(lines.iter().all(|l| l["reader"] == "asternet"), "{lines:?}");
     let text = api
         .req(Method::GET, &format!("/v1/ocr/jobs/{job}/result?format=text"), &t)
         .send()
