@@ -13,8 +13,10 @@
 //!
 //! Every distance is a multiple of the page's line height (the median height of its line
 //! boxes), with the typographic reason beside each constant: [`order::GUTTER`] (columns),
-//! [`rows::ROW_OVERLAP`] (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables),
-//! [`PARAGRAPH_GAP`] (paragraphs), [`pairs::BELOW_GAP`] and [`pairs::RIGHT_GAP`] (pairs).
+//! [`order::SECTION_GAP`] (sections), [`rows::ROW_OVERLAP`] and [`rows::ROW_HEIGHT_RATIO`]
+//! (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables), [`PARAGRAPH_GAP`] and
+//! [`HEIGHT_RATIO`] (paragraphs), [`pairs::BELOW_GAP`], [`pairs::RIGHT_GAP`] and
+//! [`pairs::MAX_BARE_LABEL_WORDS`] (pairs).
 //! `docs/structure.md` says how they were checked.
 
 mod geom;
