@@ -13,7 +13,7 @@
 //!
 //! Every distance is a multiple of the page's line height (the median height of its line
 //! boxes), with the typographic reason beside each constant: [`order::GUTTER`] (columns),
-//! [`order::SECTION_GAP`] (sections), [`rows::ROW_OVERLAP`] and [`rows::ROW_HEIGHT_RATIO`]
+//! [`order::SECTION_GAP`] (sections), [`rows::ROW_OVERLAP`] and [`rows::ROW_MAX_HEIGHT`]
 //! (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables), [`PARAGRAPH_GAP`] and
 //! [`HEIGHT_RATIO`] (paragraphs), [`pairs::BELOW_GAP`], [`pairs::RIGHT_GAP`] and
 //! [`pairs::MAX_BARE_LABEL_WORDS`] (pairs).
@@ -74,7 +74,7 @@ pub fn analyze(page: &OcrPage) -> PageStructure {
         return PageStructure::default();
     }
     let em = geom::line_height(&lines);
-    let rows = rows::rows(&lines);
+    let rows = rows::rows(&lines, em);
     let runs = tables::runs(&lines, &rows, em);
 
     let mut in_run = vec![false; lines.len()];

@@ -110,11 +110,10 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 continue;
             }
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                let two_cells = row.lines.len() == 2;
                 // Two titles in capitals side by side (a letterhead: `CÔNG TY TNHH ABC` beside
                 // `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two columns, not a label and its value.
                 let titles = text::upper_case(kt) && text::upper_case(vt) && !vt.chars().any(|c| c.is_ascii_digit());
-                (two_cells && !in_table[k] && !titles && short_label(kt) && bare_value(vt))
+                (!in_table[k] && !titles && short_label(kt) && bare_value(vt))
                     .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {

@@ -11,10 +11,11 @@ use crate::geom::{Line, Rect};
 /// lines touch only through the detector's margins and the descenders, well under half.
 pub const ROW_OVERLAP: f32 = 0.5;
 
-/// A box more than this many times as tall as a row's first line is not on its baseline: a
-/// stamp, a logo, vertical text or a tall bracket spans several rows of text (titles set
-/// larger than the text beside them stay within twice its size).
-pub const ROW_HEIGHT_RATIO: f32 = 2.0;
+/// A box taller than this many line heights joins no row: a stamp, a logo, vertical text or a
+/// tall bracket spans several rows of text and would chain them into one (a title is set at
+/// most about twice the size of the text; a small box beside a taller one, as the detector
+/// sometimes gives a faint `Date:`, still shares its row).
+pub const ROW_MAX_HEIGHT: f32 = 2.5;
 
 /// A row: indexes into the layout's lines, sorted left to right.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct Row {
 }
 
 /// The page's rows, top to bottom.
-pub fn rows(lines: &[Line]) -> Vec<Row> {
+pub fn rows(lines: &[Line], em: f32) -> Vec<Row> {
     let mut order: Vec<usize> = (0..lines.len()).collect();
     order.sort_by(|&a, &b| lines[a].r.cy().total_cmp(&lines[b].r.cy()).then(a.cmp(&b)));
     // Each row with its first line (the one nearest the top): a line joins a row when it shares
@@ -39,7 +40,7 @@ pub fn rows(lines: &[Line]) -> Vec<Row> {
             .filter_map(|(k, (_, seed))| {
                 let overlap = seed.y_overlap(&r);
                 let centred = (seed.cy() - r.cy()).abs() <= 0.5 * seed.h().max(r.h());
-                let alike = seed.h().max(r.h()) <= ROW_HEIGHT_RATIO * seed.h().min(r.h());
+                let alike = seed.h().max(r.h()) <= ROW_MAX_HEIGHT * em;
                 (overlap >= ROW_OVERLAP * seed.h().min(r.h()) && overlap > 0.0 && centred && alike)
                     .then_some((k, overlap))
             })
