@@ -3,9 +3,10 @@
 //! - `Label: value` in one line: split at the first colon when what precedes it is a label
 //!   ([`text::inline_split`]).
 //! - A label cell with its value to the right on the same row: the label ends with a colon
-//!   (`Ngày:   12/03/2024`), or, on a row of exactly two cells, it is a label of at most
-//!   [`MAX_BARE_LABEL_WORDS`] words and the value looks like no label (a number, a date, or
-//!   longer text: `TỔNG CỘNG   65.000`).
+//!   (`Ngày:   12/03/2024`), or, outside a table, it is a label of at most
+//!   [`MAX_BARE_LABEL_WORDS`] words without digits and the value looks like no label (a number,
+//!   a date, or longer text: `TỔNG CỘNG   65.000`); two titles in capitals side by side are
+//!   no pair.
 //! - A label with its value on the line right below it (at most [`BELOW_GAP`] line heights
 //!   lower): a colon-ended label with a value starting within its x range (a form's field), or
 //!   a colon-less one over a value that looks like no label and overlaps it for most of the
