@@ -53,10 +53,12 @@ export interface ModelQuality {
 export interface DayQuality { day: string; jobs_reviewed: number; lines: number; lines_changed: number; line_change_rate: number; cer: number }
 export interface QualityStats { from: string; to: string; models: ModelQuality[]; days: DayQuality[] }
 
-export type Hook = 'filter_boxes' | 'normalize_text';
-export const HOOKS: Hook[] = ['filter_boxes', 'normalize_text'];
+export type Hook = 'filter_boxes' | 'normalize_text' | 'extract_fields';
+export const HOOKS: Hook[] = ['filter_boxes', 'normalize_text', 'extract_fields'];
+/** The readers a tenant may choose for its English lines. */
+export const ENGLISH_READERS = ['ppocr', 'asternet'] as const;
 export interface PipelineStep { plugin: string; config?: Record<string, string>; on_failure?: 'fail' | 'skip' }
-export type Pipeline = Partial<Record<Hook, PipelineStep[]>>;
+export type Pipeline = Partial<Record<Hook, PipelineStep[]>> & { english_reader?: (typeof ENGLISH_READERS)[number] };
 export interface PluginInfo { id: string; name: string; version: string; hooks: string[]; builtin: boolean }
 export interface PipelineVersion { version: number; pipeline: Pipeline; created_at: string; source: string }
 export interface PipelineVersions { current: number; versions: PipelineVersion[] }

@@ -43,6 +43,28 @@ pub struct Pipeline {
     /// every step returns are stored in the result's `fields`, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extract_fields: Vec<PipelineStep>,
+    /// Which line reader reads this tenant's English lines (docs/models.md, "Which reader
+    /// reads what").
+    #[serde(default, skip_serializing_if = "EnglishReader::is_default")]
+    pub english_reader: EnglishReader,
+}
+
+/// The reader of English lines: `lang=en` jobs and the lines of pages `auto` finds English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EnglishReader {
+    /// PP-OCRv6 small (the default): a third of asternet's character errors on English receipts.
+    #[default]
+    Ppocr,
+    /// asternet, the Vietnamese reader, for everything: the platform's reading before PP-OCRv6
+    /// (English letters only, its English word list and case rules), one model less per line.
+    Asternet,
+}
+
+impl EnglishReader {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// Which hooks a plugin exports (found when it is loaded; stored with a tenant's plugin).

@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             model += det.timing.model + rec.timing.model;
 
             // Same boxes, one line per model call.
-            let single = engine.recognize_batched(page, &det.boxes, Lang::Vi, 1)?;
+            let single = engine.recognize_batched(page, &det.boxes, Lang::Vi, Default::default(), 1)?;
             batched_rec += rec.timing.model + rec.timing.other;
             single_rec += single.timing.model + single.timing.other;
             for (a, b) in rec.lines.iter().zip(&single.lines) {

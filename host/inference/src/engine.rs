@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use ndarray::Array2;
-use ocr_core::{DetectParams, ErrorCode, Lang, OcrLine, Quad, TextBox};
+use ocr_core::{DetectParams, EnglishReader, ErrorCode, Lang, OcrLine, Quad, TextBox};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -352,13 +352,23 @@ impl Engine {
         })
     }
 
-    /// Which models read `lang`, e.g. `craftnet.int8+asternet.int8+ppocrv6_rec_small` (the
-    /// file stems; `auto` names both languages' readers).
+    /// Which models read `lang` with the default readers, e.g.
+    /// `craftnet.int8+asternet.int8+PP-OCRv6_rec_small` (the file stems; `auto` names both
+    /// languages' readers).
     pub fn model_name(&self, lang: Lang) -> String {
+        self.model_name_with(lang, EnglishReader::default())
+    }
+
+    /// [`Engine::model_name`] with a chosen English reader.
+    pub fn model_name_with(&self, lang: Lang, english: EnglishReader) -> String {
         let mut names = vec![self.detector_name.clone()];
         let langs: &[Lang] = if lang == Lang::Auto { &[Lang::Vi, Lang::En] } else { &[lang] };
         for &l in langs {
-            if let Ok(rec) = self.recognizer(l)
+            let rec = match l {
+                Lang::En => self.english_recognizer(english),
+                _ => self.recognizer(l),
+            };
+            if let Ok(rec) = rec
                 && !names.contains(&rec.name)
             {
                 names.push(rec.name.clone());
@@ -375,10 +385,18 @@ impl Engine {
     }
 
     /// The English reader when it is another model than the Vietnamese one (`auto` then routes
-    /// the lines of an English page to it).
-    fn english_reader(&self) -> Option<&Recognizer> {
+    /// the lines of an English page to it) and the tenant has not chosen asternet for English.
+    fn english_reader(&self, english: EnglishReader) -> Option<&Recognizer> {
         let (vi, en) = (self.by_lang.get(&Lang::Vi)?, self.by_lang.get(&Lang::En)?);
-        (vi != en).then(|| &*self.recognizers[*en])
+        (vi != en && english == EnglishReader::Ppocr).then(|| &*self.recognizers[*en])
+    }
+
+    /// The recognizer that reads `lang=en` lines: `en`'s, or `vi`'s when the tenant chose asternet.
+    fn english_recognizer(&self, english: EnglishReader) -> Result<&Recognizer> {
+        match english {
+            EnglishReader::Ppocr => self.recognizer(Lang::En),
+            EnglishReader::Asternet => self.recognizer(Lang::Vi),
+        }
     }
 
     /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping), each box's
@@ -488,16 +506,29 @@ impl Engine {
     /// Vietnamese page, a word asternet may have spelled with a look-alike gets the English
     /// reader's opinion ([`Engine::with_latin_words_checked`]). Each line names its reader.
     pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
-        self.recognize_batched(page, boxes, lang, recognize::MAX_BATCH)
+        self.recognize_with(page, boxes, lang, EnglishReader::default())
     }
 
-    /// [`Engine::recognize`] with a chosen batch size (1 = one line per model call). For benchmarks and tests.
+    /// [`Engine::recognize`] with a tenant's choice of English reader ([`EnglishReader`]).
+    pub fn recognize_with(
+        &self,
+        page: &RgbImage,
+        boxes: &[TextBox],
+        lang: Lang,
+        english: EnglishReader,
+    ) -> Result<Recognition> {
+        self.recognize_batched(page, boxes, lang, english, recognize::MAX_BATCH)
+    }
+
+    /// [`Engine::recognize_with`] with a chosen batch size (1 = one line per model call). For
+    /// benchmarks and tests.
     #[doc(hidden)]
     pub fn recognize_batched(
         &self,
         page: &RgbImage,
         boxes: &[TextBox],
         lang: Lang,
+        english: EnglishReader,
         max_batch: usize,
     ) -> Result<Recognition> {
         let start = Instant::now();
@@ -509,9 +540,9 @@ impl Engine {
         };
         let all: Vec<usize> = (0..boxes.len()).collect();
         let vi = self.recognizer(Lang::Vi);
-        let readings: Vec<Option<(recognize::Reading, &Recognizer)>> = match (lang, self.english_reader()) {
+        let readings: Vec<Option<(recognize::Reading, &Recognizer)>> = match (lang, self.english_reader(english)) {
             (Lang::En, _) => {
-                let en = self.recognizer(Lang::En)?;
+                let en = self.english_recognizer(english)?;
                 let seen = see(en, &all)?;
                 seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, en), en))).collect()
             }
@@ -519,7 +550,7 @@ impl Engine {
                 let vi = vi?;
                 let seen = see(vi, &all)?;
                 let readings = self.read_as_one_reader(&seen, vi, lang);
-                match self.english_reader() {
+                match self.english_reader(english) {
                     Some(en) => self.with_latin_words_checked(readings, en, &mut see)?,
                     None => readings,
                 }

@@ -257,7 +257,7 @@ fn batched_recognition_reads_the_same_text_as_one_line_at_a_time() {
         let p = page(file);
         let det = engine().detect(&p, &DetectParams::default()).unwrap();
         let batched = engine().recognize(&p, &det.boxes, Lang::Vi).unwrap();
-        let single = engine().recognize_batched(&p, &det.boxes, Lang::Vi, 1).unwrap();
+        let single = engine().recognize_batched(&p, &det.boxes, Lang::Vi, Default::default(), 1).unwrap();
         assert_eq!(batched.lines.len(), det.boxes.len());
         for (b, s) in batched.lines.iter().zip(&single.lines) {
             assert_eq!(b.text, s.text, "{file}");

@@ -366,7 +366,7 @@ async fn local_ocr(args: settings::OcrArgs) -> anyhow::Result<ExitCode> {
             });
             for (file, read) in detected {
                 match read.and_then(|(bytes, boxes)| {
-                    ocr.recognize(&bytes, &boxes, options)
+                    ocr.recognize(&bytes, &boxes, options, Default::default())
                         .map_err(|e| format!("{}: {} ({})", file.display(), e.message, e.code))
                 }) {
                     Ok(mut result) => {

@@ -728,7 +728,10 @@ mod tests {
         assert!(parse_recognizers("fr=a.onnx:b.json").unwrap_err().contains("fr"));
         assert!(parse_recognizers("vi").unwrap_err().contains("OCR_RECOGNIZERS"));
         let pp = parse_recognizers("en=ppocr:PP-OCRv6_rec_small.onnx").unwrap();
-        assert_eq!((pp.0[0].family, pp.0[0].model.as_str(), pp.0[0].max_width), (ocr_inference::Family::PaddleOcr, "PP-OCRv6_rec_small.onnx", 2048));
+        assert_eq!(
+            (pp.0[0].family, pp.0[0].model.as_str(), pp.0[0].max_width),
+            (ocr_inference::Family::PaddleOcr, "PP-OCRv6_rec_small.onnx", 2048)
+        );
         assert_eq!(parse_recognizers("en=ppocr:p.onnx@4096").unwrap().0[0].max_width, 4096);
         assert!(parse_recognizers("en=ppocr:../p.onnx").is_err());
     }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ocr_core::plugin::JobTimings;
 use ocr_core::{
-    DetectPage, DetectResult, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult, TaskKind,
+    DetectPage, DetectResult, EnglishReader, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult,
+    TaskKind,
 };
 use ocr_inference::{DecodeLimits, Engine, InferenceConfig};
 use ocr_store::objects::keys;
@@ -22,7 +23,14 @@ pub trait Ocr: Send + Sync + 'static {
     /// Text boxes (lines) of every page of the document.
     fn detect(&self, document: &[u8], options: &JobOptions) -> Result<DetectResult, JobError>;
     /// Text of the given boxes.
-    fn recognize(&self, document: &[u8], boxes: &DetectResult, options: &JobOptions) -> Result<OcrResult, JobError>;
+    /// Reads the text under the boxes; `english` is the tenant's reader of English lines.
+    fn recognize(
+        &self,
+        document: &[u8],
+        boxes: &DetectResult,
+        options: &JobOptions,
+        english: EnglishReader,
+    ) -> Result<OcrResult, JobError>;
     /// Whether the models are loaded (or loadable); the reason when not.
     fn ready(&self) -> Result<(), JobError>;
 }
@@ -91,7 +99,13 @@ impl Ocr for NativeOcr {
         Ok(DetectResult { pages: out })
     }
 
-    fn recognize(&self, document: &[u8], boxes: &DetectResult, options: &JobOptions) -> Result<OcrResult, JobError> {
+    fn recognize(
+        &self,
+        document: &[u8],
+        boxes: &DetectResult,
+        options: &JobOptions,
+        english: EnglishReader,
+    ) -> Result<OcrResult, JobError> {
         let engine = self.engine()?;
         let pages = ocr_inference::decode_pages(document, &self.limits).map_err(inference_error)?;
         let mut out = Vec::with_capacity(boxes.pages.len());
@@ -99,7 +113,8 @@ impl Ocr for NativeOcr {
             let page = pages.get(detected.page_index as usize).ok_or_else(|| {
                 JobError::new(ErrorCode::InvalidBoxes, format!("page {} is not in the document", detected.page_index))
             })?;
-            let recognition = engine.recognize(page, &detected.boxes, options.lang).map_err(inference_error)?;
+            let recognition =
+                engine.recognize_with(page, &detected.boxes, options.lang, english).map_err(inference_error)?;
             metrics::histogram!("ocr_model_seconds", "stage" => "recognize")
                 .record(recognition.timing.model.as_secs_f64());
             metrics::histogram!("ocr_preprocessing_seconds", "stage" => "recognize")
@@ -115,7 +130,7 @@ impl Ocr for NativeOcr {
                 ..Default::default()
             });
         }
-        Ok(OcrResult::new(out, engine.model_name(options.lang)))
+        Ok(OcrResult::new(out, engine.model_name_with(options.lang, english)))
     }
 
     fn ready(&self) -> Result<(), JobError> {
@@ -372,13 +387,14 @@ impl Worker {
                     .detect_result
                     .clone()
                     .ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
+                // The tenant's choice of English reader is in its pipeline settings.
+                let english = self.pipeline(&job.tenant_id).await?.1.english_reader;
                 let clock = Instant::now();
-                let mut result =
-                    tokio::task::spawn_blocking(move || span.in_scope(|| ocr.recognize(&document, &boxes, &options)))
-                        .await
-                        .map_err(|e| {
-                            JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}"))
-                        })??;
+                let mut result = tokio::task::spawn_blocking(move || {
+                    span.in_scope(|| ocr.recognize(&document, &boxes, &options, english))
+                })
+                .await
+                .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}")))??;
                 JobTimings::add(&mut notes.timings.recognition_ms, clock.elapsed());
                 let mut version = 0;
                 if let Some(plugins) = &self.plugins {

@@ -144,3 +144,40 @@ async fn auto_ocr_goes_from_upload_to_done_without_review() {
         assert!(text.contains(word), "{word:?} missing from {text:?}");
     }
 }
+
+#[tokio::test]
+async fn a_tenant_chooses_the_reader_of_its_english_lines_in_its_pipeline() {
+    let d = Deployment::embedded();
+    let api = d.start_api("serve", &[]).await;
+    let readers = |done: &Value| -> Vec<String> {
+        let lines = done["ocr_result"]["pages"][0]["lines"].as_array().unwrap();
+        lines.iter().map(|l| l["reader"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    // By default an English page is read by PP-OCRv6.
+    let t = tenant();
+    let job = api.create_job(&t, quick_options(true)).await;
+    api.upload_ok(&t, &job, "rules/en_sans.png").await;
+    let done = api.wait_for(&t, &job, "DONE").await;
+    assert!(readers(&done).iter().all(|r| r == "ppocr"), "{:?}", readers(&done));
+    assert!(done["ocr_result"]["model"].as_str().unwrap().contains("PP-OCRv6"), "{}", done["ocr_result"]["model"]);
+    // A tenant that chose asternet gets asternet's reading.
+    let other = tenant();
+    let r =
+        api.req(Method::PUT, "/v1/pipeline", &other).json(&json!({"english_reader": "asternet"})).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let job = api.create_job(&other, quick_options(true)).await;
+    api.upload_ok(&other, &job, "rules/en_sans.png").await;
+    let done = api.wait_for(&other, &job, "DONE").await;
+    assert!(readers(&done).iter().all(|r| r == "asternet"), "{:?}", readers(&done));
+    assert!(!done["ocr_result"]["model"].as_str().unwrap().contains("PP-OCRv6"));
+    // An unknown reader is refused with an error naming it.
+    let r = api
+        .req(Method::PUT, "/v1/pipeline", &other)
+        .json(&json!({"english_reader": "tesseract"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("english_reader") || body.contains("tesseract"), "{body}");
+}
