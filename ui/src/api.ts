@@ -31,8 +31,33 @@ export interface OcrLine {
   char_confidences: number[];
   machine_text?: string;
 }
-export interface OcrPage { page_index: number; width: number; height: number; lines: OcrLine[]; text: string }
-export interface OcrResult { pages: OcrPage[]; text: string; model: string; plugins?: string[] }
+export type BlockKind = 'paragraph' | 'header' | 'table' | 'key_value';
+export interface Block { id: number; kind: BlockKind; order: number; points: Quad; line_ids: number[] }
+export interface TableCell { row: number; col: number; row_span: number; col_span: number; text: string; line_ids: number[] }
+export interface Table { points: Quad; row_count: number; col_count: number; cells: TableCell[] }
+export interface PairPart { text: string; points: Quad; line_ids: number[] }
+export interface KeyValuePair { key: PairPart; value: PairPart }
+/** A named value an `extract_fields` plugin found; `machine_value` once a reviewer corrected it. */
+export interface Field {
+  name: string;
+  value: string;
+  normalized?: string;
+  confidence: number;
+  page_index: number;
+  line_ids: number[];
+  machine_value?: string;
+}
+export interface OcrPage {
+  page_index: number;
+  width: number;
+  height: number;
+  lines: OcrLine[];
+  text: string;
+  blocks?: Block[];
+  tables?: Table[];
+  pairs?: KeyValuePair[];
+}
+export interface OcrResult { pages: OcrPage[]; text: string; model: string; plugins?: string[]; fields?: Field[] }
 
 /** How much reviewers changed, per recognition model (rates are 0 when nothing was counted). */
 export interface ModelQuality {
@@ -255,6 +280,18 @@ export class Api {
       method: 'PATCH',
       headers,
       body: JSON.stringify({ edits: [{ page_index: page, line_index: line, text }] }),
+    });
+    return { result: (await res.json()) as OcrResult, etag: res.headers.get('ETag') };
+  }
+
+  /** Corrects a field's value (`index` into the result's `fields`, `name` its name, checked by the server). */
+  async editField(id: string, index: number, name: string, value: string, etag: string | null) {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (etag) headers['If-Match'] = etag;
+    const res = await this.request(`/v1/ocr/jobs/${encodeURIComponent(id)}/result`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ fields: [{ index, name, value }] }),
     });
     return { result: (await res.json()) as OcrResult, etag: res.headers.get('ETag') };
   }

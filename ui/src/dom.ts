@@ -85,3 +85,6 @@ export function saveBlob(blob: Blob, name: string) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** Confidence in three levels, for colours: high (90 % and over), medium (70–90 %), low. */
+export const confidenceLevel = (c: number) => (c >= 0.9 ? 'high' : c >= 0.7 ? 'medium' : 'low');

@@ -1,12 +1,14 @@
 // The result screen: recognized text per box beside the page image, coloured by confidence;
-// page text to copy, downloads, and corrections kept as human edits on the result.
+// the page structure (blocks in reading order, table rows, key–value pairs) over the image on
+// demand; the fields beside the text; page text to copy, downloads, and corrections of lines
+// and field values kept as human edits on the result.
 
-import type { Api, OcrLine, OcrResult } from './api';
-import { h, s, say, saveBlob, statusBadge } from './dom';
+import type { Api, Field, OcrLine, OcrResult } from './api';
+import { confidenceLevel, h, s, say, saveBlob, statusBadge } from './dom';
 import { pointsAttr } from './geometry';
+import { fieldsPanel } from './fields';
 import { frame } from './shell';
-
-export const confidenceLevel = (c: number) => (c >= 0.9 ? 'high' : c >= 0.7 ? 'medium' : 'low');
+import { arrowDefs, structureLayer } from './structure';
 
 export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => void {
   let result: OcrResult | null = null;
@@ -20,7 +22,15 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
   const status = h('span', { class: 'job-status' });
   const image = s('image', { x: 0, y: 0, preserveAspectRatio: 'none' });
   const lineLayer = s('g', { class: 'lines' });
-  const svg = s('svg', { class: 'page-svg result-svg', role: 'img', 'aria-label': 'Page image with recognized lines' }, image, lineLayer);
+  const structLayer = s('g', { class: 'structure-layer' });
+  const svg = s('svg', { class: 'page-svg result-svg', role: 'img', 'aria-label': 'Page image with recognized lines' }, arrowDefs(), image, lineLayer, structLayer);
+  let showStructure = false;
+  const structureToggle = h('button', { type: 'button', class: 'btn', 'aria-pressed': 'false', title: 'Blocks in reading order, table rows, key–value pairs', onclick: () => {
+    showStructure = !showStructure;
+    structureToggle.setAttribute('aria-pressed', String(showStructure));
+    render();
+  } }, 'Show structure');
+  const fieldsBox = h('div', { class: 'fields-box' });
   const lines = h('ol', { class: 'lines-list', 'aria-label': 'Recognized lines' });
   const pageText = h('textarea', { id: 'page-text', class: 'page-text', readonly: true, rows: 8, 'aria-label': 'Text of this page' });
   const pager = h('nav', { class: 'thumbs thumbs-row', 'aria-label': 'Pages' });
@@ -64,6 +74,7 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
         title,
         status,
         h('div', { class: 'spacer' }),
+        structureToggle,
         h('a', { class: 'btn', href: `#/jobs/${jobId}/review` }, 'Review boxes'),
         h('button', { type: 'button', class: 'btn', onclick: () => void download('json') }, 'Download JSON'),
         h('button', { type: 'button', class: 'btn', onclick: () => void download('text') }, 'Download text'),
@@ -78,6 +89,8 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
         h(
           'section',
           { class: 'result-text', 'aria-labelledby': 'lines-title' },
+          h('h2', { id: 'fields-title' }, 'Fields'),
+          fieldsBox,
           h('h2', { id: 'lines-title' }, 'Lines'),
           h('p', { class: 'hint' }, 'Correct a line and press Enter: the correction is saved, the machine reading kept beside it. Esc restores the saved text.'),
           lines,
@@ -98,6 +111,27 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
     lineLayer.querySelector(`[data-line="${i}"]`)?.classList.toggle('active', on);
     lines.querySelector(`[data-line="${i}"]`)?.classList.toggle('active', on);
   };
+
+  /** Highlights a field's lines, going to its page first. */
+  function highlightField(f: Field, on: boolean) {
+    if (!result) return;
+    const at = result.pages.findIndex((p) => p.page_index === f.page_index);
+    if (on && at >= 0 && at !== current) void showPage(at);
+    if (at === current) for (const i of f.line_ids) highlight(i, on);
+  }
+
+  async function saveField(index: number, f: Field, value: string) {
+    try {
+      const r = await api.editField(jobId, index, f.name, value, etag);
+      result = r.result;
+      etag = r.etag;
+      say(message, 'ok', `Field ${f.name} saved as a correction.`);
+      render();
+    } catch (err) {
+      say(message, 'error', `Field ${f.name} not saved: ${(err as Error).message}`);
+      render();
+    }
+  }
 
   async function saveLine(i: number, input: HTMLInputElement, line: OcrLine) {
     const text = input.value;
@@ -160,6 +194,8 @@ export function resultScreen(root: HTMLElement, api: Api, jobId: string): () => 
       }),
     );
     pageText.value = p.text;
+    structLayer.replaceChildren(...(showStructure ? [structureLayer(p)] : []));
+    fieldsBox.replaceChildren(fieldsPanel(result.fields ?? [], { highlight: highlightField, save: (i, f, v) => void saveField(i, f, v) }));
     for (const t of pager.querySelectorAll('button')) t.setAttribute('aria-current', String(Number((t as HTMLElement).dataset.page) === current));
   }
 
