@@ -126,7 +126,15 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
         }
     }
 
-    // 3. A label with its value on the line below.
+    // 3. A label with its value on the line below. A short label-like line with more cells to
+    // its right is the first field of its own row (`Supplier(s)   Ecusta`), not the value of
+    // the label above it.
+    let mut labels_a_row = vec![false; n];
+    for row in rows {
+        for w in row.lines.windows(2) {
+            labels_a_row[w[0]] = short_label(lines[w[0]].text) || text::colon_label(lines[w[0]].text).is_some();
+        }
+    }
     for row in rows {
         for &k in &row.lines {
             if used[k] {
@@ -140,7 +148,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             });
             let Some(key) = key else { continue };
             let below = (0..n)
-                .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty())
+                .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty() && !labels_a_row[v])
                 .filter(|&v| {
                     let r: Rect = lines[v].r;
                     let aligned = if colon {
