@@ -61,7 +61,7 @@ fn short_label(s: &str) -> bool {
 /// a date (`1990`, `12/03/1990`, `(201) 923-9208`), or text longer than any label. A short run
 /// of words beside or under a colon-less label is as likely the next label of the form.
 fn bare_value(value: &str) -> bool {
-    text::numeric(value) || value.chars().any(|c| c.is_ascii_digit()) || !short_label(value) && !value.trim().is_empty()
+    value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty())
 }
 
 /// Whether line `k` ends a paragraph: a line of running text (more words than a label) sits
