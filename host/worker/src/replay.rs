@@ -238,7 +238,9 @@ pub fn replay_job(host: &PluginHost, candidate: &Candidate, input: &ReplayInput)
         }
         let live = input.lines_live.as_ref().unwrap_or(model);
         if !candidate.extract_fields.is_empty() {
-            with_structure(&mut lines, live);
+            // The structure of the candidate's own lines, as the worker would compute it after
+            // the candidate's `normalize_text` chain.
+            ocr_layout::annotate(&mut lines);
             let mut fields = Vec::new();
             for s in &candidate.extract_fields {
                 match host.extract_fields(&s.plugin, &s.step.config, &lines) {
@@ -277,24 +279,6 @@ pub fn replay_job(host: &PluginHost, candidate: &Candidate, input: &ReplayInput)
     }
     out.elapsed_ms = spent.as_secs_f64() * 1e3;
     out
-}
-
-/// Gives the candidate's pages the live pages' structure (blocks, tables, pairs) where they have
-/// none: the recognizer's lines are stored before the layout runs. Structure names lines by
-/// index, so it is carried over only to a page with as many lines.
-fn with_structure(lines: &mut OcrResult, live: &OcrResult) {
-    for page in &mut lines.pages {
-        let Some(from) = live.pages.iter().find(|p| p.page_index == page.page_index) else { continue };
-        if page.blocks.is_empty()
-            && page.tables.is_empty()
-            && page.pairs.is_empty()
-            && from.lines.len() == page.lines.len()
-        {
-            page.blocks = from.blocks.clone();
-            page.tables = from.tables.clone();
-            page.pairs = from.pairs.clone();
-        }
-    }
 }
 
 /// The fields that differ between `live` and `candidate`, matched by name and order within a name.
