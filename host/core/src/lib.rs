@@ -19,4 +19,4 @@ pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, Tenant
 pub use plugin::{EnglishReader, FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginHooks, PluginLogLine};
 pub use result::{DetectPage, DetectResult, LineEdit, OcrLine, OcrPage, OcrResult, TextBox};
 pub use review::ReviewStats;
-pub use structure::{Block, BlockKind, Field, KeyValuePair, PairPart, Table, TableCell};
+pub use structure::{Block, BlockKind, Field, FieldEdit, KeyValuePair, PairPart, Table, TableCell};

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::error::ErrorCode;
 use crate::geometry::{self, Quad};
-use crate::structure::{Block, Field, KeyValuePair, Table};
+use crate::structure::{Block, Field, FieldEdit, KeyValuePair, Table};
 
 /// One detected text region: a quad (clockwise from top-left) and the detector's score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -250,6 +250,34 @@ impl OcrResult {
         self.rebuild_text();
         Ok(())
     }
+
+    /// Applies reviewers' corrections of field values, all or none: each names an existing
+    /// field by index and name and keeps the plugin's value in `machine_value`. `max_chars`
+    /// caps a value's length. Returns a sentence naming the first problem.
+    pub fn apply_field_edits(&mut self, edits: &[FieldEdit], max_chars: usize) -> Result<(), String> {
+        for (i, e) in edits.iter().enumerate() {
+            let Some(field) = self.fields.get(e.index as usize) else {
+                return Err(format!(
+                    "field edit {i}: the result has {} field(s), there is no index {}",
+                    self.fields.len(),
+                    e.index
+                ));
+            };
+            if field.name != e.name {
+                return Err(format!("field edit {i}: field {} is {:?}, not {:?}", e.index, field.name, e.name));
+            }
+            if e.value.chars().count() > max_chars {
+                return Err(format!("field edit {i}: the value is longer than {max_chars} characters"));
+            }
+        }
+        for e in edits {
+            let field = &mut self.fields[e.index as usize];
+            let machine = field.machine_value.take().unwrap_or_else(|| std::mem::take(&mut field.value));
+            field.machine_value = (e.value != machine).then_some(machine);
+            field.value = e.value.clone();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +364,36 @@ mod tests {
         assert!(!r.pages[0].lines[0].human_edited());
         let json = serde_json::to_value(&r).unwrap();
         assert!(json["pages"][0]["lines"][0].get("machine_text").is_none());
+    }
+
+    #[test]
+    fn field_edits_keep_the_machine_value_and_undo_when_it_is_sent_again() {
+        let mut r = result();
+        r.fields = vec![Field {
+            name: "total".into(),
+            value: "65.000".into(),
+            normalized: Some("65000".into()),
+            confidence: 0.8,
+            page_index: 0,
+            line_ids: vec![1],
+            machine_value: None,
+        }];
+        let fix = |value: &str| FieldEdit { index: 0, name: "total".into(), value: value.into() };
+        r.apply_field_edits(&[fix("66.000")], 100).unwrap();
+        assert_eq!((r.fields[0].value.as_str(), r.fields[0].machine_value.as_deref()), ("66.000", Some("65.000")));
+        r.apply_field_edits(&[fix("67.000")], 100).unwrap();
+        assert_eq!(r.fields[0].machine_value.as_deref(), Some("65.000"));
+        r.apply_field_edits(&[fix("65.000")], 100).unwrap();
+        assert_eq!((r.fields[0].value.as_str(), r.fields[0].machine_value.as_deref()), ("65.000", None));
+
+        let before = r.clone();
+        let err =
+            r.apply_field_edits(&[fix("x"), FieldEdit { index: 3, name: "total".into(), value: "x".into() }], 100);
+        assert!(err.unwrap_err().contains("no index 3"));
+        let err = r.apply_field_edits(&[FieldEdit { index: 0, name: "date".into(), value: "x".into() }], 100);
+        assert!(err.unwrap_err().contains(r#"is "total", not "date""#));
+        assert!(r.apply_field_edits(&[fix("12345")], 4).unwrap_err().contains("longer than 4"));
+        assert_eq!(r, before);
     }
 
     #[test]

@@ -103,3 +103,15 @@ pub struct Field {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_value: Option<String>,
 }
+
+/// A reviewer's correction of one field's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldEdit {
+    /// Index into the result's `fields`.
+    pub index: u32,
+    /// The field's name, as a check that `index` names the field the reviewer saw.
+    pub name: String,
+    /// The corrected value; sending the machine's value again undoes the edit.
+    pub value: String,
+}

@@ -1,12 +1,13 @@
 //! Human review of recognized text: a reviewer corrects a line, the correction is kept on the
 //! stored result with the machine's reading beside it (`machine_text`), and the page structure
-//! (blocks, tables, pairs) is computed again from the corrected text.
+//! (blocks, tables, pairs) is computed again from the corrected text. A reviewer corrects a
+//! field's value the same way (`machine_value` keeps the plugin's).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use ocr_core::{ErrorCode, LineEdit, OcrResult};
+use ocr_core::{ErrorCode, FieldEdit, LineEdit, OcrResult};
 use ocr_store::objects::keys;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,18 +19,28 @@ use super::{AppState, Tenant};
 /// Longest corrected line, in characters.
 const MAX_LINE_CHARS: usize = 2000;
 
+/// Longest corrected field value, in characters.
+const MAX_FIELD_CHARS: usize = 4096;
+
 /// Attempts at the compare-and-swap before giving up under heavy concurrent editing.
 const SAVE_ATTEMPTS: usize = 3;
 
-/// Corrections of recognized lines, applied all or none.
+/// Corrections of recognized lines and of field values, applied all or none.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultEdit {
+    /// Line corrections.
+    #[serde(default)]
     pub edits: Vec<LineEdit>,
+    /// Field value corrections (`fields` of the result, named by index and name).
+    #[serde(default)]
+    pub fields: Vec<FieldEdit>,
 }
 
-/// Corrects the text of recognized lines. Each edit names a line by page and index; the
-/// machine's reading is kept in the line's `machine_text` (sending it back undoes the edit).
+/// Corrects the text of recognized lines and the values of fields. Each line edit names a line
+/// by page and index; the machine's reading is kept in the line's `machine_text` (sending it
+/// back undoes the edit). Each field edit names a field by its index in `fields` and its name;
+/// the plugin's value is kept in `machine_value` the same way (`normalized` stays the plugin's).
 /// `If-Match` (optional) takes the ETag of a previous answer of this route: 412 when the
 /// result changed since.
 #[utoipa::path(patch, path = "/v1/ocr/jobs/{id}/result", tag = "jobs",
@@ -37,7 +48,7 @@ pub struct ResultEdit {
         ("If-Match" = Option<String>, Header, description = "ETag of the result edited (from a previous PATCH)")),
     request_body = ResultEdit,
     responses((status = 200, body = OcrResult, description = "The corrected result; `ETag` header"),
-        (status = 400, body = ErrorBody, description = "An edit names no line, or its text is invalid"),
+        (status = 400, body = ErrorBody, description = "An edit names no line or field, or its text is invalid (`bad_request`)"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "No result yet (not DONE)"),
         (status = 412, body = ErrorBody, description = "The result changed since the ETag sent")))]
 pub async fn patch_result(
@@ -68,7 +79,9 @@ pub async fn patch_result(
             ));
         }
         result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
-        // Corrected text can make or break a label, a number or a pair: the structure follows it.
+        result.apply_field_edits(&edit.fields, MAX_FIELD_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+        // Corrected text can make or break a label, a number or a pair: the structure follows it
+        // (fields are the plugin's and the reviewer's: the layout leaves them as they are).
         ocr_layout::annotate(&mut result);
         let none = ocr_core::DetectResult::default();
         let boxes = job.detect_result.as_ref().unwrap_or(&none);
