@@ -10,6 +10,7 @@ mod burst;
 mod chaos;
 mod cli;
 mod clients;
+mod field_review;
 mod fields;
 mod flow;
 mod formats;
