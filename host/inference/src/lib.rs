@@ -1,9 +1,10 @@
 //! Text detection and recognition for the OCR platform, on ONNX Runtime via `ort`.
 //!
-//! **Owns:** the models (loading the CRAFT detector and the asternet line recognizer once per
-//! process), their pre- and post-processing (resize/normalize, score maps to word boxes to text
-//! lines, perspective crops, batched CTC decoding, word frequencies for the spellings the
-//! recognizer is unsure of: Vietnamese marks, English letters), and turning uploaded bytes into
+//! **Owns:** the models (loading the CRAFT detector and the line readers, asternet for
+//! Vietnamese and PP-OCRv6 for English, once per process), which reader reads which line, their
+//! pre- and post-processing (resize/normalize, score maps to word boxes to text lines,
+//! perspective crops, batched CTC decoding, word frequencies for the spellings a reader is
+//! unsure of: Vietnamese marks, English letters; the reading rules), and turning uploaded bytes into
 //! page images
 //! ([`decode_pages`]: PNG, JPEG with EXIF orientation, WebP, BMP, multi-page TIFF, PDF; or one
 //! page alone, [`decode_page`]), with limits checked before anything large is allocated.
