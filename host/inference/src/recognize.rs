@@ -50,6 +50,13 @@ pub fn crop_line(page: &RgbImage, quad: &Quad) -> RgbImage {
 
 /// [`crop_line`] at a reader's own `height`, `per_frame` columns to its output frames.
 pub(crate) fn crop_line_at(page: &RgbImage, quad: &Quad, height: u32, per_frame: u32) -> RgbImage {
+    // Corners a pixel inside the page at least: bilinear sampling at the page's edge blends the
+    // warp's white fill into the crop's border, which is where its ground colour is read (a
+    // whole-image box on a white-on-blue sign then looked like dark ink on a light ground).
+    let inside =
+        |v: f32, size: u32| v.clamp(1.0_f32.min(size as f32 / 2.0), (size as f32 - 2.0).max(size as f32 / 2.0));
+    let clamped = quad.map(|[x, y]| [inside(x, page.width()), inside(y, page.height())]);
+    let quad = &clamped;
     let w = dist(quad[0], quad[1]).max(dist(quad[3], quad[2])).round().max(1.0);
     let h = dist(quad[0], quad[3]).max(dist(quad[1], quad[2])).round().max(1.0);
     let target_w = line_width(w, h, height, per_frame);
