@@ -22,7 +22,7 @@ use ocr_core::{KeyValuePair, OcrLine, PairPart};
 
 use crate::geom::{Line, Rect, slice};
 use crate::rows::Row;
-use crate::text;
+use crate::{tables, text};
 
 /// Largest gap between a label and its value below, in line heights: a form's value sits on
 /// the next line (set solid or with up to half a line of leading), or one blank line lower.
@@ -64,6 +64,84 @@ fn bare_value(value: &str) -> bool {
     value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty())
 }
 
+/// `Label 1989` in one line: the character index where the figure that ends the line starts,
+/// when what precedes it is a colon-less label ([`short_label`]: `Spent Prior to 1989`,
+/// `Tipping Length 25 mm`, `TOTAL 65.000`). The detector joins words closer than a line
+/// height, so a field's name and the figure typed a few spaces after it arrive as one line;
+/// the figure is a number (digits and the signs written in numbers), or a number and its unit
+/// (one short word in lower case: `mm`, `mg/cc`, `%`). Anything longer after the number (`Room 43, State House`) is a phrase, and
+/// a comma before it is an address's or a list's (`Providence, Rhode Island 02903`): a field's
+/// name is one noun phrase.
+pub fn label_number_split(s: &str) -> Option<usize> {
+    let mut words = s
+        .char_indices()
+        .filter(|&(i, c)| !c.is_whitespace() && s[..i].chars().next_back().is_none_or(char::is_whitespace));
+    let (byte, _) = words
+        .find(|&(i, _)| s[i..].split_whitespace().next().is_some_and(|w| w.chars().any(|c| c.is_ascii_digit())))?;
+    let (head, tail) = s.split_at(byte);
+    let figure: Vec<&str> = tail.split_whitespace().collect();
+    let unit = |w: &str| w.chars().count() <= 5 && !w.chars().any(|c| c.is_uppercase() || c.is_ascii_digit());
+    // Digits and the signs written in numbers only: `100's` is a name's part, not a figure.
+    let number = |w: &str| w.chars().all(|c| c.is_ascii_digit() || ".,:-/%+()#$€£¥₫".contains(c));
+    let value = match figure.as_slice() {
+        [n] => number(n),
+        [n, u] => number(n) && unit(u),
+        _ => false,
+    };
+    (short_label(head) && !head.contains(',') && value).then(|| head.chars().count())
+}
+
+/// A column heading over a line of its column: they overlap for most of the narrower, and the
+/// line is set no larger than the heading (a title under a heading is a section of its own).
+fn heads_column(heading: Rect, r: Rect) -> bool {
+    heading.x_overlap(&r) >= 0.5 * (heading.x1 - heading.x0).min(r.x1 - r.x0) && r.h() <= heading.h() * 1.5
+}
+
+/// Running text that goes on past its line: more words than a label has (a full line of a
+/// paragraph), or a line broken after a comma, a hyphen or an ampersand
+/// (`Director of Technical Operations,`).
+fn runs_on(s: &str) -> bool {
+    let s = s.trim_end();
+    s.split_whitespace().count() > MAX_BARE_LABEL_WORDS || s.ends_with([',', '-', '&'])
+}
+
+/// The line that continues value line `last` as a paragraph: right below it (at most
+/// [`crate::PARAGRAPH_GAP`] lower), over the same x range, of a similar size, when `last` runs
+/// on. A value of several lines (an address, a description under its heading) is one value.
+fn continuation(lines: &[Line], last: usize, used: &[bool], labels_a_row: &[bool], em: f32) -> Option<usize> {
+    let lr = lines[last].r;
+    if !runs_on(lines[last].text) {
+        return None;
+    }
+    (0..lines.len())
+        .filter(|&c| !used[c] && !labels_a_row[c] && !lines[c].text.trim().is_empty())
+        .filter(|&c| {
+            let r = lines[c].r;
+            let gap = r.y0 - lr.y1;
+            let (hi, lo) = (r.h().max(lr.h()), r.h().min(lr.h()).max(f32::EPSILON));
+            (-0.5 * lr.h()..=crate::PARAGRAPH_GAP * em).contains(&gap)
+                && r.cy() > lr.y1
+                && lr.x_overlap(&r) > 0.0
+                && hi / lo <= crate::HEIGHT_RATIO
+                && text::colon_label(lines[c].text).is_none()
+                && text::inline_split(lines[c].text).is_none()
+        })
+        .min_by(|&a, &b| lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0)))
+}
+
+/// One value made of lines `ids` (top to bottom): their texts joined, their boxes' union.
+fn joined(page_lines: &[OcrLine], lines: &[Line], ids: &[usize]) -> PairPart {
+    if let [only] = ids {
+        return whole(&page_lines[*only], lines[*only].text, lines[*only].id);
+    }
+    let rect = Rect::union_all(ids.iter().map(|&i| lines[i].r)).expect("a value has lines");
+    PairPart {
+        text: ids.iter().map(|&i| lines[i].text.trim()).collect::<Vec<_>>().join(" "),
+        points: rect.quad(),
+        line_ids: ids.iter().map(|&i| lines[i].id).collect(),
+    }
+}
+
 /// Whether line `k` ends a paragraph: a line of running text (more words than a label) sits
 /// right above it, as close as lines of one paragraph are, over the same x range. Such a short
 /// last line is the end of a sentence, not a label.
@@ -99,6 +177,23 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
         used[i] = true;
     }
 
+    // 1b. `Label 1989` in one line, outside a table: a colon-less label and a number.
+    for (i, l) in lines.iter().enumerate() {
+        if used[i] || in_table[i] {
+            continue;
+        }
+        let Some(at) = label_number_split(l.text) else { continue };
+        let chars: Vec<char> = l.text.chars().collect();
+        let total = chars.len() as f32;
+        let key: String = chars[..at].iter().collect();
+        let value: String = chars[at..].iter().collect();
+        let src = &page_lines[i];
+        let key = part(src, &key, 0.0, at as f32 / total, l.id);
+        let value = part(src, &value, at as f32 / total, 1.0, l.id);
+        out.push((l.id, KeyValuePair { key, value }));
+        used[i] = true;
+    }
+
     // 2. A label with its value to its right on the same row.
     for row in rows {
         for w in row.lines.windows(2) {
@@ -130,9 +225,12 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
     // its right is the first field of its own row (`Supplier(s)   Ecusta`), not the value of
     // the label above it.
     let mut labels_a_row = vec![false; n];
+    // Lines right of such a label: its value, whatever stands above them.
+    let mut beside_label = vec![false; n];
     for row in rows {
         for w in row.lines.windows(2) {
             labels_a_row[w[0]] = short_label(lines[w[0]].text) || text::colon_label(lines[w[0]].text).is_some();
+            beside_label[w[1]] = labels_a_row[w[0]];
         }
     }
     for row in rows {
@@ -147,30 +245,94 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                     .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
             });
             let Some(key) = key else { continue };
-            let below = (0..n)
-                .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty() && !labels_a_row[v])
-                .filter(|&v| {
-                    let r: Rect = lines[v].r;
-                    let aligned = if colon {
-                        r.x0 >= kr.x0 - 0.5 * em && r.x0 <= kr.x1 + 0.5 * em
-                    } else {
-                        // A column's heading over its value: they overlap for most of the narrower.
-                        kr.x_overlap(&r) >= 0.5 * (kr.x1 - kr.x0).min(r.x1 - r.x0)
-                            && r.h() <= kr.h() * 1.5
-                            && bare_value(lines[v].text)
-                    };
-                    r.y0 - kr.y1 <= BELOW_GAP * em
-                        && r.cy() > kr.y1
-                        && aligned
-                        && text::colon_label(lines[v].text).is_none()
-                })
-                .min_by(|&a, &b| lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0)));
-            if let Some(v) = below {
-                let value = whole(&page_lines[v], lines[v].text, lines[v].id);
-                out.push((lines[k].id, KeyValuePair { key, value }));
-                used[k] = true;
-                used[v] = true;
+            // The first line under the label whose top is at most `BELOW_GAP` below `y`.
+            let under = |y: f32, used: &[bool]| {
+                (0..n)
+                    .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty() && !labels_a_row[v])
+                    .filter(|&v| {
+                        let r: Rect = lines[v].r;
+                        let aligned = if colon {
+                            r.x0 >= kr.x0 - 0.5 * em && r.x0 <= kr.x1 + 0.5 * em
+                        } else {
+                            // A column's heading over its value: they overlap for most of the narrower.
+                            heads_column(kr, r) && bare_value(lines[v].text)
+                        };
+                        r.y0 - y <= BELOW_GAP * em
+                            && r.cy() > y
+                            && aligned
+                            && text::colon_label(lines[v].text).is_none()
+                    })
+                    .min_by(|&a, &b| {
+                        lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0))
+                    })
+            };
+            let Some(v) = under(kr.y1, &used) else { continue };
+            used[k] = true;
+            let mut value = vec![v];
+            used[v] = true;
+            while let Some(c) = continuation(lines, *value.last().expect("not empty"), &used, &labels_a_row, em) {
+                value.push(c);
+                used[c] = true;
             }
+            out.push((lines[k].id, KeyValuePair { key: key.clone(), value: joined(page_lines, lines, &value) }));
+            // A column heading over a column of values (`YEAR` over `1990`, `1991`, …): each
+            // value down the column, each at most `BELOW_GAP` under the one above, is a value of
+            // the heading, down to one that has a label of its own to its left on its row
+            // (`Width   50 mm` under a heading is that row's field).
+            if colon {
+                continue;
+            }
+            let mut last = v;
+            while let Some(v) = under(lines[last].r.y1, &used).filter(|&v| !beside_label[v]) {
+                out.push((
+                    lines[k].id,
+                    KeyValuePair { key: key.clone(), value: whole(&page_lines[v], lines[v].text, lines[v].id) },
+                ));
+                used[v] = true;
+                last = v;
+            }
+        }
+    }
+    // 4. A colon-ended label alone on its row that found no value, over a list hung under it
+    // (`CC:` over names in columns): rows of short entries indented from the label's left edge,
+    // one under the other; each entry is a value of the label.
+    for (ri, row) in rows.iter().enumerate() {
+        let &[k] = row.lines.as_slice() else { continue };
+        if used[k] || text::colon_label(lines[k].text).is_none() {
+            continue;
+        }
+        let kr = lines[k].r;
+        let mut entries: Vec<usize> = Vec::new();
+        let mut bottom = kr.y1;
+        for next in &rows[ri + 1..] {
+            let entry = |&l: &usize| {
+                !used[l]
+                    && lines[l].r.x0 >= kr.x0 + tables::ALIGN * em
+                    && !lines[l].text.trim().is_empty()
+                    && !runs_on(lines[l].text)
+                    && text::colon_label(lines[l].text).is_none()
+                    && text::inline_split(lines[l].text).is_none()
+            };
+            if next.r.cy() <= bottom {
+                continue; // beside the label or the entry above (a tall stamp), not under it
+            }
+            if next.r.y0 - bottom > BELOW_GAP * em || !next.lines.iter().all(entry) {
+                break;
+            }
+            entries.extend(&next.lines);
+            bottom = next.r.y1;
+        }
+        if entries.is_empty() {
+            continue;
+        }
+        let key = label_part(&page_lines[k], lines[k].id).expect("a colon label");
+        used[k] = true;
+        for v in entries {
+            out.push((
+                lines[k].id,
+                KeyValuePair { key: key.clone(), value: whole(&page_lines[v], lines[v].text, lines[v].id) },
+            ));
+            used[v] = true;
         }
     }
     out.sort_by_key(|(id, _)| *id);

@@ -203,3 +203,75 @@ fn colon_less_labels_pair_with_numbers_and_text_but_not_with_other_labels() {
     let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
     assert_eq!(pairs, [("PHONE NUMBER", "(201) 923-9208")]);
 }
+
+fn texts(s: &PageStructure) -> Vec<(&str, &str)> {
+    s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect()
+}
+
+#[test]
+fn a_label_and_its_figure_read_as_one_line_split_before_the_figure() {
+    let p = page(&[
+        ("Hours worked 37.5", [40.0, 40.0, 260.0, 60.0]),
+        ("Fuel used 12 kg", [40.0, 100.0, 240.0, 120.0]),
+        ("Kingston, Ontario 40512", [40.0, 160.0, 340.0, 180.0]),
+        ("Box 12, Main Street", [40.0, 220.0, 300.0, 240.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Hours worked", "37.5"), ("Fuel used", "12 kg")]);
+    // The key is the left part of the line, placed by character count.
+    let first = &s.pairs[0];
+    assert_eq!(first.key.line_ids, first.value.line_ids);
+    assert!(first.key.points[1][0] < first.value.points[0][0] + 0.01 && first.value.points[1][0] == 260.0);
+}
+
+#[test]
+fn a_column_heading_takes_each_figure_down_its_column() {
+    let p = page(&[
+        ("AMOUNT", [400.0, 40.0, 480.0, 60.0]),
+        ("120", [410.0, 66.0, 470.0, 86.0]),
+        ("75", [420.0, 92.0, 470.0, 112.0]),
+        ("310", [410.0, 118.0, 470.0, 138.0]),
+        ("Thank you for your order", [40.0, 240.0, 400.0, 260.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("AMOUNT", "120"), ("AMOUNT", "75"), ("AMOUNT", "310")]);
+}
+
+#[test]
+fn a_value_of_several_lines_under_its_label_is_one_value() {
+    let p = page(&[
+        ("Remarks:", [40.0, 40.0, 140.0, 60.0]),
+        ("The parcel arrived two days late and the box", [40.0, 66.0, 600.0, 86.0]),
+        ("was opened before delivery.", [40.0, 90.0, 380.0, 110.0]),
+        ("Sender:", [40.0, 160.0, 130.0, 180.0]),
+        ("Mira Holt", [40.0, 186.0, 160.0, 206.0]),
+        ("Lake Road", [40.0, 210.0, 170.0, 230.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(
+        texts(&s),
+        [
+            ("Remarks", "The parcel arrived two days late and the box was opened before delivery."),
+            // A short line does not run on: the next line is not part of its value.
+            ("Sender", "Mira Holt"),
+        ]
+    );
+    let remarks = &s.pairs[0].value;
+    assert_eq!(remarks.line_ids, [1, 2]);
+    assert_eq!(remarks.points, [[40.0, 66.0], [600.0, 66.0], [600.0, 110.0], [40.0, 110.0]]);
+}
+
+#[test]
+fn a_list_hung_under_a_colon_label_gives_one_pair_per_entry_but_a_field_at_its_edge_is_none() {
+    let p = page(&[
+        ("Copies to:", [40.0, 40.0, 150.0, 60.0]),
+        ("Ann Lee", [70.0, 64.0, 160.0, 84.0]),
+        ("Bo Park", [240.0, 64.0, 330.0, 84.0]),
+        ("Cy Diaz", [70.0, 88.0, 160.0, 108.0]),
+        ("Packing:", [40.0, 300.0, 130.0, 320.0]),
+        ("Material", [40.0, 326.0, 140.0, 346.0]),
+        ("Paper", [250.0, 326.0, 320.0, 346.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Copies to", "Ann Lee"), ("Copies to", "Bo Park"), ("Copies to", "Cy Diaz")]);
+}
