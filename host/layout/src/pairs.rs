@@ -257,9 +257,20 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                             // A column's heading over its value: they overlap for most of the narrower.
                             heads_column(kr, r) && bare_value(lines[v].text)
                         };
+                        // A line between them, over the value, is the next field: the value of
+                        // a label sits right under it.
+                        let between = (0..n).any(|m| {
+                            m != k
+                                && m != v
+                                && !lines[m].text.trim().is_empty()
+                                && lines[m].r.cy() > y
+                                && lines[m].r.cy() < r.y0
+                                && lines[m].r.x_overlap(&r) > 0.0
+                        });
                         r.y0 - y <= BELOW_GAP * em
                             && r.cy() > y
                             && aligned
+                            && !between
                             && text::colon_label(lines[v].text).is_none()
                     })
                     .min_by(|&a, &b| {

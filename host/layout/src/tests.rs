@@ -275,3 +275,16 @@ fn a_list_hung_under_a_colon_label_gives_one_pair_per_entry_but_a_field_at_its_e
     let s = analyze(&p);
     assert_eq!(texts(&s), [("Copies to", "Ann Lee"), ("Copies to", "Bo Park"), ("Copies to", "Cy Diaz")]);
 }
+
+#[test]
+fn a_label_takes_no_value_from_under_the_next_field() {
+    // `NET` stands between `Cost` and the figure: the figure is `NET`'s.
+    let p = page(&[
+        ("Cost", [400.0, 40.0, 470.0, 60.0]),
+        ("NET", [400.0, 61.0, 450.0, 81.0]),
+        ("GROSS", [500.0, 61.0, 570.0, 81.0]),
+        ("80", [405.0, 82.0, 440.0, 102.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("NET", "80")]);
+}
