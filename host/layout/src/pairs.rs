@@ -64,6 +64,14 @@ fn bare_value(value: &str) -> bool {
     value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty())
 }
 
+/// A colon-less label's value, by its case too: a form prints its field names in one style, and
+/// a name in capitals (`SHIP TO`) over or beside a line in ordinary case (`Lake Side Depot`) is
+/// a printed field and what was filled in, while two lines in the same style are two labels.
+fn filled_value(label: &str, value: &str) -> bool {
+    let lower = value.chars().any(char::is_lowercase);
+    bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value))
+}
+
 /// `Label 1989` in one line: the character index where the figure that ends the line starts,
 /// when what precedes it is a colon-less label ([`short_label`]: `Spent Prior to 1989`,
 /// `Tipping Length 25 mm`, `TOTAL 65.000`). The detector joins words closer than a line
@@ -209,7 +217,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 // Two titles in capitals side by side (a letterhead: `CÔNG TY TNHH ABC` beside
                 // `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two columns, not a label and its value.
                 let titles = text::upper_case(kt) && text::upper_case(vt) && !vt.chars().any(|c| c.is_ascii_digit());
-                (!in_table[k] && !titles && short_label(kt) && bare_value(vt))
+                (!in_table[k] && !titles && short_label(kt) && filled_value(kt, vt))
                     .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {
@@ -255,7 +263,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                             r.x0 >= kr.x0 - 0.5 * em && r.x0 <= kr.x1 + 0.5 * em
                         } else {
                             // A column's heading over its value: they overlap for most of the narrower.
-                            heads_column(kr, r) && bare_value(lines[v].text)
+                            heads_column(kr, r) && filled_value(lines[k].text, lines[v].text)
                         };
                         // A line between them, over the value, is the next field: the value of
                         // a label sits right under it.

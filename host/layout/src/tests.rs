@@ -288,3 +288,17 @@ fn a_label_takes_no_value_from_under_the_next_field() {
     let s = analyze(&p);
     assert_eq!(texts(&s), [("NET", "80")]);
 }
+
+#[test]
+fn a_label_in_capitals_pairs_with_a_line_in_ordinary_case_but_not_with_a_label_in_its_style() {
+    let p = page(&[
+        ("SHIP TO", [40.0, 40.0, 140.0, 60.0]),
+        ("Lake Side Depot", [40.0, 66.0, 240.0, 86.0]),
+        ("Cost Reduction", [40.0, 200.0, 220.0, 220.0]),
+        ("Quality Improvement", [400.0, 200.0, 640.0, 220.0]),
+        ("MUSIC VAN", [40.0, 300.0, 160.0, 320.0]),
+        ("RACING CAR", [400.0, 300.0, 540.0, 320.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("SHIP TO", "Lake Side Depot")]);
+}
