@@ -67,9 +67,12 @@ fn bare_value(value: &str) -> bool {
 /// A colon-less label's value, by its case too: a form prints its field names in one style, and
 /// a name in capitals (`SHIP TO`) over or beside a line in ordinary case (`Lake Side Depot`) is
 /// a printed field and what was filled in, while two lines in the same style are two labels.
+/// Two titles in capitals side by side or one over the other (a letterhead: `CÔNG TY TNHH ABC`
+/// beside `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two titles, not a label and its value.
 fn filled_value(label: &str, value: &str) -> bool {
     let lower = value.chars().any(char::is_lowercase);
-    bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value))
+    let titles = text::upper_case(label) && text::upper_case(value) && !value.chars().any(|c| c.is_ascii_digit());
+    !titles && (bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value)))
 }
 
 /// `Label 1989` in one line: the character index where the figure that ends the line starts,
@@ -214,10 +217,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 continue;
             }
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                // Two titles in capitals side by side (a letterhead: `CÔNG TY TNHH ABC` beside
-                // `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two columns, not a label and its value.
-                let titles = text::upper_case(kt) && text::upper_case(vt) && !vt.chars().any(|c| c.is_ascii_digit());
-                (!in_table[k] && !titles && short_label(kt) && filled_value(kt, vt))
+                (!in_table[k] && short_label(kt) && filled_value(kt, vt) && !paragraph_tail(lines, k, em))
                     .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {

@@ -302,3 +302,19 @@ fn a_label_in_capitals_pairs_with_a_line_in_ordinary_case_but_not_with_a_label_i
     let s = analyze(&p);
     assert_eq!(texts(&s), [("SHIP TO", "Lake Side Depot")]);
 }
+
+#[test]
+fn stacked_titles_and_the_first_words_of_a_paragraph_line_are_no_labels() {
+    let p = page(&[
+        ("CONFIDENTIAL", [400.0, 20.0, 560.0, 40.0]),
+        ("NORTHERN TIMBER AND PAPER SUPPLY COMPANY", [240.0, 46.0, 760.0, 66.0]),
+        (
+            "Please tell us whether the delivery address has changed since your last order and",
+            [40.0, 200.0, 900.0, 220.0],
+        ),
+        ("mark it", [40.0, 222.0, 120.0, 242.0]),
+        ("so that the new address can be printed on the next invoice.", [160.0, 222.0, 780.0, 242.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), Vec::<(&str, &str)>::new());
+}
