@@ -1,22 +1,28 @@
-//! Key–value pairs: a label and its value, in three shapes.
+//! Key–value pairs: a label and its value, in four shapes.
 //!
 //! - `Label: value` in one line: split at the first colon when what precedes it is a label
-//!   ([`text::inline_split`]).
+//!   ([`text::inline_split`]); outside a table, also `Label 1989`: a colon-less label and the
+//!   figure that ends the line ([`label_number_split`]).
 //! - A label cell with its value to the right on the same row: the label ends with a colon
 //!   (`Ngày:   12/03/2024`), or, outside a table, it is a label of at most
 //!   [`MAX_BARE_LABEL_WORDS`] words without digits and the value looks like no label (a number,
-//!   a date, or longer text: `TỔNG CỘNG   65.000`); two titles in capitals side by side are
-//!   no pair.
+//!   a date, or longer text: `TỔNG CỘNG   65.000`), or is in ordinary case beside a label in
+//!   capitals; two titles in capitals are no pair, nor the first words of a paragraph's line.
 //! - A label with its value on the line right below it (at most [`BELOW_GAP`] line heights
-//!   lower): a colon-ended label with a value starting within its x range (a form's field), or
-//!   a colon-less one over a value that looks like no label and overlaps it for most of the
-//!   narrower (a column heading over its value), unless the label is the short last line of a
-//!   paragraph.
+//!   lower, nothing between them): a colon-ended label with a value starting within its x
+//!   range (a form's field), or a colon-less one over a value that looks like no label and
+//!   overlaps it for most of the narrower (a column heading over its value), unless the label
+//!   is the short last line of a paragraph. A value that runs on (a line of running text, or one
+//!   broken after a comma) takes the lines of its paragraph; a column heading takes each value
+//!   down its column.
+//! - A colon-ended label alone on its row that found no value, over a list hung under it
+//!   (`cc:` over names in columns): each entry is a value.
 //!
 //! Cells of a table give no colon-less pairs: its column headings over its cells are a table.
 //!
-//! A line is a key or a value of at most one pair; a colon-ended label that finds no value
-//! gives none (an empty form field).
+//! A line is a value of at most one pair, and a key of one pair or of several with the same
+//! key (a list, a column); a colon-ended label that finds no value gives none (an empty form
+//! field).
 
 use ocr_core::{KeyValuePair, OcrLine, PairPart};
 
@@ -76,13 +82,13 @@ fn filled_value(label: &str, value: &str) -> bool {
 }
 
 /// `Label 1989` in one line: the character index where the figure that ends the line starts,
-/// when what precedes it is a colon-less label ([`short_label`]: `Spent Prior to 1989`,
+/// when what precedes it is a colon-less label (a few words, no digits: `Spent Prior to 1989`,
 /// `Tipping Length 25 mm`, `TOTAL 65.000`). The detector joins words closer than a line
 /// height, so a field's name and the figure typed a few spaces after it arrive as one line;
 /// the figure is a number (digits and the signs written in numbers), or a number and its unit
-/// (one short word in lower case: `mm`, `mg/cc`, `%`). Anything longer after the number (`Room 43, State House`) is a phrase, and
-/// a comma before it is an address's or a list's (`Providence, Rhode Island 02903`): a field's
-/// name is one noun phrase.
+/// (one short word in lower case: `mm`, `mg/cc`, `%`). Anything longer after the number
+/// (`Room 43, State House`) is a phrase, and a comma before it is an address's or a list's
+/// (`Providence, Rhode Island 02903`): a field's name is one noun phrase.
 pub fn label_number_split(s: &str) -> Option<usize> {
     let mut words = s
         .char_indices()
