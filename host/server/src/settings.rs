@@ -210,12 +210,23 @@ pub struct ModelArgs {
     /// does and on what evidence).
     #[arg(long, env = "OCR_RULES", default_value = "", value_parser = ocr_inference::Rules::parse)]
     pub rules: ocr_inference::Rules,
+    /// A second reader for the Vietnamese lines asternet is unsure of: `trueocr` (its
+    /// recognizer, fetched with the models) or `none` (docs/models.md says when its reading is
+    /// kept).
+    #[arg(long, env = "OCR_SECOND_READER", value_enum, default_value_t = SecondReaderArg::Trueocr)]
+    pub second_reader: SecondReaderArg,
     /// How readings are decoded: `lexicon` re-spells the marks of Vietnamese syllables and the
     /// letters of English words the recognizer is unsure of by their frequency in general text
     /// (wordfreq's lists, fetched with the models); `greedy` takes the recognizer's best
     /// character per frame.
     #[arg(long, env = "OCR_DECODER", value_enum, default_value_t = DecoderArg::Lexicon)]
     pub decoder: DecoderArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SecondReaderArg {
+    Trueocr,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -241,13 +252,11 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
             };
             let (lang, files) = entry.split_once('=').ok_or_else(bad)?;
             let (model, vocab) = files.split_once(':').ok_or_else(bad)?;
-            let (family, model, vocab) = match model {
-                "ppocr" => (ocr_inference::Family::PaddleOcr, vocab, ""),
-                _ => (ocr_inference::Family::Asternet, model, vocab),
-            };
-            let (named, default_width) = match family {
-                ocr_inference::Family::PaddleOcr => (model, ocr_inference::RecognizerSpec::PPOCR_MAX_WIDTH),
-                ocr_inference::Family::Asternet => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
+            let ppocr = model == "ppocr";
+            let (model, vocab) = if ppocr { (vocab, "") } else { (model, vocab) };
+            let (named, default_width) = match ppocr {
+                true => (model, ocr_inference::RecognizerSpec::PPOCR_MAX_WIDTH),
+                false => (vocab, ocr_inference::RecognizerSpec::ASTERNET_MAX_WIDTH),
             };
             let (last, max_width) = match named.split_once('@') {
                 None => (named, default_width),
@@ -266,11 +275,11 @@ fn parse_recognizers(s: &str) -> Result<RecognizerList, String> {
                 lang => lang,
             };
             let plain = |f: &str| !f.is_empty() && !f.contains('/') && !f.contains("..");
-            let spec = match family {
-                ocr_inference::Family::PaddleOcr => ocr_inference::RecognizerSpec::ppocr(lang, last),
-                ocr_inference::Family::Asternet => ocr_inference::RecognizerSpec::asternet(lang, model, last),
+            let spec = match ppocr {
+                true => ocr_inference::RecognizerSpec::ppocr(lang, last),
+                false => ocr_inference::RecognizerSpec::asternet(lang, model, last),
             };
-            if !plain(&spec.model) || (family == ocr_inference::Family::Asternet && !plain(&spec.vocab)) {
+            if !plain(&spec.model) || (!ppocr && !plain(&spec.vocab)) {
                 return Err(bad());
             }
             Ok(ocr_inference::RecognizerSpec { max_width, ..spec })
@@ -654,6 +663,9 @@ impl ModelArgs {
         cfg.detector_model = self.detector_model.clone();
         cfg.recognizers = self.recognizers.0.clone();
         cfg.rules = self.rules;
+        if self.second_reader == SecondReaderArg::None {
+            cfg.second_reader = None;
+        }
         if self.decoder == DecoderArg::Greedy {
             cfg.lexicon = None;
             cfg.lexicon_en = None;
