@@ -312,17 +312,21 @@ mod tests {
 
     #[test]
     fn trueocr_reads_an_ink_map_of_the_line_between_paper() {
-        // A black line 23 px high on white paper: ink 1 inside, the paper around it 0, the
-        // batch padded with zero ink past the widest map, whose width is the second input.
-        let line = RgbImage::from_pixel(40, 23, image::Rgb([0, 0, 0]));
+        // A black bar on a white crop 23 px high: ink 1 on the bar, the crop's ground and the
+        // paper around it 0, the batch padded with zero ink past the widest map, whose width is
+        // the second input.
+        let mut line = RgbImage::from_pixel(40, 23, image::Rgb([255, 255, 255]));
+        for x in 0..40 {
+            line.put_pixel(x, 5, image::Rgb([0, 0, 0]));
+        }
         let mut framed = RgbImage::from_pixel(12, 23, image::Rgb([255, 255, 255]));
         framed.put_pixel(6, 11, image::Rgb([0, 0, 0]));
         let (t, widths) = trueocr_tensor(&[&line, &framed]);
         assert_eq!(t.dim(), (2, 1, TRUEOCR_WINDOW, 64));
         assert_eq!(widths.to_vec(), vec![56, 28]);
         let top = (TRUEOCR_WINDOW - 23) / 2;
-        assert_eq!((t[[0, 0, top, TRUEOCR_SIDE]], t[[0, 0, top - 1, TRUEOCR_SIDE]]), (1.0, 0.0));
-        assert_eq!(t[[0, 0, top, TRUEOCR_SIDE - 1]], 0.0);
+        assert_eq!((t[[0, 0, top + 5, TRUEOCR_SIDE]], t[[0, 0, top + 4, TRUEOCR_SIDE]]), (1.0, 0.0));
+        assert_eq!((t[[0, 0, top + 5, TRUEOCR_SIDE - 1]], t[[0, 0, top - 1, TRUEOCR_SIDE]]), (0.0, 0.0));
         assert_eq!(t[[1, 0, top + 11, TRUEOCR_SIDE + 6]], 1.0);
         assert_eq!(t[[1, 0, top + 11, TRUEOCR_SIDE + 5]], 0.0);
     }
