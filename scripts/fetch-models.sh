@@ -42,6 +42,8 @@ FILES=(
   # Vietnamese lines asternet is unsure of (renamed: the wheel calls them rec.onnx, meta.json).
   "trueocr_rec.onnx|trueocr==0.1.1|trueocr/models/rec.onnx|360b800dcbebd1099270f703ac35a43a6c86b40de049c4be78a130184b3bfef0"
   "trueocr_meta.json|trueocr==0.1.1|trueocr/models/meta.json|934c619f2b8579aa0fa0ead0ec20afc79fd92966be0255ebaf821142fe8740cd"
+  # trueocr's text-line detector (Apache-2.0): the optional detector (OCR_DETECTOR=trueocr).
+  "trueocr_det.onnx|trueocr==0.1.1|trueocr/models/det.onnx|f2bd4cba23e9c328cf7ec824634e423e191a2c6aacbbf35c62bd79dd70f62f59"
   # Vietnamese word frequencies (wordfreq data, CC BY-SA 4.0): the marks of uncertain syllables.
   "small_vi.msgpack.gz|wordfreq==3.1.1|wordfreq/data/small_vi.msgpack.gz|bde76e2846f38fc8f4ad5112493d524c0c7f5e5545072b4de773d0a83159f15f"
   # English word frequencies (same package): English words one edit from a more likely word.

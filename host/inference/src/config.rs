@@ -19,6 +19,17 @@ pub enum Device {
     Cuda,
 }
 
+/// Which model finds the text lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DetectorKind {
+    /// CRAFT (`detector_model`), its character boxes grouped into lines. The default.
+    #[default]
+    Craft,
+    /// trueocr's line detector ([`InferenceConfig::DETECTOR_TRUEOCR`]): upright line boxes on
+    /// the page straightened first; several times cheaper than CRAFT (docs/models.md, "Detection").
+    Trueocr,
+}
+
 /// The recognizer for one language: a CTC line model and its vocabulary (files in the models folder).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecognizerSpec {
@@ -104,6 +115,8 @@ pub struct InferenceConfig {
     /// File name of the CRAFT detector: [`InferenceConfig::DETECTOR_INT8`] (the default) or
     /// [`InferenceConfig::DETECTOR_FP32`].
     pub detector_model: String,
+    /// Which detector finds the lines (`OCR_DETECTOR`); `detector_model` is CRAFT's file.
+    pub detector: DetectorKind,
     /// Run the detector on the part of the page that holds anything but flat background (blank
     /// margins, the table under a photographed receipt), at the same scale: same boxes, less work.
     /// On by default; off reads the whole page as before (the `bench` example's `--whole-page`).
@@ -136,6 +149,7 @@ impl Default for InferenceConfig {
             second_reader: Some(RecognizerSpec::trueocr(Self::RECOGNIZER_TRUEOCR, Self::TRUEOCR_META)),
             rules: Rules::default(),
             detector_model: Self::DETECTOR_INT8.into(),
+            detector: DetectorKind::Craft,
             graph_optimization: 3,
             crop_to_content: true,
             lexicon: Some(Self::LEXICON_VI.into()),
@@ -151,6 +165,9 @@ impl InferenceConfig {
     /// the first convolution and the score head kept in float): about 3x faster on the CPU for
     /// the same reading (docs/benchmarks.md). The default.
     pub const DETECTOR_INT8: &str = "craftnet.int8.onnx";
+    /// trueocr's line detector (PyPI `trueocr`, Apache-2.0, `trueocr/models/det.onnx`), as
+    /// published: [`DetectorKind::Trueocr`].
+    pub const DETECTOR_TRUEOCR: &str = "trueocr_det.onnx";
     /// The asternet line recognizer as published (float32).
     pub const RECOGNIZER_FP32: &str = "asternet.onnx";
     /// asternet statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel
@@ -204,9 +221,17 @@ impl InferenceConfig {
         self.models_dir.join("gpu").join(ORT_LIBRARY)
     }
 
+    /// The file of the detector the engine loads.
+    pub fn detector_file(&self) -> &str {
+        match self.detector {
+            DetectorKind::Craft => &self.detector_model,
+            DetectorKind::Trueocr => Self::DETECTOR_TRUEOCR,
+        }
+    }
+
     /// Every file the engine needs that is not there (empty when all are).
     pub fn missing_files(&self) -> Vec<PathBuf> {
-        let mut files = vec![self.ort_library(), self.models_dir.join(&self.detector_model)];
+        let mut files = vec![self.ort_library(), self.models_dir.join(self.detector_file())];
         for r in self.recognizers.iter().chain(&self.second_reader) {
             files.push(self.models_dir.join(&r.model));
             if r.family.needs_vocab_file() {
@@ -336,5 +361,8 @@ mod tests {
         // meta, the two lexicons.
         assert_eq!(missing.len(), 9, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
+        let trueocr = InferenceConfig { detector: DetectorKind::Trueocr, ..cfg }.missing_files();
+        assert!(trueocr.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{trueocr:?}");
+        assert!(!trueocr.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
     }
 }

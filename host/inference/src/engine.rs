@@ -15,11 +15,11 @@ use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
-use crate::config::{Device, Family, InferenceConfig, RecognizerSpec, Rules};
+use crate::config::{DetectorKind, Device, Family, InferenceConfig, RecognizerSpec, Rules};
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
-use crate::{orient, pieces, recognize};
+use crate::{line_detector, orient, pieces, recognize};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
 /// resizing, tensor building, post-processing, cropping, decoding).
@@ -163,6 +163,7 @@ impl Recognizer {
 /// The loaded models: one detector, one recognizer session per distinct model file.
 pub struct Engine {
     detector: Mutex<Session>,
+    detector_kind: DetectorKind,
     detector_name: String,
     recognizers: Vec<std::sync::Arc<Recognizer>>,
     by_lang: HashMap<Lang, usize>,
@@ -318,7 +319,7 @@ impl Engine {
             }
         });
         let env = environment(cfg)?;
-        let detector = load_session(&env, &cfg.models_dir.join(&cfg.detector_model), cfg, cfg.intra_threads)?;
+        let detector = load_session(&env, &cfg.models_dir.join(cfg.detector_file()), cfg, cfg.intra_threads)?;
 
         let mut recognizers: Vec<std::sync::Arc<Recognizer>> = Vec::new();
         let mut loaded: HashMap<(String, String), usize> = HashMap::new();
@@ -341,7 +342,8 @@ impl Engine {
         tracing::info!(models_dir = %cfg.models_dir.display(), recognizers = recognizers.len(), "OCR models loaded");
         Ok(Engine {
             detector: Mutex::new(detector),
-            detector_name: stem(&cfg.detector_model),
+            detector_kind: cfg.detector,
+            detector_name: stem(cfg.detector_file()),
             recognizers,
             by_lang,
             second_reader,
@@ -400,8 +402,9 @@ impl Engine {
         }
     }
 
-    /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping), each box's
-    /// corners in reading order, also on a page turned by 90, 180 or 270 degrees.
+    /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping; or trueocr's line
+    /// detector, [`crate::DetectorKind`]), each box's corners in reading order, also on a page
+    /// turned by 90, 180 or 270 degrees.
     pub fn detect(&self, page: &RgbImage, params: &DetectParams) -> Result<Detection> {
         let start = Instant::now();
         let (w, h) = page.dimensions();
@@ -433,9 +436,12 @@ impl Engine {
         Ok(Detection { boxes, rotation, timing: StageTiming { model, other: total.saturating_sub(model) } })
     }
 
-    /// CRAFT's lines on the page as it is, and whether its words stand mostly upright (the page
-    /// lies on its side).
+    /// The detector's lines on the page as it is, and whether its words (or lines) stand mostly
+    /// upright (the page lies on its side).
     fn find_lines(&self, page: &RgbImage, params: &DetectParams) -> Result<(Vec<TextBox>, bool, Duration)> {
+        if self.detector_kind == DetectorKind::Trueocr {
+            return self.find_lines_trueocr(page);
+        }
         let (w, h) = page.dimensions();
         let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
         let resized = detect::resize(page, &plan);
@@ -468,6 +474,47 @@ impl Engine {
         let (words, marks) = (on_page(found.words), on_page(found.marks));
         let on_its_side = orient::mostly_tall(words.iter().map(|(q, _)| q));
         Ok((detect::group_lines(&words, &marks, &self.group, w, h), on_its_side, model))
+    }
+
+    /// trueocr's lines ([`line_detector`]): the page straightened, detected at the model's scale
+    /// (again larger when its lines are small), each box turned back onto the page.
+    fn find_lines_trueocr(&self, page: &RgbImage) -> Result<(Vec<TextBox>, bool, Duration)> {
+        let (w, h) = page.dimensions();
+        let gray = line_detector::to_gray(page);
+        let skew = line_detector::estimate_skew(&gray);
+        let (gray, skew) = if line_detector::worth_straightening(skew) {
+            (line_detector::rotate_page(&gray, skew), skew)
+        } else {
+            (gray, 0.0)
+        };
+        let mut model = Duration::ZERO;
+        let mut detect_at = |side: u32| -> Result<(Vec<line_detector::LineBox>, f32)> {
+            let (input, scale) = line_detector::input(&gray, side);
+            let start = Instant::now();
+            let mut session = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+            let outputs = session
+                .run(ort::inputs!["x" => TensorRef::from_array_view(&input).map_err(Error::detection)?])
+                .map_err(Error::detection)?;
+            let y = outputs["out"].try_extract_array::<f32>().map_err(Error::detection)?;
+            let shape = y.shape().to_vec();
+            if shape.len() != 4 || shape[0] != 1 || shape[1] < 3 {
+                return Err(Error::detection(format!("unexpected trueocr detector output shape {shape:?}")));
+            }
+            let out =
+                y.index_axis(ndarray::Axis(0), 0).into_dimensionality::<ndarray::Ix3>().map_err(Error::detection)?;
+            model += start.elapsed();
+            Ok((line_detector::decode_lines(out), scale))
+        };
+        let (mut found, mut scale) = detect_at(line_detector::LONG_SIDE)?;
+        if let Some(side) = line_detector::adaptive_side(&found) {
+            (found, scale) = detect_at(side)?;
+        }
+        let boxes: Vec<TextBox> = line_detector::reading_order(line_detector::unscaled(found, scale, w, h))
+            .iter()
+            .map(|b| line_detector::to_page(b, skew, w, h))
+            .collect();
+        let on_its_side = orient::mostly_tall(boxes.iter().map(|b| &b.points));
+        Ok((boxes, on_its_side, model))
     }
 
     /// Whether the page reads better half turned (see [`orient`]), and the model time it took.

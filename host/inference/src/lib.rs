@@ -1,7 +1,8 @@
 //! Text detection and recognition for the OCR platform, on ONNX Runtime via `ort`.
 //!
-//! **Owns:** the models (loading the CRAFT detector and the line readers, asternet for
-//! Vietnamese and PP-OCRv6 for English, once per process), which reader reads which line, their
+//! **Owns:** the models (loading the CRAFT detector or trueocr's line detector, and the line
+//! readers, asternet for Vietnamese and PP-OCRv6 for English, once per process), which reader
+//! reads which line, their
 //! pre- and post-processing (resize/normalize, score maps to word boxes to text lines,
 //! perspective crops, batched CTC decoding, word frequencies for the spellings a reader is
 //! unsure of: Vietnamese marks, English letters; the reading rules), and turning uploaded bytes into
@@ -28,12 +29,13 @@ mod engine;
 mod error;
 pub mod eval;
 mod lexicon;
+mod line_detector;
 mod orient;
 mod pieces;
 mod readers;
 mod recognize;
 
-pub use config::{Device, Family, InferenceConfig, ORT_LIBRARY, RecognizerSpec, Rules};
+pub use config::{DetectorKind, Device, Family, InferenceConfig, ORT_LIBRARY, RecognizerSpec, Rules};
 pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};
 pub use engine::{Detection, Engine, Recognition, StageTiming};
 pub use error::{Error, Result};

@@ -193,6 +193,11 @@ pub struct ModelArgs {
     /// Execution device.
     #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Text-line detector: `craft` (CRAFT, `OCR_DETECTOR_MODEL`) or `trueocr` (trueocr's line
+    /// detector, fetched with the models: cheaper, upright lines on the straightened page;
+    /// docs/models.md, "Detection").
+    #[arg(long, env = "OCR_DETECTOR", value_enum, default_value_t = DetectorArg::Craft)]
+    pub detector: DetectorArg,
     /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
     #[arg(long, env = "OCR_DETECTOR_MODEL", default_value = "craftnet.int8.onnx")]
     pub detector_model: String,
@@ -221,6 +226,12 @@ pub struct ModelArgs {
     /// character per frame.
     #[arg(long, env = "OCR_DECODER", value_enum, default_value_t = DecoderArg::Lexicon)]
     pub decoder: DecoderArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DetectorArg {
+    Craft,
+    Trueocr,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -661,6 +672,10 @@ impl ModelArgs {
         cfg.intra_threads = self.threads;
         cfg.recognizer_threads = self.recognizer_threads;
         cfg.detector_model = self.detector_model.clone();
+        cfg.detector = match self.detector {
+            DetectorArg::Craft => ocr_inference::DetectorKind::Craft,
+            DetectorArg::Trueocr => ocr_inference::DetectorKind::Trueocr,
+        };
         cfg.recognizers = self.recognizers.0.clone();
         cfg.rules = self.rules;
         if self.second_reader == SecondReaderArg::None {
