@@ -138,7 +138,7 @@ pub struct InferenceConfig {
 
 impl Default for InferenceConfig {
     fn default() -> Self {
-        let aster = |lang| RecognizerSpec::asternet(lang, Self::RECOGNIZER_INT8, "vocab.json");
+        let aster = |lang| RecognizerSpec::asternet(lang, Self::default_asternet(), "vocab.json");
         let ppocr = |lang| RecognizerSpec::ppocr(lang, Self::RECOGNIZER_PPOCR);
         Self {
             models_dir: Self::default_models_dir(),
@@ -186,6 +186,16 @@ impl InferenceConfig {
     pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
     /// wordfreq's English word frequencies (PyPI `wordfreq`, `wordfreq/data/large_en.msgpack.gz`).
     pub const LEXICON_EN: &str = "large_en.msgpack.gz";
+
+    /// The asternet model the engine reads with by default: the int8 build where the CPU has
+    /// integer dot-product instructions (AVX-512 VNNI or AVX-VNNI), the float model elsewhere.
+    /// Without them the int8 model is hardly faster, and it reads differently: ONNX Runtime's
+    /// int8 kernels for plain AVX2 are another computation, and on such a machine (AMD EPYC,
+    /// AVX2 only) the int8 build read devset-vi at BoW 0.982 / word acc. 0.922 where the float
+    /// model reads 0.984 / 0.934 (docs/models.md).
+    pub fn default_asternet() -> &'static str {
+        if int8_pays() { Self::RECOGNIZER_INT8 } else { Self::RECOGNIZER_FP32 }
+    }
 
     /// This configuration with the float models as published (slower; for comparisons).
     pub fn with_float_models(mut self) -> Self {
@@ -333,6 +343,19 @@ impl Rules {
             })?;
         }
         Ok(rules)
+    }
+}
+
+/// Whether the CPU has the integer dot-product instructions the int8 models rely on (x86-64:
+/// AVX-512 VNNI or AVX-VNNI; other architectures: assumed, as before this check).
+pub fn int8_pays() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512vnni") || std::arch::is_x86_feature_detected!("avxvnni")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        true
     }
 }
 

@@ -597,8 +597,8 @@ impl Engine {
             (Lang::Vi, _) | (Lang::Auto, None) => {
                 let vi = vi?;
                 let seen = see(vi, &all)?;
-                let readings = self.read_as_one_reader(&seen, vi, lang);
-                let readings = self.with_second_opinion(readings, &mut see)?;
+                let (readings, as_english) = self.read_as_one_reader(&seen, vi, lang);
+                let readings = self.with_second_opinion(readings, &as_english, &mut see)?;
                 match self.english_reader(english) {
                     Some(en) => self.with_latin_words_checked(readings, en, &mut see)?,
                     None => readings,
@@ -617,8 +617,8 @@ impl Engine {
                     for (i, s) in rest.iter().zip(see(vi, &rest)?) {
                         by_vi[*i] = s;
                     }
-                    let readings = self.read_as_one_reader(&by_vi, vi, Lang::Auto);
-                    let readings = self.with_second_opinion(readings, &mut see)?;
+                    let (readings, as_english) = self.read_as_one_reader(&by_vi, vi, Lang::Auto);
+                    let readings = self.with_second_opinion(readings, &as_english, &mut see)?;
                     self.with_latin_words_checked(readings, en, &mut see)?
                 } else {
                     let by_en = see(en, &all)?;
@@ -677,17 +677,19 @@ impl Engine {
         Ok(Recognition { lines, timing: StageTiming { model, other: total.saturating_sub(model) } })
     }
 
-    /// The lines the first reader is unsure of ([`recognize::SECOND_READER_BELOW`]) read again
-    /// by the second reader, whose reading is kept where it is the more confident by
-    /// [`recognize::SECOND_READER_MARGIN`].
+    /// The Vietnamese lines (those not read as `english`) the first reader is unsure of
+    /// ([`recognize::SECOND_READER_BELOW`]) read again by the second reader, whose reading is
+    /// kept where it is the more confident by [`recognize::SECOND_READER_MARGIN`].
     fn with_second_opinion<'r>(
         &'r self,
         mut readings: Vec<Option<(recognize::Reading, &'r Recognizer)>>,
+        english: &[bool],
         see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
     ) -> Result<Vec<Option<(recognize::Reading, &'r Recognizer)>>> {
         let Some(second) = &self.second_reader else { return Ok(readings) };
         let confidence = |r: &recognize::Reading| recognize::line_confidence(&r.1);
         let unsure: Vec<usize> = (0..readings.len())
+            .filter(|&i| !english[i])
             .filter(|&i| readings[i].as_ref().is_some_and(|(r, _)| confidence(r) < recognize::SECOND_READER_BELOW))
             .collect();
         for (i, seen) in unsure.iter().zip(see(second, &unsure)?) {
@@ -783,15 +785,16 @@ impl Engine {
 
     /// Readings of lines all seen by one reader: each line's Vietnamese reading (re-spelled
     /// with the syllable list); for `en`, its English one; for `auto`, the English one on the
-    /// lines [`recognize::auto_english_lines`] chooses.
+    /// lines [`recognize::auto_english_lines`] chooses; and which lines were read as English.
     fn read_as_one_reader<'r>(
         &self,
         seen: &[Option<Seen>],
         rec: &'r Recognizer,
         lang: Lang,
-    ) -> Vec<Option<(recognize::Reading, &'r Recognizer)>> {
+    ) -> (Vec<Option<(recognize::Reading, &'r Recognizer)>>, Vec<bool>) {
         if lang == Lang::En {
-            return seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, rec), rec))).collect();
+            let english = seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, rec), rec))).collect();
+            return (english, vec![true; seen.len()]);
         }
         let vietnamese: Vec<Option<(recognize::Reading, recognize::Reading)>> =
             seen.iter().map(|s| s.as_ref().map(|s| self.vietnamese(s, rec))).collect();
@@ -803,16 +806,17 @@ impl Engine {
             }
             _ => vec![false; seen.len()],
         };
-        vietnamese
+        let readings = vietnamese
             .into_iter()
             .zip(seen)
-            .zip(take_english)
-            .map(|((v, s), english)| match (v, s) {
+            .zip(&take_english)
+            .map(|((v, s), &english)| match (v, s) {
                 (Some(_), Some(s)) if english => Some((self.english(s, rec), rec)),
                 (Some((_, best)), _) => Some((best, rec)),
                 _ => None,
             })
-            .collect()
+            .collect();
+        (readings, take_english)
     }
 
     /// A line's plain reading over all the reader's classes, and the same re-spelled with the

@@ -207,8 +207,11 @@ pub struct ModelArgs {
     /// at its own height (default 1024 for asternet, 2048 for PP-OCR); wider lines are read in
     /// pieces. With different readers for `vi` and `en`, `auto` routes each page's lines to
     /// the reader of its language (docs/models.md).
-    #[arg(long, env = "OCR_RECOGNIZERS", default_value = "vi=asternet.int8.onnx:vocab.json,en=ppocr:PP-OCRv6_rec_small.onnx", value_parser = parse_recognizers)]
-    pub recognizers: RecognizerList,
+    /// Default: `vi=asternet.int8.onnx:vocab.json,en=ppocr:PP-OCRv6_rec_small.onnx`, with
+    /// `asternet.onnx` (float) for `vi` on a CPU without AVX-512 VNNI or AVX-VNNI, where the int8
+    /// model is hardly faster and reads worse (docs/models.md).
+    #[arg(long, env = "OCR_RECOGNIZERS", value_parser = parse_recognizers)]
+    pub recognizers: Option<RecognizerList>,
     /// Reading rules to switch off (`-name`) or on (`name`), comma-separated, applied to the
     /// defaults (all on; `none` turns them all off first): gap_spaces, separators,
     /// tidy_english, zeros_in_numbers, underscores, times_sign (docs/models.md says what each
@@ -676,7 +679,9 @@ impl ModelArgs {
             DetectorArg::Craft => ocr_inference::DetectorKind::Craft,
             DetectorArg::Trueocr => ocr_inference::DetectorKind::Trueocr,
         };
-        cfg.recognizers = self.recognizers.0.clone();
+        if let Some(list) = &self.recognizers {
+            cfg.recognizers = list.0.clone();
+        }
         cfg.rules = self.rules;
         if self.second_reader == SecondReaderArg::None {
             cfg.second_reader = None;
