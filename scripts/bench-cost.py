@@ -11,7 +11,9 @@ A SET is a folder of images, or a fixtures folder with `images/` and `gt.json`
 1. `ocr-server ocr --format json FILES...` in one process (model loading included, as a user
    runs it), then
 2. Tesseract 5 (`tesseract LIST OUT -l vie+eng tsv`, Debian's package) in one process over the
-   same files,
+   same files, with one OpenMP thread (`OMP_THREAD_LIMIT=1`, `--tesseract-threads`): its
+   OpenMP threads spin while they wait, so with its default threads its CPU time is several
+   times the work it does,
 
 each timed by the kernel: CPU seconds (user + sys, all threads, from wait4), wall seconds and
 peak RSS. Prints CPU s/page and wall s/page for both and the ratio ours / Tesseract. Both
@@ -50,12 +52,13 @@ def images_of(folder: Path):
     return files, (gt if gt.is_file() else None)
 
 
-def timed(cmd, stdout):
-    """Runs cmd; returns (cpu_s, wall_s, peak_rss_mib) of that process and its threads."""
+def timed(cmd, stdout, env=None):
+    """Runs cmd (with `env` added to the environment); returns (cpu_s, wall_s, peak_rss_mib) of
+    that process and its threads."""
     # stderr goes to a file, not a pipe: a pipe nobody reads while we wait would block a chatty child.
     with tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err, env={**os.environ, **(env or {})})
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         code = os.waitstatus_to_exitcode(status)
@@ -106,12 +109,13 @@ def ours_pred(out_json):
     return {"images": images}
 
 
-def run_tesseract(files, lang, out_base):
+def run_tesseract(files, lang, out_base, threads):
     listing = Path(out_base).with_suffix(".list")
     listing.write_text("".join(f"{f}\n" for f in files))
+    env = {"OMP_THREAD_LIMIT": str(threads)} if threads > 0 else {}
 
     def once():
-        return timed(["tesseract", str(listing), str(out_base), "-l", lang, "tsv"], subprocess.DEVNULL)
+        return timed(["tesseract", str(listing), str(out_base), "-l", lang, "tsv"], subprocess.DEVNULL, env)
 
     return once
 
@@ -167,6 +171,10 @@ def main():
     ap.add_argument("--ocr-bin", default="target/release/ocr-server")
     ap.add_argument("--tesseract-lang", default="vie+eng")
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--tesseract-threads", type=int, default=1,
+                    help="OpenMP threads Tesseract may use (OMP_THREAD_LIMIT; 0: its default, all cores). "
+                         "1 by default: Tesseract's OpenMP threads spin while they wait, which on this 2-core "
+                         "machine cost 4-5x the CPU time of one thread for the same reading")
     ap.add_argument("--score", help="path of score.py (needs shapely)")
     ap.add_argument("--out", type=Path, default=Path("bench-cost"))
     ap.add_argument("--json", type=Path, help="write every number here")
@@ -199,7 +207,7 @@ def main():
         entry["ours"]["pred"] = str(pred)
         if not a.no_tesseract:
             base = a.out / f"{name}.tesseract"
-            cpu, wall, rss = best_of(a.runs, run_tesseract(files, a.tesseract_lang, base))
+            cpu, wall, rss = best_of(a.runs, run_tesseract(files, a.tesseract_lang, base, a.tesseract_threads))
             entry["tesseract"] = {"cpu_s": cpu, "wall_s": wall, "peak_rss_mib": rss}
             tpred = a.out / f"{name}.tesseract.pred.json"
             tpred.write_text(json.dumps(tesseract_pred(f"{base}.tsv", files), ensure_ascii=False))
@@ -221,7 +229,8 @@ def main():
         report["sets"][name] = entry
         rows.append((name, entry))
 
-    print(f"\n`ocr-server ocr {' '.join(ocr_extra)}` vs Tesseract 5 (-l {a.tesseract_lang}), one process per program and set")
+    threads = f"OMP_THREAD_LIMIT={a.tesseract_threads}" if a.tesseract_threads > 0 else "OpenMP default threads"
+    print(f"\n`ocr-server ocr {' '.join(ocr_extra)}` vs Tesseract 5 (-l {a.tesseract_lang}, {threads}), one process per program and set")
     print("| set | pages | ours CPU s/page | ours wall s/page | Tesseract CPU s/page | Tesseract wall s/page | CPU ratio | wall ratio | peak RSS ours / Tesseract |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, e in rows:
