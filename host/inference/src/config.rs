@@ -189,10 +189,8 @@ impl InferenceConfig {
 
     /// The asternet model the engine reads with by default: the int8 build where the CPU has
     /// integer dot-product instructions (AVX-512 VNNI or AVX-VNNI), the float model elsewhere.
-    /// Without them the int8 model is hardly faster, and it reads differently: ONNX Runtime's
-    /// int8 kernels for plain AVX2 are another computation, and on such a machine (AMD EPYC,
-    /// AVX2 only) the int8 build read devset-vi at BoW 0.982 / word acc. 0.922 where the float
-    /// model reads 0.984 / 0.934 (docs/models.md).
+    /// Without them the int8 model is hardly faster (8-13 % on an AVX2-only EPYC), and it reads
+    /// differently, on words the tests pin (docs/models.md).
     pub fn default_asternet() -> &'static str {
         if int8_pays() { Self::RECOGNIZER_INT8 } else { Self::RECOGNIZER_FP32 }
     }
