@@ -209,7 +209,7 @@ pub struct ModelArgs {
     /// the reader of its language (docs/models.md).
     /// Default: `vi=asternet.int8.onnx:vocab.json,en=ppocr:PP-OCRv6_rec_small.onnx`, with
     /// `asternet.onnx` (float) for `vi` on a CPU without AVX-512 VNNI or AVX-VNNI, where the int8
-    /// model is hardly faster and reads worse (docs/models.md).
+    /// model is hardly faster and reads differently (docs/models.md).
     #[arg(long, env = "OCR_RECOGNIZERS", value_parser = parse_recognizers)]
     pub recognizers: Option<RecognizerList>,
     /// Reading rules to switch off (`-name`) or on (`name`), comma-separated, applied to the
