@@ -65,6 +65,9 @@ struct Recognizer {
     max_width: u32,
 }
 
+/// A line's reading and the reader it came from (`None`: the model failed on the line).
+type ReadBy<'r> = Option<(recognize::Reading, &'r Recognizer)>;
+
 /// One line as one reader saw it: its output frames (a long line's pieces stitched) and the
 /// word spaces of blank paper in its crop, as frame ranges.
 struct Seen {
@@ -153,10 +156,10 @@ impl Recognizer {
 
     /// One model call on a batch of crops: each crop's frames, or why the model failed.
     fn run(&self, batch: &[&RgbImage]) -> (std::result::Result<Vec<Array2<f32>>, String>, Duration) {
-        let model_start = Instant::now();
+        let mut model = Duration::ZERO;
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let frames = self.family.run(&mut session, batch, self.classes, self.keep.as_deref());
-        (frames, model_start.elapsed())
+        let frames = self.family.run(&mut session, batch, self.classes, self.keep.as_deref(), &mut model);
+        (frames, model)
     }
 }
 
@@ -682,10 +685,10 @@ impl Engine {
     /// kept where it is the more confident by [`recognize::SECOND_READER_MARGIN`].
     fn with_second_opinion<'r>(
         &'r self,
-        mut readings: Vec<Option<(recognize::Reading, &'r Recognizer)>>,
+        mut readings: Vec<ReadBy<'r>>,
         english: &[bool],
         see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
-    ) -> Result<Vec<Option<(recognize::Reading, &'r Recognizer)>>> {
+    ) -> Result<Vec<ReadBy<'r>>> {
         let Some(second) = &self.second_reader else { return Ok(readings) };
         let confidence = |r: &recognize::Reading| recognize::line_confidence(&r.1);
         let unsure: Vec<usize> = (0..readings.len())
@@ -710,10 +713,10 @@ impl Engine {
     /// ([`recognize::latin_words_voted`]).
     fn with_latin_words_checked<'r>(
         &self,
-        mut readings: Vec<Option<(recognize::Reading, &'r Recognizer)>>,
+        mut readings: Vec<ReadBy<'r>>,
         en: &'r Recognizer,
         see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
-    ) -> Result<Vec<Option<(recognize::Reading, &'r Recognizer)>>> {
+    ) -> Result<Vec<ReadBy<'r>>> {
         let unsure: Vec<usize> = (0..readings.len())
             .filter(|&i| readings[i].as_ref().is_some_and(|(r, _)| recognize::ambiguous_latin_word(r)))
             .collect();
@@ -791,7 +794,7 @@ impl Engine {
         seen: &[Option<Seen>],
         rec: &'r Recognizer,
         lang: Lang,
-    ) -> (Vec<Option<(recognize::Reading, &'r Recognizer)>>, Vec<bool>) {
+    ) -> (Vec<ReadBy<'r>>, Vec<bool>) {
         if lang == Lang::En {
             let english = seen.iter().map(|s| s.as_ref().map(|s| (self.english(s, rec), rec))).collect();
             return (english, vec![true; seen.len()]);

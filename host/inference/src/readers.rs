@@ -4,6 +4,7 @@
 //! hands back one `[T, classes]` log-probability array per crop over its kept classes.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
 use ndarray::{Array1, Array2, Array4, ArrayViewD, Axis};
@@ -75,22 +76,26 @@ impl Family {
     }
 
     /// One model call on a batch of crops: each crop's frames `[T, kept classes]` as
-    /// log-probabilities (see [`Family::frames`]).
+    /// log-probabilities (see [`Family::frames`]); the time from the input tensor's being ready
+    /// to the frames' (the model's share of the work) is added to `model`.
     pub(crate) fn run(
         self,
         session: &mut Session,
         crops: &[&RgbImage],
         classes: usize,
         keep: Option<&[usize]>,
+        model: &mut Duration,
     ) -> std::result::Result<Vec<Array2<f32>>, String> {
         let e = |e: ort::Error| e.to_string();
         if self != Family::Trueocr {
             let input = self.tensor(crops);
+            let _timed = Timed(Instant::now(), model);
             let outputs = session.run(ort::inputs![TensorRef::from_array_view(&input).map_err(e)?]).map_err(e)?;
             let output = outputs[0].try_extract_array::<f32>().map_err(e)?;
             return self.frames(output, crops.len(), classes, keep);
         }
         let (input, widths) = trueocr_tensor(crops);
+        let _timed = Timed(Instant::now(), model);
         let outputs = session
             .run(ort::inputs![
                 "x" => TensorRef::from_array_view(&input).map_err(e)?,
@@ -221,6 +226,15 @@ impl Family {
     /// Whether a vocabulary file goes with the model (else the dictionary is inside it).
     pub(crate) fn needs_vocab_file(self) -> bool {
         self != Family::PaddleOcr
+    }
+}
+
+/// Adds the time since its start to the duration it holds when it is dropped (on every return).
+struct Timed<'a>(Instant, &'a mut Duration);
+
+impl Drop for Timed<'_> {
+    fn drop(&mut self) {
+        *self.1 += self.0.elapsed();
     }
 }
 
