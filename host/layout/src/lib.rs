@@ -200,36 +200,96 @@ fn push_block(out: &mut PageStructure, kind: BlockKind, members: &[usize], lines
     });
 }
 
+/// One cell of a table as it is built: its first row (an index into the run's rows), its rows,
+/// its first and last column and its lines.
+struct Cell {
+    row: usize,
+    rows: usize,
+    c0: usize,
+    c1: usize,
+    lines: Vec<usize>,
+}
+
 fn table(run: &Run, rows: &[rows::Row], lines: &[Line], em: f32) -> Table {
-    let mut cells: Vec<TableCell> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
     for (ri, &row) in run.rows.iter().enumerate() {
-        // (first column, last column, lines) of each cell of the row, left to right.
-        let mut row_cells: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        let first = cells.len();
         for &l in &rows[row].lines {
             let r = lines[l].r;
             let (c, span) = tables::cell_columns(&run.cols, &r, em).unwrap_or_else(|| nearest_column(&run.cols, &r));
-            match row_cells.last_mut() {
+            let in_row = cells.len() > first;
+            match cells.last_mut() {
                 // Two lines in one column of one row are one cell.
-                Some((_, c1, ls)) if c <= *c1 => {
-                    *c1 = (*c1).max(c + span - 1);
-                    ls.push(l);
+                Some(cell) if in_row && c <= cell.c1 => {
+                    cell.c1 = cell.c1.max(c + span - 1);
+                    cell.lines.push(l);
                 }
-                _ => row_cells.push((c, c + span - 1, vec![l])),
+                _ => cells.push(Cell { row: ri, rows: 1, c0: c, c1: c + span - 1, lines: vec![l] }),
             }
         }
-        for (c0, c1, ls) in row_cells {
-            cells.push(TableCell {
-                row: ri as u32,
-                col: c0 as u32,
-                row_span: 1,
-                col_span: (c1 - c0 + 1) as u32,
-                text: ls.iter().map(|&l| lines[l].text.trim()).collect::<Vec<_>>().join(" "),
-                line_ids: ls.iter().map(|&l| lines[l].id).collect(),
-            });
-        }
     }
+    row_spans(&mut cells, run, rows, lines);
+    let cells = cells
+        .into_iter()
+        .map(|c| TableCell {
+            row: c.row as u32,
+            col: c.c0 as u32,
+            row_span: c.rows as u32,
+            col_span: (c.c1 - c.c0 + 1) as u32,
+            text: c.lines.iter().map(|&l| lines[l].text.trim()).collect::<Vec<_>>().join(" "),
+            line_ids: c.lines.iter().map(|&l| lines[l].id).collect(),
+        })
+        .collect();
     let rect = Rect::union_all(run_lines(run, rows).iter().map(|&l| lines[l].r)).expect("a run has lines");
     Table { points: rect.quad(), row_count: run.rows.len() as u32, col_count: run.cols.len() as u32, cells }
+}
+
+/// Cells set across several rows: a cell whose box also covers the rows above or below its own
+/// (a merged cell: a group's name beside its items, a tall box of two lines of text the
+/// detector read as one) spans them, as long as those rows have no cell of their own in its
+/// columns. A cell covers a row when it overlaps that row's shortest line (a line set on the
+/// row's baseline alone, spanning nothing) for at least [`rows::ROW_OVERLAP`] of its height: the
+/// rule that puts two boxes on one row. Each covered slot is the spanning cell's: no empty cell
+/// is emitted for it, and the cell's `row` is the first row it covers.
+fn row_spans(cells: &mut [Cell], run: &Run, rows: &[rows::Row], lines: &[Line]) {
+    // Each row's band: its shortest line's y range.
+    let bands: Vec<Rect> = run
+        .rows
+        .iter()
+        .map(|&row| {
+            let shortest = rows[row].lines.iter().min_by(|&&a, &&b| lines[a].r.h().total_cmp(&lines[b].r.h()));
+            shortest.map_or(rows[row].r, |&l| lines[l].r)
+        })
+        .collect();
+    let mut taken = vec![vec![false; run.cols.len()]; run.rows.len()];
+    for c in cells.iter() {
+        for slot in &mut taken[c.row][c.c0..=c.c1] {
+            *slot = true;
+        }
+    }
+    for cell in cells.iter_mut() {
+        let r = Rect::union_all(cell.lines.iter().map(|&l| lines[l].r)).expect("a cell has lines");
+        let free = |taken: &[Vec<bool>], ri: usize| {
+            let overlap = r.y_overlap(&bands[ri]);
+            !taken[ri][cell.c0..=cell.c1].iter().any(|&t| t)
+                && overlap > 0.0
+                && overlap >= rows::ROW_OVERLAP * bands[ri].h()
+        };
+        let (mut top, mut bottom) = (cell.row, cell.row);
+        while top > 0 && free(&taken, top - 1) {
+            top -= 1;
+        }
+        while bottom + 1 < run.rows.len() && free(&taken, bottom + 1) {
+            bottom += 1;
+        }
+        for row in taken.iter_mut().take(bottom + 1).skip(top) {
+            for slot in &mut row[cell.c0..=cell.c1] {
+                *slot = true;
+            }
+        }
+        (cell.row, cell.rows) = (top, bottom - top + 1);
+    }
+    cells.sort_by_key(|c| (c.row, c.c0));
 }
 
 fn nearest_column(cols: &[(f32, f32)], r: &Rect) -> (usize, usize) {

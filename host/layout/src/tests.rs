@@ -318,3 +318,44 @@ fn stacked_titles_and_the_first_words_of_a_paragraph_line_are_no_labels() {
     let s = analyze(&p);
     assert_eq!(texts(&s), Vec::<(&str, &str)>::new());
 }
+
+#[test]
+fn a_cell_whose_box_covers_the_next_row_spans_it_and_a_line_across_two_columns_spans_them() {
+    // A price list whose group name is one box two rows tall (2.4 line heights), and a note
+    // under the items set across the item and price columns.
+    let p = page(&[
+        ("Group", [20.0, 80.0, 120.0, 100.0]),
+        ("Item", [200.0, 80.0, 300.0, 100.0]),
+        ("Price", [400.0, 80.0, 480.0, 100.0]),
+        ("Fruit", [20.0, 108.0, 120.0, 156.0]),
+        ("Apple", [200.0, 108.0, 290.0, 128.0]),
+        ("2.00", [420.0, 108.0, 480.0, 128.0]),
+        ("Pear", [200.0, 136.0, 280.0, 156.0]),
+        ("1.50", [420.0, 136.0, 480.0, 156.0]),
+        ("Bread", [20.0, 164.0, 120.0, 184.0]),
+        ("Rye loaf", [200.0, 164.0, 310.0, 184.0]),
+        ("3.00", [420.0, 164.0, 480.0, 184.0]),
+        ("Note", [20.0, 192.0, 100.0, 212.0]),
+        ("Prices include the deposit", [205.0, 192.0, 475.0, 212.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    assert_eq!(s.tables.len(), 1, "{:?}", reading(&p, &s));
+    let t = &s.tables[0];
+    assert_eq!((t.row_count, t.col_count), (5, 3));
+    let cell = |text: &str| t.cells.iter().find(|c| c.text == text).unwrap();
+    let fruit = cell("Fruit");
+    assert_eq!((fruit.row, fruit.col, fruit.row_span, fruit.col_span), (1, 0, 2, 1));
+    // The row it covers has no cell of its own in that column, empty or not.
+    assert!(!t.cells.iter().any(|c| c.row == 2 && c.col == 0));
+    assert_eq!(t.cells.iter().filter(|c| c.row == 2).count(), 2);
+    let bread = cell("Bread");
+    assert_eq!((bread.row, bread.row_span), (3, 1), "a box one row tall spans one row");
+    let note = cell("Prices include the deposit");
+    assert_eq!((note.row, note.col, note.row_span, note.col_span), (4, 1, 1, 2));
+    // Cells row by row, each row left to right.
+    let order: Vec<(u32, u32)> = t.cells.iter().map(|c| (c.row, c.col)).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+}
