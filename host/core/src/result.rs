@@ -1,5 +1,7 @@
 //! Detection and recognition results, as stored and as served.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -278,6 +280,46 @@ impl OcrResult {
         }
         Ok(())
     }
+
+    /// Takes the fields the `extract_fields` plugins found in the text again (after a reviewer
+    /// corrected lines), keeping each reviewer's field correction: a corrected field takes the
+    /// place of the new field of its name and rank among that name's fields, with the new
+    /// plugin value as its `machine_value` (none when the plugin now finds what the reviewer
+    /// wrote); a corrected field the plugins no longer find is kept at the end.
+    pub fn refresh_fields(&mut self, found: Vec<Field>) {
+        let ranked = |fields: &[Field]| -> Vec<(String, usize)> {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            fields
+                .iter()
+                .map(|f| {
+                    let n = seen.entry(f.name.as_str()).or_default();
+                    *n += 1;
+                    (f.name.clone(), *n - 1)
+                })
+                .collect()
+        };
+        let mut corrected: HashMap<(String, usize), Field> = ranked(&self.fields)
+            .into_iter()
+            .zip(std::mem::take(&mut self.fields))
+            .filter(|(_, f)| f.machine_value.is_some())
+            .collect();
+        let ranks = ranked(&found);
+        self.fields = found
+            .into_iter()
+            .zip(ranks)
+            .map(|(new, rank)| match corrected.remove(&rank) {
+                Some(human) => Field {
+                    machine_value: (new.value != human.value).then_some(new.value.clone()),
+                    value: human.value,
+                    ..new
+                },
+                None => new,
+            })
+            .collect();
+        let mut left: Vec<((String, usize), Field)> = corrected.into_iter().collect();
+        left.sort_by(|a, b| a.0.cmp(&b.0));
+        self.fields.extend(left.into_iter().map(|(_, f)| f));
+    }
 }
 
 #[cfg(test)]
@@ -394,6 +436,49 @@ mod tests {
         assert!(err.unwrap_err().contains(r#"is "total", not "date""#));
         assert!(r.apply_field_edits(&[fix("12345")], 4).unwrap_err().contains("longer than 4"));
         assert_eq!(r, before);
+    }
+
+    #[test]
+    fn fields_found_again_keep_the_reviewers_corrections() {
+        let field = |name: &str, value: &str, machine: Option<&str>| Field {
+            name: name.into(),
+            value: value.into(),
+            normalized: None,
+            confidence: 0.9,
+            page_index: 0,
+            line_ids: vec![0],
+            machine_value: machine.map(Into::into),
+        };
+        let mut r = result();
+        r.fields = vec![
+            field("total", "66.000", Some("65.000")),
+            field("date", "12/03/2024", None),
+            field("item", "a", None),
+            field("item", "B", Some("b")),
+            field("seller_name", "ACME", Some("AC ME")),
+        ];
+        r.refresh_fields(vec![
+            field("date", "13/03/2024", None),
+            field("total", "66.000", None),
+            field("item", "a", None),
+            field("item", "c", None),
+        ]);
+        let got: Vec<_> =
+            r.fields.iter().map(|f| (f.name.as_str(), f.value.as_str(), f.machine_value.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                // The plugin's new reading of an uncorrected field is taken.
+                ("date", "13/03/2024", None),
+                // It now finds what the reviewer wrote: the correction is absorbed.
+                ("total", "66.000", None),
+                ("item", "a", None),
+                // The second `item` stays the reviewer's, over the plugin's new value.
+                ("item", "B", Some("c")),
+                // Not found any more: the reviewer's field is kept.
+                ("seller_name", "ACME", Some("AC ME")),
+            ]
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Human review of recognized text: a reviewer corrects a line, the correction is kept on the
 //! stored result with the machine's reading beside it (`machine_text`), and the page structure
-//! (blocks, tables, pairs) is computed again from the corrected text. A reviewer corrects a
-//! field's value the same way (`machine_value` keeps the plugin's).
+//! (blocks, tables, pairs) is computed again from the corrected text, and the tenant's
+//! `extract_fields` plugins run again on it. A reviewer corrects a field's value the same way
+//! (`machine_value` keeps the plugin's); such a correction outlives the plugins' new runs.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use ocr_core::{ErrorCode, FieldEdit, LineEdit, OcrResult};
+use ocr_core::{ErrorCode, FieldEdit, JobNotes, LineEdit, OcrResult, TenantId};
 use ocr_store::objects::keys;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -39,8 +40,11 @@ pub struct ResultEdit {
 
 /// Corrects the text of recognized lines and the values of fields. Each line edit names a line
 /// by page and index; the machine's reading is kept in the line's `machine_text` (sending it
-/// back undoes the edit). Each field edit names a field by its index in `fields` and its name;
-/// the plugin's value is kept in `machine_value` the same way (`normalized` stays the plugin's).
+/// back undoes the edit); the page structure is computed again and the tenant's live
+/// `extract_fields` plugins run again on the corrected text. Each field edit names a field by
+/// its index in `fields` (as the reviewer saw them, before the plugins' new run) and its name;
+/// the plugin's value is kept in `machine_value` the same way (`normalized` stays the plugin's),
+/// and the correction outlives the plugins' later runs.
 /// `If-Match` (optional) takes the ETag of a previous answer of this route: 412 when the
 /// result changed since.
 #[utoipa::path(patch, path = "/v1/ocr/jobs/{id}/result", tag = "jobs",
@@ -80,9 +84,12 @@ pub async fn patch_result(
         }
         result.apply_line_edits(&edit.edits, MAX_LINE_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
         result.apply_field_edits(&edit.fields, MAX_FIELD_CHARS).map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
-        // Corrected text can make or break a label, a number or a pair: the structure follows it
-        // (fields are the plugin's and the reviewer's: the layout leaves them as they are).
+        // Corrected text can make or break a label, a number or a pair: the structure follows
+        // it, and so do the fields found in it.
         ocr_layout::annotate(&mut result);
+        if !edit.edits.is_empty() {
+            fields_again(&state, &tenant, &mut result).await?;
+        }
         let none = ocr_core::DetectResult::default();
         let boxes = job.detect_result.as_ref().unwrap_or(&none);
         let review = ocr_store::Review::of(job.machine_detect.as_ref().unwrap_or(boxes), boxes, Some(&result));
@@ -98,4 +105,25 @@ pub async fn patch_result(
         job = load(&state, &tenant, &id).await?;
     }
     Err(ApiError::new(ErrorCode::InvalidState, "the result kept changing while saving; try again"))
+}
+
+/// Runs the tenant's live `extract_fields` chain again on corrected text, as a new reading
+/// would, keeping reviewers' field corrections ([`OcrResult::refresh_fields`]). Without such a
+/// chain the fields stay as they are; a chain that fails (a plugin under the `fail` policy)
+/// leaves them as they are too, with a warning in the log: the text correction is saved.
+async fn fields_again(state: &AppState, tenant: &TenantId, result: &mut OcrResult) -> ApiResult<()> {
+    let (_, pipeline) = state.backends.db.pipeline(tenant).await?;
+    if pipeline.extract_fields.is_empty() {
+        return Ok(());
+    }
+    let mut again = result.clone();
+    let mut notes = JobNotes::default();
+    match state.plugins.extract_fields(&state.backends, tenant, &pipeline.extract_fields, &mut again, &mut notes).await
+    {
+        Ok(()) => result.refresh_fields(again.fields),
+        Err(e) => {
+            tracing::warn!(error = %e.message, "fields kept as they were: extract_fields failed on the corrected text")
+        }
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! A reviewer corrects a field's value (PATCH …/result `fields`) on a receipt read with the
-//! built-in `receipt-fields`: the plugin's value is kept in `machine_value`, survives a line
-//! correction (which computes the layout again), and sending it back undoes the correction.
+//! built-in `receipt-fields`: the plugin's value is kept in `machine_value`; a line correction
+//! runs the plugin again (a corrected date changes the `date` field) and the reviewer's value
+//! survives it; sending the plugin's value back undoes the correction.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -44,17 +45,29 @@ async fn a_reviewer_corrects_a_field_and_the_machine_value_is_kept() {
             .all(|(i, f)| i == index || f.get("machine_value").is_none())
     );
 
-    // Read back, and still there after a line correction (the layout is computed again).
+    // Read back; a line correction runs the plugins again on the corrected text (the layout is
+    // computed again first): the date follows the corrected line, the reviewer's total stays.
     let stored: Value = api.req(Method::GET, &url, &t).send().await.unwrap().json().await.unwrap();
     assert_eq!(stored["fields"][index], *total);
-    let line = stored["pages"][0]["lines"][0]["text"].as_str().unwrap().to_owned();
-    let r = patch(json!({"edits": [{"page_index": 0, "line_index": 0, "text": format!("{line}!")}]})).await.unwrap();
+    let date = fields.iter().find(|f| f["name"] == "date").unwrap_or_else(|| panic!("no date: {fields:?}"));
+    assert_eq!(date["normalized"], "2024-03-12", "{date}");
+    let date_line = date["line_ids"][0].as_u64().unwrap();
+    let line = stored["pages"][0]["lines"][date_line as usize]["text"].as_str().unwrap().to_owned();
+    assert!(line.contains("12/03/2024"), "{line}");
+    let fixed = line.replace("12/03/2024", "15/04/2024");
+    let r = patch(json!({"edits": [{"page_index": 0, "line_index": date_line, "text": fixed}]})).await.unwrap();
     assert_eq!(r.status(), 200);
     let after: Value = r.json().await.unwrap();
-    assert_eq!(after["fields"], stored["fields"]);
+    let found = |body: &Value, name: &str| -> Value {
+        body["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).cloned().unwrap_or(Value::Null)
+    };
+    assert_eq!(found(&after, "date")["normalized"], "2024-04-15", "{}", after["fields"]);
+    assert!(found(&after, "date").get("machine_value").is_none());
+    assert_eq!(found(&after, "total"), *total, "the reviewer's total outlives the plugin's new run");
     let job_view: Value =
         api.req(Method::GET, &format!("/v1/ocr/jobs/{job}"), &t).send().await.unwrap().json().await.unwrap();
-    assert_eq!(job_view["ocr_result"]["fields"][index]["machine_value"], machine.as_str());
+    assert_eq!(job_view["ocr_result"]["fields"], after["fields"]);
+    let index = after["fields"].as_array().unwrap().iter().position(|f| f["name"] == "total").unwrap();
 
     // Bad edits: 400 bad_request naming the problem, nothing changed.
     for (bad, says) in [
