@@ -67,7 +67,39 @@ fn short_label(s: &str) -> bool {
 /// a date (`1990`, `12/03/1990`, `(201) 923-9208`), or text longer than any label. A short run
 /// of words beside or under a colon-less label is as likely the next label of the form.
 fn bare_value(value: &str) -> bool {
-    value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty())
+    value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty()) || person_name(value)
+}
+
+/// A person's name as a form is filled in: initials (a capital letter and a period: `W. O.
+/// Crain`, `H.J. Lee`) and a capitalized surname after them. Field names are common nouns
+/// written out in full, never with initials, so a short line of this shape is what was filled
+/// in, not the next label (`Submitted by` over `W. O. Crain`).
+pub fn person_name(s: &str) -> bool {
+    let mut tokens: Vec<&str> = Vec::new();
+    for word in s.split_whitespace() {
+        let mut rest = word;
+        while let Some(at) = rest.find('.') {
+            tokens.push(&rest[..=at]);
+            rest = &rest[at + 1..];
+        }
+        if !rest.is_empty() {
+            tokens.push(rest);
+        }
+    }
+    let initial = |t: &str| {
+        let mut c = t.chars();
+        matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
+    };
+    let name = |t: &str| {
+        t.chars().next().is_some_and(char::is_uppercase)
+            && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && t.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+    };
+    let Some((last, front)) = tokens.split_last() else { return false };
+    tokens.len() <= MAX_BARE_LABEL_WORDS + 1
+        && name(last)
+        && front.iter().any(|t| initial(t))
+        && front.iter().all(|t| initial(t) || name(t))
 }
 
 /// A colon-less label's value, by its case too: a form prints its field names in one style, and

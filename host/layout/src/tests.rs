@@ -359,3 +359,17 @@ fn a_cell_whose_box_covers_the_next_row_spans_it_and_a_line_across_two_columns_s
     sorted.sort();
     assert_eq!(order, sorted);
 }
+
+#[test]
+fn a_name_with_initials_under_a_colon_less_label_is_its_value() {
+    let p = page(&[
+        ("Checked by", [40.0, 40.0, 160.0, 60.0]),
+        ("K. T. Brandt", [60.0, 64.0, 180.0, 84.0]),
+        ("Packed by", [40.0, 140.0, 150.0, 160.0]),
+        ("Night Shift", [40.0, 164.0, 160.0, 184.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Checked by", "K. T. Brandt")]);
+    assert!(pairs::person_name("R.J. Oduya") && pairs::person_name("A. Lindqvist"));
+    assert!(!pairs::person_name("Night Shift") && !pairs::person_name("N. C.") && !pairs::person_name("No. Lines"));
+}
