@@ -146,6 +146,21 @@ fn heads_column(heading: Rect, r: Rect) -> bool {
     heading.x_overlap(&r) >= 0.5 * (heading.x1 - heading.x0).min(r.x1 - r.x0) && r.h() <= heading.h() * 1.5
 }
 
+/// How much larger than its caption a value under it is set: a caption in small print names
+/// the line under it (1.3 times its height, the step by which a header is set larger than the
+/// text, [`crate::analyze`]'s header rule).
+pub const CAPTION_RATIO: f32 = 1.3;
+
+/// A caption in small print over line `r`: set smaller than the page's text (its box lower
+/// than the line height) and at least [`CAPTION_RATIO`] smaller than the line. Forms print a
+/// field's caption small in the corner of its box and the value is typed or written larger
+/// under it, or across the box with its top level with the caption's (`VENDOR` over a
+/// supplier's address): that line is the caption's value, whatever its size and whatever
+/// stands beside it on its row.
+fn caption_over(caption: Rect, r: Rect, em: f32) -> bool {
+    caption.h() < em && r.h() >= CAPTION_RATIO * caption.h()
+}
+
 /// Running text that goes on past its line: more words than a label has (a full line of a
 /// paragraph), or a line broken after a comma, a hyphen or an ampersand
 /// (`Director of Technical Operations,`).
@@ -294,14 +309,22 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             // The first line under the label whose top is at most `BELOW_GAP` below `y`.
             let under = |y: f32, used: &[bool]| {
                 (0..n)
-                    .filter(|&v| v != k && !used[v] && !lines[v].text.trim().is_empty() && !labels_a_row[v])
+                    .filter(|&v| {
+                        v != k
+                            && !used[v]
+                            && !lines[v].text.trim().is_empty()
+                            && (!labels_a_row[v] || caption_over(kr, lines[v].r, em))
+                    })
                     .filter(|&v| {
                         let r: Rect = lines[v].r;
                         let aligned = if colon {
                             r.x0 >= kr.x0 - 0.5 * em && r.x0 <= kr.x1 + 0.5 * em
                         } else {
-                            // A column's heading over its value: they overlap for most of the narrower.
-                            heads_column(kr, r) && filled_value(lines[k].text, lines[v].text)
+                            // A column's heading over its value: they overlap for most of the
+                            // narrower; or a caption in small print over its value, both set
+                            // from the left edge of the field's box.
+                            let under_caption = caption_over(kr, r, em) && (kr.x0 - r.x0).abs() <= tables::ALIGN * em;
+                            (heads_column(kr, r) || under_caption) && filled_value(lines[k].text, lines[v].text)
                         };
                         // A line between them, over the value, is the next field: the value of
                         // a label sits right under it.
@@ -336,7 +359,8 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             // value down the column, each at most `BELOW_GAP` under the one above, is a value of
             // the heading, down to one that has a label of its own to its left on its row
             // (`Width   50 mm` under a heading is that row's field).
-            if colon {
+            // A caption names one field: the lines under its value are other fields.
+            if colon || caption_over(kr, lines[v].r, em) {
                 continue;
             }
             let mut last = v;

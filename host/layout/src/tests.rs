@@ -373,3 +373,20 @@ fn a_name_with_initials_under_a_colon_less_label_is_its_value() {
     assert!(pairs::person_name("R.J. Oduya") && pairs::person_name("A. Lindqvist"));
     assert!(!pairs::person_name("Night Shift") && !pairs::person_name("N. C.") && !pairs::person_name("No. Lines"));
 }
+
+#[test]
+fn a_caption_in_small_print_names_the_larger_line_under_it_and_nothing_further_down() {
+    // A form's boxes: `CONSIGNEE` printed small in the corner, the typed value under it with a
+    // field of its own to its right; a small `REMARKS` caption at the right of a wide line.
+    let p = page(&[
+        ("CONSIGNEE", [42.0, 40.0, 130.0, 50.0]),
+        ("Harbour Supply Stores", [40.0, 48.0, 300.0, 72.0]),
+        ("Dock Office", [420.0, 50.0, 540.0, 70.0]),
+        ("Pier 9, Eastgate 4410", [40.0, 80.0, 300.0, 100.0]),
+        ("Body text runs along the whole width of the page here", [40.0, 200.0, 900.0, 220.0]),
+        ("REMARKS", [820.0, 180.0, 890.0, 190.0]),
+        ("Another line of body text under the first one here", [40.0, 226.0, 900.0, 246.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("CONSIGNEE", "Harbour Supply Stores")]);
+}
