@@ -107,10 +107,15 @@ pub fn person_name(s: &str) -> bool {
 /// a printed field and what was filled in, while two lines in the same style are two labels.
 /// Two titles in capitals side by side or one over the other (a letterhead: `CÔNG TY TNHH ABC`
 /// beside `CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM`) are two titles, not a label and its value.
+///
+/// A line wholly in parentheses (`(Including this cover sheet)`, `($000)`) is an aside printed
+/// with the form, a remark or a unit, not what was filled in: no colon-less label's value.
 fn filled_value(label: &str, value: &str) -> bool {
     let lower = value.chars().any(char::is_lowercase);
     let titles = text::upper_case(label) && text::upper_case(value) && !value.chars().any(|c| c.is_ascii_digit());
-    !titles && (bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value)))
+    let v = value.trim();
+    let aside = v.starts_with('(') && v.ends_with(')') && !v[1..].contains('(');
+    !titles && !aside && (bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value)))
 }
 
 /// `Label 1989` in one line: the character index where the figure that ends the line starts,
