@@ -395,7 +395,7 @@ fn a_caption_in_small_print_names_the_larger_line_under_it_and_nothing_further_d
 fn an_aside_in_parentheses_is_no_value_of_a_colon_less_label() {
     let p = page(&[
         ("Annual Budget", [40.0, 40.0, 200.0, 60.0]),
-        ("(in thousands)", [400.0, 40.0, 560.0, 60.0]),
+        ("(see page 3 overleaf)", [400.0, 40.0, 560.0, 60.0]),
         ("Phone", [40.0, 100.0, 120.0, 120.0]),
         ("(416) 555-0199", [300.0, 100.0, 480.0, 120.0]),
     ]);
