@@ -17,8 +17,11 @@
 //! (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables), [`PARAGRAPH_GAP`] and
 //! [`HEIGHT_RATIO`] (paragraphs), [`pairs::BELOW_GAP`], [`pairs::RIGHT_GAP`] and
 //! [`pairs::MAX_BARE_LABEL_WORDS`] (pairs).
+//! All of it in the frame where the page's text runs left to right ([`frame`]), so a photo
+//! taken at a slant has the structure of a straight scan.
 //! `docs/structure.md` says how they were checked.
 
+pub mod frame;
 mod geom;
 pub mod order;
 pub mod pairs;
@@ -28,8 +31,9 @@ pub mod text;
 
 use std::collections::HashSet;
 
-use ocr_core::{Block, BlockKind, KeyValuePair, OcrPage, OcrResult, Table, TableCell};
+use ocr_core::{Block, BlockKind, KeyValuePair, OcrLine, OcrPage, OcrResult, Table, TableCell};
 
+use crate::frame::Frame;
 use crate::geom::{Line, Rect};
 use crate::tables::{Run, RunKind};
 
@@ -67,9 +71,32 @@ enum Unit {
     Line(usize),
 }
 
-/// The structure of `page`'s lines.
+/// The structure of `page`'s lines, found in the frame where its text runs left to right
+/// ([`frame`]); its outlines are on the page.
 pub fn analyze(page: &OcrPage) -> PageStructure {
-    let lines = Line::of(&page.lines);
+    let frame = Frame::of(&page.lines);
+    if frame.is_upright() {
+        return analyze_upright(&page.lines);
+    }
+    let upright: Vec<OcrLine> =
+        page.lines.iter().map(|l| OcrLine { points: frame.upright(&l.points), ..l.clone() }).collect();
+    let mut s = analyze_upright(&upright);
+    for b in &mut s.blocks {
+        b.points = frame.on_page(&b.points);
+    }
+    for t in &mut s.tables {
+        t.points = frame.on_page(&t.points);
+    }
+    for p in &mut s.pairs {
+        p.key.points = frame.on_page(&p.key.points);
+        p.value.points = frame.on_page(&p.value.points);
+    }
+    s
+}
+
+/// The structure of lines whose text runs left to right.
+fn analyze_upright(page_lines: &[OcrLine]) -> PageStructure {
+    let lines = Line::of(page_lines);
     if lines.is_empty() {
         return PageStructure::default();
     }
@@ -104,7 +131,7 @@ pub fn analyze(page: &OcrPage) -> PageStructure {
         }
         t
     };
-    let pairs = pairs::pairs(&page.lines, &lines, &rows, &in_table, em);
+    let pairs = pairs::pairs(page_lines, &lines, &rows, &in_table, em);
     let in_pair: HashSet<u32> =
         pairs.iter().flat_map(|p| p.key.line_ids.iter().chain(&p.value.line_ids)).copied().collect();
 
