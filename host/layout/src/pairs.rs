@@ -33,6 +33,11 @@ use crate::{tables, text};
 /// Largest gap between a label and its value below, in line heights: a form's value sits on
 /// the next line (set solid or with up to half a line of leading), or one blank line lower.
 pub const BELOW_GAP: f32 = 1.2;
+/// Largest gap between a column heading and the first figure of its column, in line heights,
+/// when the column goes on under that figure: a table's heading row is set off from its body
+/// by a rule with space above and below it, up to two blank lines, where a form's value sits at
+/// most one blank line under its label ([`BELOW_GAP`]).
+pub const HEADING_GAP: f32 = 2.0;
 /// Largest gap between a label and its value to its right, in line heights. Forms put values
 /// a few words after their labels, or at a tab stop; on a receipt the amount sits at the
 /// right margin, up to a page width (about 40 heights of a narrow receipt) away.
@@ -166,6 +171,23 @@ fn caption_over(caption: Rect, r: Rect, em: f32) -> bool {
     caption.h() < em && r.h() >= CAPTION_RATIO * caption.h()
 }
 
+/// Whether line `v` is the first figure of a column under a colon-less heading: a figure with a
+/// short label over it (at most [`HEADING_GAP`] higher, overlapping it as a column heading
+/// does) and another figure right under it ([`BELOW_GAP`]), in the same column.
+fn headed_figure(lines: &[Line], v: usize, em: f32) -> bool {
+    let r = lines[v].r;
+    let figure = |i: usize| text::numeric(lines[i].text);
+    let heading = lines.iter().any(|h| {
+        let gap = r.y0 - h.r.y1;
+        gap > 0.0 && gap <= HEADING_GAP * em && heads_column(h.r, r) && short_label(h.text)
+    });
+    let below = (0..lines.len()).any(|w| {
+        let gap = lines[w].r.y0 - r.y1;
+        w != v && figure(w) && lines[w].r.cy() > r.y1 && gap <= BELOW_GAP * em && heads_column(r, lines[w].r)
+    });
+    figure(v) && heading && below
+}
+
 /// Running text that goes on past its line: more words than a label has (a full line of a
 /// paragraph), or a line broken after a comma, a hyphen or an ampersand
 /// (`Director of Technical Operations,`).
@@ -274,8 +296,11 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             if vt.trim().is_empty() || text::colon_label(vt).is_some() {
                 continue;
             }
+            // The first figure of a column under its heading is the heading's (`YEAR` over
+            // `1990`, `1991`, …), not the value of a label beside it in another column.
+            let headings = headed_figure(lines, v, em);
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                (!in_table[k] && short_label(kt) && filled_value(kt, vt) && !paragraph_tail(lines, k, em))
+                (!in_table[k] && short_label(kt) && !headings && filled_value(kt, vt) && !paragraph_tail(lines, k, em))
                     .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {
@@ -312,7 +337,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             });
             let Some(key) = key else { continue };
             // The first line under the label whose top is at most `BELOW_GAP` below `y`.
-            let under = |y: f32, used: &[bool]| {
+            let under = |y: f32, gap: f32, used: &[bool]| {
                 (0..n)
                     .filter(|&v| {
                         v != k
@@ -341,7 +366,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                                 && lines[m].r.cy() < r.y0
                                 && lines[m].r.x_overlap(&r) > 0.0
                         });
-                        r.y0 - y <= BELOW_GAP * em
+                        r.y0 - y <= gap * em
                             && r.cy() > y
                             && aligned
                             && !between
@@ -351,7 +376,17 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                         lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0))
                     })
             };
-            let Some(v) = under(kr.y1, &used) else { continue };
+            // A column heading set off from its column (a rule and its space under a table's
+            // heading row): its first figure up to `HEADING_GAP` lower when the column goes on
+            // under that figure.
+            let set_off = || {
+                under(kr.y1, HEADING_GAP, &used).filter(|&v| {
+                    !colon
+                        && text::numeric(lines[v].text)
+                        && under(lines[v].r.y1, BELOW_GAP, &used).is_some_and(|w| text::numeric(lines[w].text))
+                })
+            };
+            let Some(v) = under(kr.y1, BELOW_GAP, &used).or_else(set_off) else { continue };
             used[k] = true;
             let mut value = vec![v];
             used[v] = true;
@@ -369,7 +404,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 continue;
             }
             let mut last = v;
-            while let Some(v) = under(lines[last].r.y1, &used).filter(|&v| !beside_label[v]) {
+            while let Some(v) = under(lines[last].r.y1, BELOW_GAP, &used).filter(|&v| !beside_label[v]) {
                 out.push((
                     lines[k].id,
                     KeyValuePair { key: key.clone(), value: whole(&page_lines[v], lines[v].text, lines[v].id) },

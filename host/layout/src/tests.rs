@@ -402,3 +402,20 @@ fn an_aside_in_parentheses_is_no_value_of_a_colon_less_label() {
     let s = analyze(&p);
     assert_eq!(texts(&s), [("Phone", "(416) 555-0199")]);
 }
+
+#[test]
+fn a_heading_set_off_above_its_column_takes_its_figures_and_the_label_beside_the_first_does_not() {
+    // `QTY` stands 1.4 line heights over its first figure (a rule and its space under a heading
+    // row); `Total` beside that figure is in another column.
+    let p = page(&[
+        ("QTY", [400.0, 40.0, 450.0, 60.0]),
+        ("Total", [300.0, 88.0, 360.0, 108.0]),
+        ("12", [405.0, 88.0, 440.0, 108.0]),
+        ("7", [410.0, 114.0, 440.0, 134.0]),
+        ("Weight", [40.0, 300.0, 140.0, 320.0]),
+        ("25", [45.0, 348.0, 80.0, 368.0]),
+    ]);
+    let s = analyze(&p);
+    // `Weight` is no heading of a column: a lone figure 1.4 heights under it is not its value.
+    assert_eq!(texts(&s), [("QTY", "12"), ("QTY", "7")]);
+}
