@@ -188,6 +188,14 @@ fn headed_figure(lines: &[Line], v: usize, em: f32) -> bool {
     figure(v) && heading && below
 }
 
+/// A caption under a short blank: one abbreviated word (at most three letters and a period:
+/// `Mo.`, `Yr.`, `No.`). Forms caption the parts of a date or a code under their blanks in
+/// abbreviations, the blank above being too short for a caption beside it.
+fn abbreviation(s: &str) -> bool {
+    let s = s.trim();
+    s.strip_suffix('.').is_some_and(|w| (1..=3).contains(&w.chars().count()) && w.chars().all(char::is_alphabetic))
+}
+
 /// Running text that goes on past its line: more words than a label has (a full line of a
 /// paragraph), or a line broken after a comma, a hyphen or an ampersand
 /// (`Director of Technical Operations,`).
@@ -453,6 +461,35 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 lines[k].id,
                 KeyValuePair { key: key.clone(), value: whole(&page_lines[v], lines[v].text, lines[v].id) },
             ));
+            used[v] = true;
+        }
+    }
+    // 5. An abbreviated caption under a short blank (`Mo.`, `Yr.` under a date's parts): the
+    // figure right over it is its value.
+    for k in 0..n {
+        if used[k] || !abbreviation(lines[k].text) {
+            continue;
+        }
+        let kr = lines[k].r;
+        let over = (0..n)
+            .filter(|&v| {
+                let r = lines[v].r;
+                let gap = kr.y0 - r.y1;
+                v != k
+                    && !used[v]
+                    && text::numeric(lines[v].text)
+                    && kr.cy() > r.y1
+                    && gap <= BELOW_GAP * em
+                    && kr.x_overlap(&r) >= 0.5 * (kr.x1 - kr.x0).min(r.x1 - r.x0)
+            })
+            .max_by(|&a, &b| lines[a].r.y1.total_cmp(&lines[b].r.y1));
+        if let Some(v) = over {
+            let pair = KeyValuePair {
+                key: whole(&page_lines[k], lines[k].text, lines[k].id),
+                value: whole(&page_lines[v], lines[v].text, lines[v].id),
+            };
+            out.push((lines[k].id, pair));
+            used[k] = true;
             used[v] = true;
         }
     }

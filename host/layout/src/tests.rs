@@ -419,3 +419,19 @@ fn a_heading_set_off_above_its_column_takes_its_figures_and_the_label_beside_the
     // `Weight` is no heading of a column: a lone figure 1.4 heights under it is not its value.
     assert_eq!(texts(&s), [("QTY", "12"), ("QTY", "7")]);
 }
+
+#[test]
+fn an_abbreviated_caption_under_a_short_blank_takes_the_figure_over_it() {
+    let p = page(&[
+        ("Expiry", [40.0, 40.0, 120.0, 60.0]),
+        ("04", [200.0, 40.0, 230.0, 60.0]),
+        ("27", [300.0, 40.0, 330.0, 60.0]),
+        ("Mo.", [198.0, 62.0, 232.0, 80.0]),
+        ("Yr.", [298.0, 62.0, 330.0, 80.0]),
+        ("Ref.", [500.0, 62.0, 540.0, 80.0]),
+    ]);
+    let s = analyze(&p);
+    // `04` is already the value of `Expiry` beside it (a line is the value of one pair); `Ref.`
+    // has no figure over it.
+    assert_eq!(texts(&s), [("Expiry", "04"), ("Yr.", "27")]);
+}
