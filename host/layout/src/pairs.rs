@@ -196,6 +196,20 @@ fn abbreviation(s: &str) -> bool {
     s.strip_suffix('.').is_some_and(|w| (1..=3).contains(&w.chars().count()) && w.chars().all(char::is_alphabetic))
 }
 
+/// A tick typed in the blank before an option, inside a line (`This Project is X Proposed`):
+/// the character indexes of the mark and of the option after it. A form's options are set
+/// after a blank that is ticked with an `X`; a lone capital or small `x` standing as a word
+/// between words is no letter of them. The option is a colon-less label (at most
+/// [`MAX_BARE_LABEL_WORDS`] words) that ends the line.
+pub fn ticked_option(s: &str) -> Option<(usize, usize)> {
+    let chars: Vec<char> = s.chars().collect();
+    let mark = (1..chars.len().saturating_sub(2))
+        .find(|&i| matches!(chars[i], 'X' | 'x') && chars[i - 1].is_whitespace() && chars[i + 1].is_whitespace())?;
+    let option_at = (mark + 1..chars.len()).find(|&i| !chars[i].is_whitespace())?;
+    let option: String = chars[option_at..].iter().collect();
+    short_label(&option).then_some((mark, option_at))
+}
+
 /// Running text that goes on past its line: more words than a label has (a full line of a
 /// paragraph), or a line broken after a comma, a hyphen or an ampersand
 /// (`Director of Technical Operations,`).
@@ -289,6 +303,21 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
         let src = &page_lines[i];
         let key = part(src, &key, 0.0, at as f32 / total, l.id);
         let value = part(src, &value, at as f32 / total, 1.0, l.id);
+        out.push((l.id, KeyValuePair { key, value }));
+        used[i] = true;
+    }
+
+    // 1c. A tick typed in the blank before an option, in one line (`Status is X Approved`).
+    for (i, l) in lines.iter().enumerate() {
+        if used[i] || in_table[i] {
+            continue;
+        }
+        let Some((mark, option)) = ticked_option(l.text) else { continue };
+        let total = l.text.chars().count() as f32;
+        let src = &page_lines[i];
+        let key = part(src, &l.text.chars().skip(option).collect::<String>(), option as f32 / total, 1.0, l.id);
+        let tick: String = l.text.chars().skip(mark).take(1).collect();
+        let value = part(src, &tick, mark as f32 / total, (mark + 1) as f32 / total, l.id);
         out.push((l.id, KeyValuePair { key, value }));
         used[i] = true;
     }

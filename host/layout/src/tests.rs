@@ -435,3 +435,18 @@ fn an_abbreviated_caption_under_a_short_blank_takes_the_figure_over_it() {
     // has no figure over it.
     assert_eq!(texts(&s), [("Expiry", "04"), ("Yr.", "27")]);
 }
+
+#[test]
+fn a_tick_typed_before_an_option_is_the_option_s_value() {
+    let p = page(&[
+        ("Shipment is x Insured", [40.0, 40.0, 300.0, 60.0]),
+        ("Malcolm X", [40.0, 100.0, 160.0, 120.0]),
+        ("The X axis shows the months of the year in order", [40.0, 160.0, 600.0, 180.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Insured", "x")]);
+    let tick = &s.pairs[0];
+    // The mark and the option are placed by character count in the line's box.
+    assert!(tick.value.points[0][0] > 150.0 && tick.value.points[1][0] <= tick.key.points[0][0] + 0.01);
+    assert_eq!(pairs::ticked_option("This Project is X Proposed"), Some((16, 18)));
+}
