@@ -335,10 +335,13 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             }
             // The first figure of a column under its heading is the heading's (`YEAR` over
             // `1990`, `1991`, …), not the value of a label beside it in another column.
-            let headings = headed_figure(lines, v, em);
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                (!in_table[k] && short_label(kt) && !headings && filled_value(kt, vt) && !paragraph_tail(lines, k, em))
-                    .then(|| whole(&page_lines[k], kt, lines[k].id))
+                (!in_table[k]
+                    && short_label(kt)
+                    && filled_value(kt, vt)
+                    && !paragraph_tail(lines, k, em)
+                    && !headed_figure(lines, v, em))
+                .then(|| whole(&page_lines[k], kt, lines[k].id))
             });
             if let Some(key) = key {
                 let value = whole(&page_lines[v], vt, lines[v].id);
@@ -417,9 +420,9 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             // heading row): its first figure up to `HEADING_GAP` lower when the column goes on
             // under that figure.
             let set_off = || {
-                under(kr.y1, HEADING_GAP, &used).filter(|&v| {
-                    !colon
-                        && text::numeric(lines[v].text)
+                let first = if colon { None } else { under(kr.y1, HEADING_GAP, &used) };
+                first.filter(|&v| {
+                    text::numeric(lines[v].text)
                         && under(lines[v].r.y1, BELOW_GAP, &used).is_some_and(|w| text::numeric(lines[w].text))
                 })
             };
