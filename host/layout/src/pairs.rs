@@ -17,6 +17,12 @@
 //!   down its column.
 //! - A colon-ended label alone on its row that found no value, over a list hung under it
 //!   (`cc:` over names in columns): each entry is a value.
+//! - An abbreviated caption under a short blank (`Mo.`, `Yr.`) and the figure over it; a tick
+//!   typed before an option in one line (`This Project is X Proposed`, [`ticked_option`]).
+//!
+//! A caption in small print ([`CAPTION_RATIO`]) names the line under it whatever its size; a
+//! column heading set off from its column takes its first figure up to [`HEADING_GAP`] lower. A
+//! name with initials ([`person_name`]) is a value, a line wholly in parentheses is none.
 //!
 //! Cells of a table give no colon-less pairs: its column headings over its cells are a table.
 //!
