@@ -362,12 +362,13 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
     // its right is the first field of its own row (`Supplier(s)   Ecusta`), not the value of
     // the label above it.
     let mut labels_a_row = vec![false; n];
-    // Lines right of such a label: its value, whatever stands above them.
+    // Lines right of such a label: its value, whatever stands above them; unless the label is a
+    // table's cell, which gives no pair (a figure in a table is named by its column's heading).
     let mut beside_label = vec![false; n];
     for row in rows {
         for w in row.lines.windows(2) {
             labels_a_row[w[0]] = short_label(lines[w[0]].text) || text::colon_label(lines[w[0]].text).is_some();
-            beside_label[w[1]] = labels_a_row[w[0]];
+            beside_label[w[1]] = labels_a_row[w[0]] && !in_table[w[0]];
         }
     }
     for row in rows {

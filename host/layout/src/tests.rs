@@ -450,3 +450,21 @@ fn a_tick_typed_before_an_option_is_the_option_s_value() {
     assert!(tick.value.points[0][0] > 150.0 && tick.value.points[1][0] <= tick.key.points[0][0] + 0.01);
     assert_eq!(pairs::ticked_option("This Project is X Proposed"), Some((16, 18)));
 }
+
+#[test]
+fn a_heading_over_a_table_column_takes_its_figures_past_the_row_labels_beside_them() {
+    // The row labels are cells of a table (they give no pairs of their own), so the figures
+    // down the column are the heading's.
+    let p = page(&[
+        ("AMOUNT", [400.0, 40.0, 480.0, 60.0]),
+        ("Rent", [40.0, 66.0, 120.0, 86.0]),
+        ("120", [410.0, 66.0, 470.0, 86.0]),
+        ("Power", [40.0, 92.0, 130.0, 112.0]),
+        ("75", [420.0, 92.0, 470.0, 112.0]),
+        ("Water", [40.0, 118.0, 130.0, 138.0]),
+        ("310", [410.0, 118.0, 470.0, 138.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(s.tables.len(), 1);
+    assert_eq!(texts(&s), [("AMOUNT", "120"), ("AMOUNT", "75"), ("AMOUNT", "310")]);
+}
