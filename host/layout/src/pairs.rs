@@ -332,7 +332,11 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
     for row in rows {
         for w in row.lines.windows(2) {
             let (k, v) = (w[0], w[1]);
-            if used[k] || used[v] || lines[v].r.x0 - lines[k].r.x1 > RIGHT_GAP * em {
+            // A value beside its label starts after it (give or take half a line height of the
+            // detector's margins); a line that reaches back over the label stands on another
+            // line of the form, over or under it.
+            let gap = lines[v].r.x0 - lines[k].r.x1;
+            if used[k] || used[v] || gap > RIGHT_GAP * em || gap < -0.5 * em {
                 continue;
             }
             let (kt, vt) = (lines[k].text, lines[v].text);

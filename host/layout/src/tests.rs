@@ -468,3 +468,17 @@ fn a_heading_over_a_table_column_takes_its_figures_past_the_row_labels_beside_th
     assert_eq!(s.tables.len(), 1);
     assert_eq!(texts(&s), [("AMOUNT", "120"), ("AMOUNT", "75"), ("AMOUNT", "310")]);
 }
+
+#[test]
+fn a_line_reaching_back_over_a_label_is_not_its_value_beside_it() {
+    // The title's box sits half a line higher and starts over `Subject`: it is another line of
+    // the form, not what was filled in after the label.
+    let p = page(&[
+        ("Subject", [40.0, 100.0, 110.0, 120.0]),
+        ("Stock count of the north depot", [80.0, 88.0, 400.0, 112.0]),
+        ("Ref", [40.0, 200.0, 90.0, 220.0]),
+        ("A-2024-7", [200.0, 200.0, 320.0, 220.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Ref", "A-2024-7")]);
+}
