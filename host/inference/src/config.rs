@@ -28,6 +28,10 @@ pub enum DetectorKind {
     /// trueocr's line detector ([`InferenceConfig::DETECTOR_TRUEOCR`]): upright line boxes on
     /// the page straightened first; several times cheaper than CRAFT (docs/models.md, "Detection").
     Trueocr,
+    /// CRAFT's lines, and the lines of trueocr's line detector that no CRAFT line touches and
+    /// that stand as high as the page's CRAFT lines (`craft+trueocr`): the lone digits CRAFT scores
+    /// under its thresholds (a receipt's quantity column), at trueocr's cost on top of CRAFT's.
+    CraftTrueocr,
 }
 
 /// The recognizer for one language: a CTC line model and its vocabulary (files in the models folder).
@@ -229,17 +233,24 @@ impl InferenceConfig {
         self.models_dir.join("gpu").join(ORT_LIBRARY)
     }
 
-    /// The file of the detector the engine loads.
+    /// The file of the detector the engine loads (CRAFT's for [`DetectorKind::CraftTrueocr`]).
     pub fn detector_file(&self) -> &str {
         match self.detector {
-            DetectorKind::Craft => &self.detector_model,
+            DetectorKind::Craft | DetectorKind::CraftTrueocr => &self.detector_model,
             DetectorKind::Trueocr => Self::DETECTOR_TRUEOCR,
         }
+    }
+
+    /// The file of the detector that adds the lines the first one missed, if any
+    /// ([`DetectorKind::CraftTrueocr`]).
+    pub fn second_detector_file(&self) -> Option<&str> {
+        (self.detector == DetectorKind::CraftTrueocr).then_some(Self::DETECTOR_TRUEOCR)
     }
 
     /// Every file the engine needs that is not there (empty when all are).
     pub fn missing_files(&self) -> Vec<PathBuf> {
         let mut files = vec![self.ort_library(), self.models_dir.join(self.detector_file())];
+        files.extend(self.second_detector_file().map(|f| self.models_dir.join(f)));
         for r in self.recognizers.iter().chain(&self.second_reader) {
             files.push(self.models_dir.join(&r.model));
             if r.family.needs_vocab_file() {
@@ -385,5 +396,12 @@ mod tests {
         let trueocr = InferenceConfig { detector: DetectorKind::Trueocr, ..cfg }.missing_files();
         assert!(trueocr.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{trueocr:?}");
         assert!(!trueocr.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
+        let both = InferenceConfig { detector: DetectorKind::CraftTrueocr, ..cfg_dir() }.missing_files();
+        assert!(both.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{both:?}");
+        assert!(both.iter().any(|p| p.ends_with("craftnet.int8.onnx")), "{both:?}");
+    }
+
+    fn cfg_dir() -> InferenceConfig {
+        InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() }
     }
 }

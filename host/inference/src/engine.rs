@@ -19,7 +19,7 @@ use crate::config::{DetectorKind, Device, Family, InferenceConfig, RecognizerSpe
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
-use crate::{line_detector, orient, pieces, recognize};
+use crate::{line_detector, orient, pieces, recognize, rescue};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
 /// resizing, tensor building, post-processing, cropping, decoding).
@@ -163,10 +163,14 @@ impl Recognizer {
     }
 }
 
-/// The loaded models: one detector, one recognizer session per distinct model file.
+/// The loaded models: one detector (two for [`DetectorKind::CraftTrueocr`]), one recognizer
+/// session per distinct model file.
 pub struct Engine {
     detector: Mutex<Session>,
     detector_kind: DetectorKind,
+    /// trueocr's line detector, which adds the lines CRAFT missed ([`DetectorKind::CraftTrueocr`]).
+    second_detector: Option<Mutex<Session>>,
+    /// The detectors' file stems, `+`-joined, for `model_name`.
     detector_name: String,
     recognizers: Vec<std::sync::Arc<Recognizer>>,
     by_lang: HashMap<Lang, usize>,
@@ -323,6 +327,15 @@ impl Engine {
         });
         let env = environment(cfg)?;
         let detector = load_session(&env, &cfg.models_dir.join(cfg.detector_file()), cfg, cfg.intra_threads)?;
+        let second_detector = cfg
+            .second_detector_file()
+            .map(|f| load_session(&env, &cfg.models_dir.join(f), cfg, cfg.intra_threads).map(Mutex::new))
+            .transpose()?;
+        let detector_name = std::iter::once(cfg.detector_file())
+            .chain(cfg.second_detector_file())
+            .map(stem)
+            .collect::<Vec<_>>()
+            .join("+");
 
         let mut recognizers: Vec<std::sync::Arc<Recognizer>> = Vec::new();
         let mut loaded: HashMap<(String, String), usize> = HashMap::new();
@@ -346,7 +359,8 @@ impl Engine {
         Ok(Engine {
             detector: Mutex::new(detector),
             detector_kind: cfg.detector,
-            detector_name: stem(cfg.detector_file()),
+            second_detector,
+            detector_name,
             recognizers,
             by_lang,
             second_reader,
@@ -359,8 +373,9 @@ impl Engine {
     }
 
     /// Which models read `lang` with the default readers, e.g.
-    /// `craftnet.int8+asternet.int8+PP-OCRv6_rec_small` (the file stems; `auto` names both
-    /// languages' readers).
+    /// `craftnet.int8+asternet.int8+PP-OCRv6_rec_small+trueocr_rec` (the file stems: the
+    /// detectors, then the readers that may read a line of `lang`, the second reader of
+    /// Vietnamese lines last; `auto` names both languages' readers).
     pub fn model_name(&self, lang: Lang) -> String {
         self.model_name_with(lang, EnglishReader::default())
     }
@@ -369,14 +384,23 @@ impl Engine {
     pub fn model_name_with(&self, lang: Lang, english: EnglishReader) -> String {
         let mut names = vec![self.detector_name.clone()];
         let langs: &[Lang] = if lang == Lang::Auto { &[Lang::Vi, Lang::En] } else { &[lang] };
+        let mut readers: Vec<&Recognizer> = Vec::new();
         for &l in langs {
-            let rec = match l {
-                Lang::En => self.english_recognizer(english),
-                _ => self.recognizer(l),
-            };
-            if let Ok(rec) = rec
-                && !names.contains(&rec.name)
-            {
+            match l {
+                Lang::En => readers.extend(self.english_recognizer(english).ok()),
+                _ => {
+                    readers.extend(self.recognizer(l).ok());
+                    // A Vietnamese page's words spelled like English ones get the English reader's opinion.
+                    readers.extend(self.english_reader(english));
+                }
+            }
+        }
+        // The second reader reads only Vietnamese lines (`vi`, or `auto` on a Vietnamese page).
+        if lang != Lang::En {
+            readers.extend(&self.second_reader);
+        }
+        for rec in readers {
+            if !names.contains(&rec.name) {
                 names.push(rec.name.clone());
             }
         }
@@ -406,8 +430,8 @@ impl Engine {
     }
 
     /// Finds the text lines of a page (CRAFT, then EasyOCR-style line grouping; or trueocr's line
-    /// detector, [`crate::DetectorKind`]), each box's corners in reading order, also on a page
-    /// turned by 90, 180 or 270 degrees.
+    /// detector; or CRAFT's lines and those of trueocr's it missed, [`crate::DetectorKind`]), each
+    /// box's corners in reading order, also on a page turned by 90, 180 or 270 degrees.
     pub fn detect(&self, page: &RgbImage, params: &DetectParams) -> Result<Detection> {
         let start = Instant::now();
         let (w, h) = page.dimensions();
@@ -443,7 +467,7 @@ impl Engine {
     /// upright (the page lies on its side).
     fn find_lines(&self, page: &RgbImage, params: &DetectParams) -> Result<(Vec<TextBox>, bool, Duration)> {
         if self.detector_kind == DetectorKind::Trueocr {
-            return self.find_lines_trueocr(page);
+            return self.find_lines_trueocr(&self.detector, page);
         }
         let (w, h) = page.dimensions();
         let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
@@ -476,12 +500,22 @@ impl Engine {
         };
         let (words, marks) = (on_page(found.words), on_page(found.marks));
         let on_its_side = orient::mostly_tall(words.iter().map(|(q, _)| q));
-        Ok((detect::group_lines(&words, &marks, &self.group, w, h), on_its_side, model))
+        let lines = detect::group_lines(&words, &marks, &self.group, w, h);
+        // trueocr's detector reads level lines: on a page lying on its side, it runs on the
+        // page turned upright (`detect` calls this again on the turned page).
+        match &self.second_detector {
+            Some(second) if !on_its_side => {
+                let (other, m) = self.find_lines_trueocr(second, page).map(|(b, _, m)| (b, m))?;
+                let added = rescue::missed_lines(&lines, &other);
+                Ok((rescue::in_reading_order(lines, added), false, model + m))
+            }
+            _ => Ok((lines, on_its_side, model)),
+        }
     }
 
     /// trueocr's lines ([`line_detector`]): the page straightened, detected at the model's scale
     /// (again larger when its lines are small), each box turned back onto the page.
-    fn find_lines_trueocr(&self, page: &RgbImage) -> Result<(Vec<TextBox>, bool, Duration)> {
+    fn find_lines_trueocr(&self, detector: &Mutex<Session>, page: &RgbImage) -> Result<(Vec<TextBox>, bool, Duration)> {
         let (w, h) = page.dimensions();
         let gray = line_detector::to_gray(page);
         let skew = line_detector::estimate_skew(&gray);
@@ -494,7 +528,7 @@ impl Engine {
         let mut detect_at = |side: u32| -> Result<(Vec<line_detector::LineBox>, f32)> {
             let (input, scale) = line_detector::input(&gray, side);
             let start = Instant::now();
-            let mut session = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+            let mut session = detector.lock().unwrap_or_else(|e| e.into_inner());
             let outputs = session
                 .run(ort::inputs!["x" => TensorRef::from_array_view(&input).map_err(Error::detection)?])
                 .map_err(Error::detection)?;

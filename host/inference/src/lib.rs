@@ -1,6 +1,7 @@
 //! Text detection and recognition for the OCR platform, on ONNX Runtime via `ort`.
 //!
-//! **Owns:** the models (loading the CRAFT detector or trueocr's line detector, and the line
+//! **Owns:** the models (loading the CRAFT detector or trueocr's line detector, or both, the
+//! second adding the lines CRAFT missed, and the line
 //! readers, asternet for Vietnamese and PP-OCRv6 for English, once per process), which reader
 //! reads which line, their
 //! pre- and post-processing (resize/normalize, score maps to word boxes to text lines,
@@ -34,6 +35,7 @@ mod orient;
 mod pieces;
 mod readers;
 mod recognize;
+mod rescue;
 
 pub use config::{DetectorKind, Device, Family, InferenceConfig, ORT_LIBRARY, RecognizerSpec, Rules};
 pub use decode::{DecodeLimits, decode_page, decode_pages, sniff};

@@ -811,14 +811,12 @@ fn auto_routes_an_english_page_to_the_english_reader_and_a_vietnamese_page_to_as
     // `vi`: asternet, and trueocr where asternet was unsure of a line; never PP-OCRv6.
     let vi = readers("rules/en_sans.png", Lang::Vi);
     assert!(vi.iter().all(|r| r == "asternet" || r == "trueocr") && vi.iter().any(|r| r == "asternet"), "{vi:?}");
-    assert!(
-        engine().model_name(Lang::Auto).ends_with(&format!(
-            "{}+PP-OCRv6_rec_small",
-            InferenceConfig::default_asternet().trim_end_matches(".onnx")
-        )),
-        "{}",
-        engine().model_name(Lang::Auto)
-    );
+    // The result names every model that may have read a line: the detector, both languages'
+    // readers, and trueocr's second opinion on Vietnamese lines (`lang=en` lines never get it).
+    let asternet = InferenceConfig::default_asternet().trim_end_matches(".onnx");
+    let detector = InferenceConfig::default().detector_model.trim_end_matches(".onnx").to_owned();
+    assert_eq!(engine().model_name(Lang::Auto), format!("{detector}+{asternet}+PP-OCRv6_rec_small+trueocr_rec"));
+    assert_eq!(engine().model_name(Lang::En), format!("{detector}+PP-OCRv6_rec_small"));
 }
 
 #[test]
@@ -932,4 +930,25 @@ fn the_trueocr_detector_covers_the_lines_of_a_tilted_page_once_straightened() {
         let c = coverage(&line.poly, &det.boxes);
         assert!(c >= 0.8, "{file}: gt line {:?} only {:.0} % covered", line.text, c * 100.0);
     }
+}
+
+// CRAFT's lines and the lines of trueocr's detector CRAFT missed (`DetectorKind::CraftTrueocr`).
+
+fn craft_trueocr_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let cfg = InferenceConfig { intra_threads: 2, detector: DetectorKind::CraftTrueocr, ..Default::default() };
+        Engine::load(&cfg).unwrap_or_else(|e| panic!("{e}\n(fetch the models with scripts/fetch-models.sh)"))
+    })
+}
+
+#[test]
+fn craft_with_trueocr_keeps_craft_lines_and_adds_none_where_craft_found_every_line() {
+    // A clean rendered page: CRAFT finds every line, and each of trueocr's touches one of them.
+    let p = page("en_invoice.png");
+    let craft = engine().detect(&p, &DetectParams::default()).unwrap().boxes;
+    let both = craft_trueocr_engine().detect(&p, &DetectParams::default()).unwrap().boxes;
+    assert_eq!(both, craft);
+    let detector = InferenceConfig::default().detector_model.trim_end_matches(".onnx").to_owned();
+    assert_eq!(craft_trueocr_engine().model_name(Lang::En), format!("{detector}+trueocr_det+PP-OCRv6_rec_small"));
 }
