@@ -16,5 +16,7 @@ if [ -x scripts/build-plugins.sh ]; then scripts/build-plugins.sh; fi
 # The review UI first: the server binary embeds ui/dist when it compiles.
 scripts/build-ui.sh
 cargo test --workspace --locked "$@"
+# The built-in plugins' own unit tests (their workspace is apart from the host's).
+cargo test --manifest-path plugins/Cargo.toml --workspace --locked
 # The review UI end to end in a real browser (Chromium) against the real server.
 scripts/ui-test.sh

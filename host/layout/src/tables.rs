@@ -7,6 +7,8 @@
 //! more of which two are numbers (one receipt item); a **key–value group** when it has two
 //! columns and the left one holds labels ending with a colon. Any other run (a letter's
 //! two-column header: text beside text) is neither: its columns are read one after the other.
+//! An item's name set on a line of its own above its quantity and amount ([`item_name`]) is a
+//! row of the run, and a labelled row under such items (the receipt's totals) ends it.
 
 use std::collections::BTreeSet;
 
@@ -71,8 +73,20 @@ pub fn runs(lines: &[Line], rows: &[Row], em: f32) -> Vec<Run> {
         let mut cols: Vec<(f32, f32)> = rows[i].lines.iter().map(|&l| (lines[l].r.x0, lines[l].r.x1)).collect();
         merge_overlapping(&mut cols);
         let mut j = i + 1;
-        while j < rows.len() && rows[j].lines.len() >= 2 && rows[j].r.y0 - rows[j - 1].r.y1 <= ROW_GAP * em {
-            let hits: Vec<Vec<usize>> = rows[j]
+        let mut has_names = false;
+        while j < rows.len() && rows[j].r.y0 - rows[j - 1].r.y1 <= ROW_GAP * em {
+            // The row that goes on with the run: this one, or the one under an item's name.
+            let name = item_name(lines, rows, j, cols[0], em);
+            let k = if name { j + 1 } else { j };
+            if rows[k].lines.len() < 2 {
+                break;
+            }
+            // A labelled row under item rows set with their names (`Tổng tiền hàng:   439.000`
+            // under `Gạo ST25` / `1 x 64.000   64.000`) is the summary, no item.
+            if (has_names || name) && text::colon_label(lines[rows[k].lines[0]].text).is_some() {
+                break;
+            }
+            let hits: Vec<Vec<usize>> = rows[k]
                 .lines
                 .iter()
                 .map(|&l| (0..cols.len()).filter(|&c| matches(cols[c], &lines[l].r, em)).collect())
@@ -82,6 +96,8 @@ pub fn runs(lines: &[Line], rows: &[Row], em: f32) -> Vec<Run> {
             if matched < 2 || distinct.len() < 2 {
                 break;
             }
+            has_names |= name;
+            j = k;
             for (&l, h) in rows[j].lines.iter().zip(&hits) {
                 let r = lines[l].r;
                 match h.as_slice() {
@@ -93,15 +109,35 @@ pub fn runs(lines: &[Line], rows: &[Row], em: f32) -> Vec<Run> {
             merge_overlapping(&mut cols);
             j += 1;
         }
-        match classify(lines, &rows[i..j], &cols, em) {
+        // The first item's name, right over the run's first row.
+        let free = |r: usize| out.last().is_none_or(|last: &Run| last.rows.last().is_some_and(|&e| e < r));
+        let start =
+            if has_names && i > 0 && free(i - 1) && item_name(lines, rows, i - 1, cols[0], em) { i - 1 } else { i };
+        match classify(lines, &rows[start..j], &cols, em) {
             Some(kind) => {
-                out.push(Run { rows: (i..j).collect(), kind, cols });
+                out.push(Run { rows: (start..j).collect(), kind, cols });
                 i = j;
             }
             None => i += 1,
         }
     }
     out
+}
+
+/// Whether row `j` is an item's name on a line of its own inside a table: a receipt sets a
+/// name too long for its column above the item's quantity and amount. It is one line of
+/// words (no number, no label) starting in the table's first column ([`ALIGN`]), and the row
+/// under it, at most [`ROW_GAP`] lower, has cells of its own (the run then goes on with it).
+fn item_name(lines: &[Line], rows: &[Row], j: usize, first_col: (f32, f32), em: f32) -> bool {
+    let (Some(row), Some(next)) = (rows.get(j), rows.get(j + 1)) else { return false };
+    let &[l] = row.lines.as_slice() else { return false };
+    let (r, t) = (lines[l].r, lines[l].text);
+    next.lines.len() >= 2
+        && next.r.y0 - row.r.y1 <= ROW_GAP * em
+        && (r.x0 - first_col.0).abs() <= ALIGN * em
+        && !text::numeric(t)
+        && text::inline_split(t).is_none()
+        && text::colon_label(t).is_none()
 }
 
 /// The columns a cell covers: those it overlaps by at least half of the narrower of the two;

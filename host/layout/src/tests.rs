@@ -66,6 +66,42 @@ fn a_letter_header_reads_its_left_column_then_its_right_column_then_the_body() {
 }
 
 #[test]
+fn item_names_on_lines_of_their_own_are_rows_of_the_item_table_and_the_totals_are_not() {
+    // A till receipt that sets each item's name above its quantity and amount.
+    let p = page(&[
+        ("Thu ngân: Nguyễn Văn An", [20.0, 40.0, 320.0, 60.0]),
+        ("Sữa tươi không đường", [20.0, 80.0, 280.0, 100.0]),
+        ("2 x 17.000", [40.0, 106.0, 180.0, 126.0]),
+        ("34.000", [470.0, 106.0, 560.0, 126.0]),
+        ("Gạo thơm ST25 5kg", [20.0, 132.0, 250.0, 152.0]),
+        ("1 x 100.000", [40.0, 158.0, 190.0, 178.0]),
+        ("100.000", [460.0, 158.0, 560.0, 178.0]),
+        ("Bột giặt", [20.0, 184.0, 130.0, 204.0]),
+        ("1 x 29.000", [40.0, 210.0, 180.0, 230.0]),
+        ("29.000", [470.0, 210.0, 560.0, 230.0]),
+        ("Tổng tiền hàng:", [20.0, 240.0, 210.0, 260.0]),
+        ("163.000", [460.0, 240.0, 560.0, 260.0]),
+        ("THANH TOÁN:", [20.0, 266.0, 180.0, 286.0]),
+        ("163.000", [460.0, 266.0, 560.0, 286.0]),
+    ]);
+    let s = analyze(&p);
+    every_line_once(&p, &s);
+    assert_eq!(s.tables.len(), 1, "{:?}", reading(&p, &s));
+    let t = &s.tables[0];
+    let row = |r: u32| t.cells.iter().filter(|c| c.row == r).map(|c| c.text.as_str()).collect::<Vec<_>>();
+    assert_eq!((t.row_count, t.col_count), (6, 2));
+    assert_eq!(row(0), ["Sữa tươi không đường"]);
+    assert_eq!(row(1), ["2 x 17.000", "34.000"]);
+    assert_eq!(row(4), ["Bột giặt"]);
+    assert_eq!(row(5), ["1 x 29.000", "29.000"]);
+    let table_block = s.blocks.iter().find(|b| b.kind == BlockKind::Table).unwrap();
+    assert_eq!(table_block.line_ids, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The labelled totals under the items pair up; the cashier's line above stays out.
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert!(pairs.contains(&("THANH TOÁN", "163.000")) && pairs.contains(&("Tổng tiền hàng", "163.000")), "{pairs:?}");
+}
+
+#[test]
 fn receipt_item_rows_are_table_rows_of_three_cells() {
     let p = page(&[
         ("CỬA HÀNG BÁNH MÌ HÒA", [120.0, 20.0, 480.0, 44.0]),

@@ -52,22 +52,15 @@ impl Guest for ReceiptFields {
 /// The WIT page as the extractor reads it: boxes, reading order (blocks by order, then any
 /// line no block names, top to bottom), pairs and table rows.
 fn read_page(p: exports::ocr::plugin::field_extractor::Page) -> extract::Page {
-    let lines: Vec<extract::Line> = p
+    // Each line's box in the page turned level (extract::slant).
+    let quads: Vec<extract::Quad> = p
         .lines
         .iter()
-        .map(|l| {
-            let xs = [l.quad.top_left.x, l.quad.top_right.x, l.quad.bottom_right.x, l.quad.bottom_left.x];
-            let ys = [l.quad.top_left.y, l.quad.top_right.y, l.quad.bottom_right.y, l.quad.bottom_left.y];
-            extract::Line {
-                text: l.text.clone(),
-                confidence: l.confidence,
-                x0: xs.iter().copied().fold(f32::INFINITY, f32::min),
-                y0: ys.iter().copied().fold(f32::INFINITY, f32::min),
-                x1: xs.iter().copied().fold(f32::NEG_INFINITY, f32::max),
-                y1: ys.iter().copied().fold(f32::NEG_INFINITY, f32::max),
-            }
-        })
+        .map(|l| [l.quad.top_left, l.quad.top_right, l.quad.bottom_right, l.quad.bottom_left].map(|pt| [pt.x, pt.y]))
         .collect();
+    let slant = extract::slant(&quads);
+    let lines: Vec<extract::Line> =
+        p.lines.iter().zip(&quads).map(|(l, q)| extract::Line::level(l.text.clone(), l.confidence, q, slant)).collect();
     let n = lines.len() as u32;
     let mut blocks = p.blocks;
     blocks.sort_by_key(|b| b.order);
