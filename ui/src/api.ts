@@ -83,7 +83,11 @@ export const HOOKS: Hook[] = ['filter_boxes', 'normalize_text', 'extract_fields'
 /** The readers a tenant may choose for its English lines. */
 export const ENGLISH_READERS = ['ppocr', 'asternet'] as const;
 export interface PipelineStep { plugin: string; config?: Record<string, string>; on_failure?: 'fail' | 'skip' }
-export type Pipeline = Partial<Record<Hook, PipelineStep[]>> & { english_reader?: (typeof ENGLISH_READERS)[number] };
+export const SECOND_READERS = ['trueocr', 'none'] as const;
+export type Pipeline = Partial<Record<Hook, PipelineStep[]>> & {
+  english_reader?: (typeof ENGLISH_READERS)[number];
+  second_reader?: (typeof SECOND_READERS)[number];
+};
 export interface PluginInfo { id: string; name: string; version: string; hooks: string[]; builtin: boolean }
 export interface PipelineVersion { version: number; pipeline: Pipeline; created_at: string; source: string }
 export interface PipelineVersions { current: number; versions: PipelineVersion[] }

@@ -2,7 +2,7 @@
 // back to), and a candidate edited as JSON, replayed on the last finished jobs (nothing is
 // written) before it is made live.
 
-import { type Api, ENGLISH_READERS, HOOKS, type Hook, type Pipeline, type PipelineVersions, type PluginInfo, type ReplayJob, type ReplayReport } from './api';
+import { type Api, ENGLISH_READERS, HOOKS, SECOND_READERS, type Hook, type Pipeline, type PipelineVersions, type PluginInfo, type ReplayJob, type ReplayReport } from './api';
 import { h, say, time } from './dom';
 import { frame } from './shell';
 
@@ -27,7 +27,11 @@ export function parseCandidate(text: string): Pipeline | string {
       if (!(ENGLISH_READERS as readonly unknown[]).includes(steps)) return `english_reader is one of ${ENGLISH_READERS.join(', ')}.`;
       continue;
     }
-    if (!HOOKS.includes(hook as Hook)) return `Unknown key "${hook}": a pipeline has only ${HOOKS.join(', ')} and english_reader.`;
+    if (hook === 'second_reader') {
+      if (!(SECOND_READERS as readonly unknown[]).includes(steps)) return `second_reader is one of ${SECOND_READERS.join(', ')}.`;
+      continue;
+    }
+    if (!HOOKS.includes(hook as Hook)) return `Unknown key "${hook}": a pipeline has only ${HOOKS.join(', ')}, english_reader and second_reader.`;
     if (!Array.isArray(steps)) return `${hook} must be a list of steps, for example [{"plugin": "builtin.min-box-filter"}].`;
     for (const [i, step] of steps.entries()) {
       if (!step || typeof step !== 'object' || typeof step.plugin !== 'string' || !step.plugin) return `Step ${i + 1} of ${hook} needs a "plugin" id.`;
@@ -153,7 +157,7 @@ export function pipelineScreen(root: HTMLElement, api: Api): () => void {
         'div',
         { class: 'card-head' },
         h('h1', { id: 'pipeline-title' }, 'Pipeline'),
-        h('span', { class: 'hint' }, 'The plugins every new job of this tenant runs through: filter_boxes after detection, normalize_text after recognition, extract_fields on the final text and its structure; english_reader (ppocr or asternet) reads its English lines.'),
+        h('span', { class: 'hint' }, 'The plugins every new job of this tenant runs through: filter_boxes after detection, normalize_text after recognition, extract_fields on the final text and its structure; english_reader (ppocr or asternet) reads its English lines; second_reader (trueocr or none) re-reads the Vietnamese lines asternet is unsure of.'),
       ),
       message,
       h('div', { class: 'pipeline-grid' }, h('div', {}, h('h2', {}, 'Live'), liveVersion, liveJson), h('div', {}, h('h2', { id: 'versions-title' }, 'Versions'), h('div', { class: 'table-wrap' }, versionsTable), versionsEmpty)),

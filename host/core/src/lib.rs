@@ -16,7 +16,9 @@ pub mod structure;
 pub use error::{ErrorCode, JobError};
 pub use geometry::{Point, Quad};
 pub use job::{DetectParams, JobId, JobOptions, JobStatus, Lang, TaskKind, TenantId};
-pub use plugin::{EnglishReader, FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginHooks, PluginLogLine};
+pub use plugin::{
+    EnglishReader, FailurePolicy, JobNotes, Pipeline, PipelineStep, PluginHooks, PluginLogLine, Readers, SecondReader,
+};
 pub use result::{DetectPage, DetectResult, LineEdit, OcrLine, OcrPage, OcrResult, TextBox};
 pub use review::ReviewStats;
 pub use structure::{Block, BlockKind, Field, FieldEdit, KeyValuePair, PairPart, Table, TableCell};

@@ -47,6 +47,42 @@ pub struct Pipeline {
     /// reads what").
     #[serde(default, skip_serializing_if = "EnglishReader::is_default")]
     pub english_reader: EnglishReader,
+    /// Whether a second reader re-reads the Vietnamese lines the first is unsure of
+    /// (docs/models.md, "Which reader reads what").
+    #[serde(default, skip_serializing_if = "SecondReader::is_default")]
+    pub second_reader: SecondReader,
+}
+
+impl Pipeline {
+    /// The tenant's choice of line readers.
+    pub fn readers(&self) -> Readers {
+        Readers { english: self.english_reader, second: self.second_reader }
+    }
+}
+
+/// A tenant's choice of line readers, as the engine takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readers {
+    pub english: EnglishReader,
+    pub second: SecondReader,
+}
+
+/// The second opinion on Vietnamese lines asternet is unsure of (signs, display faces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondReader {
+    /// trueocr's recognizer (the default, when the server loads it: `OCR_SECOND_READER`): its
+    /// reading replaces asternet's when it is the more confident.
+    #[default]
+    Trueocr,
+    /// No second opinion: asternet's reading stands.
+    None,
+}
+
+impl SecondReader {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The reader of English lines: `lang=en` jobs and the lines of pages `auto` finds English.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use ndarray::Array2;
-use ocr_core::{DetectParams, EnglishReader, ErrorCode, Lang, OcrLine, Quad, TextBox};
+use ocr_core::{DetectParams, EnglishReader, ErrorCode, Lang, OcrLine, Quad, Readers, SecondReader, TextBox};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -377,11 +377,12 @@ impl Engine {
     /// detectors, then the readers that may read a line of `lang`, the second reader of
     /// Vietnamese lines last; `auto` names both languages' readers).
     pub fn model_name(&self, lang: Lang) -> String {
-        self.model_name_with(lang, EnglishReader::default())
+        self.model_name_with(lang, Readers::default())
     }
 
-    /// [`Engine::model_name`] with a chosen English reader.
-    pub fn model_name_with(&self, lang: Lang, english: EnglishReader) -> String {
+    /// [`Engine::model_name`] with a tenant's choice of line readers.
+    pub fn model_name_with(&self, lang: Lang, chosen: Readers) -> String {
+        let english = chosen.english;
         let mut names = vec![self.detector_name.clone()];
         let langs: &[Lang] = if lang == Lang::Auto { &[Lang::Vi, Lang::En] } else { &[lang] };
         let mut readers: Vec<&Recognizer> = Vec::new();
@@ -397,7 +398,7 @@ impl Engine {
         }
         // The second reader reads only Vietnamese lines (`vi`, or `auto` on a Vietnamese page).
         if lang != Lang::En {
-            readers.extend(&self.second_reader);
+            readers.extend(self.second_reader(chosen));
         }
         for rec in readers {
             if !names.contains(&rec.name) {
@@ -405,6 +406,12 @@ impl Engine {
             }
         }
         names.join("+")
+    }
+
+    /// The second opinion on unsure Vietnamese lines, when the server loaded it and the tenant
+    /// has not turned it off.
+    fn second_reader(&self, readers: Readers) -> Option<&Recognizer> {
+        self.second_reader.as_ref().filter(|_| readers.second == SecondReader::Trueocr)
     }
 
     /// The recognizer that reads `lang`; `auto` first reads with the Vietnamese one (it reads
@@ -591,18 +598,18 @@ impl Engine {
     /// Vietnamese page, a word asternet may have spelled with a look-alike gets the English
     /// reader's opinion ([`Engine::with_latin_words_checked`]). Each line names its reader.
     pub fn recognize(&self, page: &RgbImage, boxes: &[TextBox], lang: Lang) -> Result<Recognition> {
-        self.recognize_with(page, boxes, lang, EnglishReader::default())
+        self.recognize_with(page, boxes, lang, Readers::default())
     }
 
-    /// [`Engine::recognize`] with a tenant's choice of English reader ([`EnglishReader`]).
+    /// [`Engine::recognize`] with a tenant's choice of line readers ([`Readers`]).
     pub fn recognize_with(
         &self,
         page: &RgbImage,
         boxes: &[TextBox],
         lang: Lang,
-        english: EnglishReader,
+        readers: Readers,
     ) -> Result<Recognition> {
-        self.recognize_batched(page, boxes, lang, english, recognize::MAX_BATCH)
+        self.recognize_batched(page, boxes, lang, readers, recognize::MAX_BATCH)
     }
 
     /// [`Engine::recognize_with`] with a chosen batch size (1 = one line per model call). For
@@ -613,7 +620,7 @@ impl Engine {
         page: &RgbImage,
         boxes: &[TextBox],
         lang: Lang,
-        english: EnglishReader,
+        readers: Readers,
         max_batch: usize,
     ) -> Result<Recognition> {
         let start = Instant::now();
@@ -625,6 +632,8 @@ impl Engine {
         };
         let all: Vec<usize> = (0..boxes.len()).collect();
         let vi = self.recognizer(Lang::Vi);
+        let english = readers.english;
+        let second = self.second_reader(readers);
         let readings: Vec<Option<(recognize::Reading, &Recognizer)>> = match (lang, self.english_reader(english)) {
             (Lang::En, _) => {
                 let en = self.english_recognizer(english)?;
@@ -635,7 +644,7 @@ impl Engine {
                 let vi = vi?;
                 let seen = see(vi, &all)?;
                 let (readings, as_english) = self.read_as_one_reader(&seen, vi, lang);
-                let readings = self.with_second_opinion(readings, &as_english, &mut see)?;
+                let readings = self.with_second_opinion(readings, second, &as_english, &mut see)?;
                 match self.english_reader(english) {
                     Some(en) => self.with_latin_words_checked(readings, en, &mut see)?,
                     None => readings,
@@ -655,7 +664,7 @@ impl Engine {
                         by_vi[*i] = s;
                     }
                     let (readings, as_english) = self.read_as_one_reader(&by_vi, vi, Lang::Auto);
-                    let readings = self.with_second_opinion(readings, &as_english, &mut see)?;
+                    let readings = self.with_second_opinion(readings, second, &as_english, &mut see)?;
                     self.with_latin_words_checked(readings, en, &mut see)?
                 } else {
                     let by_en = see(en, &all)?;
@@ -720,10 +729,11 @@ impl Engine {
     fn with_second_opinion<'r>(
         &'r self,
         mut readings: Vec<ReadBy<'r>>,
+        second: Option<&'r Recognizer>,
         english: &[bool],
         see: &mut impl FnMut(&Recognizer, &[usize]) -> Result<Vec<Option<Seen>>>,
     ) -> Result<Vec<ReadBy<'r>>> {
-        let Some(second) = &self.second_reader else { return Ok(readings) };
+        let Some(second) = second else { return Ok(readings) };
         let confidence = |r: &recognize::Reading| recognize::line_confidence(&r.1);
         let unsure: Vec<usize> = (0..readings.len())
             .filter(|&i| !english[i])

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use image::RgbImage;
-use ocr_core::{DetectParams, ErrorCode, Lang, Quad, TextBox};
+use ocr_core::{DetectParams, ErrorCode, Lang, Quad, Readers, SecondReader, TextBox};
 use ocr_inference::{DecodeLimits, DetectorKind, Engine, Error, InferenceConfig, decode_pages};
 
 fn fixtures() -> PathBuf {
@@ -876,6 +876,10 @@ fn trueocr_second_opinion_reads_photographed_signs_better_than_asternet_alone() 
         let with = engine().recognize(&p, &whole, Lang::Vi).unwrap().lines.remove(0);
         let without = alone.recognize(&p, &whole, Lang::Vi).unwrap().lines.remove(0);
         assert_ne!(without.reader.as_deref(), Some("trueocr"));
+        // A tenant that turned the second opinion off reads as the server without it.
+        let off = Readers { second: SecondReader::None, ..Readers::default() };
+        let turned_off = engine().recognize_with(&p, &whole, Lang::Vi, off).unwrap().lines.remove(0);
+        assert_eq!((&turned_off.text, &turned_off.reader), (&without.text, &without.reader));
         by_trueocr += usize::from(with.reader.as_deref() == Some("trueocr"));
         with_errors += levenshtein(&with.text, &sign.text);
         alone_errors += levenshtein(&without.text, &sign.text);

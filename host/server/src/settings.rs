@@ -193,9 +193,10 @@ pub struct ModelArgs {
     /// Execution device.
     #[arg(long, env = "OCR_DEVICE", value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
-    /// Text-line detector: `craft` (CRAFT, `OCR_DETECTOR_MODEL`) or `trueocr` (trueocr's line
-    /// detector, fetched with the models: cheaper, upright lines on the straightened page;
-    /// docs/models.md, "Detection").
+    /// Text-line detector: `craft` (CRAFT, `OCR_DETECTOR_MODEL`), `trueocr` (trueocr's line
+    /// detector, fetched with the models: cheaper, upright lines on the straightened page) or
+    /// `craft+trueocr` (CRAFT's lines and trueocr's lines CRAFT missed; docs/models.md,
+    /// "Detection").
     #[arg(long, env = "OCR_DETECTOR", value_enum, default_value_t = DetectorArg::Craft)]
     pub detector: DetectorArg,
     /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
@@ -235,6 +236,8 @@ pub struct ModelArgs {
 pub enum DetectorArg {
     Craft,
     Trueocr,
+    #[value(name = "craft+trueocr")]
+    CraftTrueocr,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -678,6 +681,7 @@ impl ModelArgs {
         cfg.detector = match self.detector {
             DetectorArg::Craft => ocr_inference::DetectorKind::Craft,
             DetectorArg::Trueocr => ocr_inference::DetectorKind::Trueocr,
+            DetectorArg::CraftTrueocr => ocr_inference::DetectorKind::CraftTrueocr,
         };
         if let Some(list) = &self.recognizers {
             cfg.recognizers = list.0.clone();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ocr_core::plugin::JobTimings;
 use ocr_core::{
-    DetectPage, DetectResult, EnglishReader, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult,
+    DetectPage, DetectResult, ErrorCode, JobError, JobNotes, JobOptions, JobStatus, OcrPage, OcrResult, Readers,
     TaskKind,
 };
 use ocr_inference::{DecodeLimits, Engine, InferenceConfig};
@@ -23,13 +23,13 @@ pub trait Ocr: Send + Sync + 'static {
     /// Text boxes (lines) of every page of the document.
     fn detect(&self, document: &[u8], options: &JobOptions) -> Result<DetectResult, JobError>;
     /// Text of the given boxes.
-    /// Reads the text under the boxes; `english` is the tenant's reader of English lines.
+    /// Reads the text under the boxes with the tenant's choice of line readers.
     fn recognize(
         &self,
         document: &[u8],
         boxes: &DetectResult,
         options: &JobOptions,
-        english: EnglishReader,
+        readers: Readers,
     ) -> Result<OcrResult, JobError>;
     /// Whether the models are loaded (or loadable); the reason when not.
     fn ready(&self) -> Result<(), JobError>;
@@ -104,7 +104,7 @@ impl Ocr for NativeOcr {
         document: &[u8],
         boxes: &DetectResult,
         options: &JobOptions,
-        english: EnglishReader,
+        readers: Readers,
     ) -> Result<OcrResult, JobError> {
         let engine = self.engine()?;
         let pages = ocr_inference::decode_pages(document, &self.limits).map_err(inference_error)?;
@@ -114,7 +114,7 @@ impl Ocr for NativeOcr {
                 JobError::new(ErrorCode::InvalidBoxes, format!("page {} is not in the document", detected.page_index))
             })?;
             let recognition =
-                engine.recognize_with(page, &detected.boxes, options.lang, english).map_err(inference_error)?;
+                engine.recognize_with(page, &detected.boxes, options.lang, readers).map_err(inference_error)?;
             metrics::histogram!("ocr_model_seconds", "stage" => "recognize")
                 .record(recognition.timing.model.as_secs_f64());
             metrics::histogram!("ocr_preprocessing_seconds", "stage" => "recognize")
@@ -130,7 +130,7 @@ impl Ocr for NativeOcr {
                 ..Default::default()
             });
         }
-        Ok(OcrResult::new(out, engine.model_name_with(options.lang, english)))
+        Ok(OcrResult::new(out, engine.model_name_with(options.lang, readers)))
     }
 
     fn ready(&self) -> Result<(), JobError> {
@@ -387,11 +387,11 @@ impl Worker {
                     .detect_result
                     .clone()
                     .ok_or_else(|| JobError::new(ErrorCode::InvalidState, "the job has no boxes to read"))?;
-                // The tenant's choice of English reader is in its pipeline settings.
-                let english = self.pipeline(&job.tenant_id).await?.1.english_reader;
+                // The tenant's choice of line readers is in its pipeline settings.
+                let readers = self.pipeline(&job.tenant_id).await?.1.readers();
                 let clock = Instant::now();
                 let mut result = tokio::task::spawn_blocking(move || {
-                    span.in_scope(|| ocr.recognize(&document, &boxes, &options, english))
+                    span.in_scope(|| ocr.recognize(&document, &boxes, &options, readers))
                 })
                 .await
                 .map_err(|e| JobError::new(ErrorCode::InferenceFailed, format!("recognition crashed: {e}")))??;

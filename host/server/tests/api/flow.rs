@@ -180,4 +180,14 @@ async fn a_tenant_chooses_the_reader_of_its_english_lines_in_its_pipeline() {
     assert_eq!(r.status(), 400);
     let body = r.text().await.unwrap();
     assert!(body.contains("english_reader") || body.contains("tesseract"), "{body}");
+    // The second opinion is the tenant's choice too: kept with the pipeline, and checked.
+    let r = api.req(Method::PUT, "/v1/pipeline", &other).json(&json!({"second_reader": "none"})).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let live: Value = api.req(Method::GET, "/v1/pipeline", &other).send().await.unwrap().json().await.unwrap();
+    assert_eq!(live["second_reader"], "none", "{live}");
+    let r =
+        api.req(Method::PUT, "/v1/pipeline", &other).json(&json!({"second_reader": "easyocr"})).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("second_reader") || body.contains("easyocr"), "{body}");
 }
