@@ -177,6 +177,13 @@ fn caption_over(caption: Rect, r: Rect, em: f32) -> bool {
     caption.h() < em && r.h() >= CAPTION_RATIO * caption.h()
 }
 
+/// A line set at least [`CAPTION_RATIO`] larger than the page's text is a title (a shop's
+/// name over its address, a form's heading), no colon-less field name: forms print their field
+/// names at the size of the text or smaller.
+fn title(r: Rect, em: f32) -> bool {
+    r.h() >= CAPTION_RATIO * em
+}
+
 /// Whether line `v` is the first figure of a column under a colon-less heading: a figure with a
 /// short label over it (at most [`HEADING_GAP`] higher, overlapping it as a column heading
 /// does) and another figure right under it ([`BELOW_GAP`]), in the same column.
@@ -348,6 +355,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
                 (!in_table[k]
                     && short_label(kt)
+                    && !title(lines[k].r, em)
                     && filled_value(kt, vt)
                     && !paragraph_tail(lines, k, em)
                     && !headed_figure(lines, v, em))
@@ -383,7 +391,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             let kr = lines[k].r;
             let colon = text::colon_label(lines[k].text).is_some();
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                (!in_table[k] && short_label(lines[k].text) && !paragraph_tail(lines, k, em))
+                (!in_table[k] && short_label(lines[k].text) && !title(lines[k].r, em) && !paragraph_tail(lines, k, em))
                     .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
             });
             let Some(key) = key else { continue };

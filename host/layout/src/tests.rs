@@ -102,6 +102,24 @@ fn item_names_on_lines_of_their_own_are_rows_of_the_item_table_and_the_totals_ar
 }
 
 #[test]
+fn a_shop_name_set_larger_over_its_address_is_a_title_not_a_label() {
+    let p = page(&[
+        ("NHÀ THUỐC AN KHANG", [160.0, 20.0, 440.0, 52.0]),
+        ("89 Võ Thị Sáu", [220.0, 58.0, 380.0, 78.0]),
+        ("TP. Thủ Đức, TP. Hồ Chí Minh", [150.0, 84.0, 450.0, 104.0]),
+        ("Thu ngân: Bùi Thị Lệ Quyên", [20.0, 130.0, 330.0, 150.0]),
+        ("Ghi chú: giao tận nơi", [20.0, 156.0, 280.0, 176.0]),
+        // A field name in capitals at the text's size still takes its value under it.
+        ("NGƯỜI NHẬN", [20.0, 200.0, 160.0, 220.0]),
+        ("Nguyễn Văn An", [20.0, 226.0, 190.0, 246.0]),
+    ]);
+    let s = analyze(&p);
+    let pairs: Vec<(&str, &str)> = s.pairs.iter().map(|p| (p.key.text.as_str(), p.value.text.as_str())).collect();
+    assert!(pairs.iter().all(|(k, _)| *k != "NHÀ THUỐC AN KHANG"), "{pairs:?}");
+    assert!(pairs.contains(&("NGƯỜI NHẬN", "Nguyễn Văn An")), "{pairs:?}");
+}
+
+#[test]
 fn receipt_item_rows_are_table_rows_of_three_cells() {
     let p = page(&[
         ("CỬA HÀNG BÁNH MÌ HÒA", [120.0, 20.0, 480.0, 44.0]),
