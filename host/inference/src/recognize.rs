@@ -287,11 +287,24 @@ pub(crate) const SURE: f32 = 0.99;
 /// `MHz`, `XR-2O45`), or a lone `0` or `O` (a zero or the letter). The English reader reads
 /// such words better (its training text is full of codes and units); on a Vietnamese page they
 /// get its second opinion.
+///
+/// Also, sure or not, a unit in capitals after a figure on a line not set in capitals (`800
+/// MHZ`): asternet writes the mixed case of few units (`MHz`, `kWh`), and the English reader's
+/// opinion decides it.
 pub(crate) fn ambiguous_latin_word((text, confs): &Reading) -> bool {
-    words_with_confidences(text, confs).into_iter().any(|(w, c)| {
+    let words = words_with_confidences(text, confs);
+    let in_capitals = !text.chars().any(char::is_lowercase);
+    let figure =
+        |w: &str| w.chars().any(|c| c.is_ascii_digit()) && w.chars().all(|c| c.is_ascii_digit() || ".,".contains(c));
+    words.iter().enumerate().any(|(i, &(w, c))| {
         let letters = w.chars().any(|c| c.is_ascii_alphabetic());
         let digits = w.chars().any(|c| c.is_ascii_digit());
-        latin(w) && (letters && digits || w == "0" || w == "O") && c.iter().any(|&c| c < SURE)
+        let unit_in_capitals = !in_capitals
+            && i > 0
+            && figure(words[i - 1].0)
+            && (2..=4).contains(&w.len())
+            && w.chars().all(|c| c.is_ascii_uppercase());
+        latin(w) && (letters && digits || w == "0" || w == "O") && c.iter().any(|&c| c < SURE) || unit_in_capitals
     })
 }
 
@@ -937,6 +950,10 @@ mod tests {
         assert!(ambiguous_latin_word(&vi) && ambiguous_latin_word(&r("dãy nhà 0", 0.9)));
         assert!(!ambiguous_latin_word(&r("dãy nhà 0", 0.995)), "asternet is sure of it");
         assert!(!ambiguous_latin_word(&r("tần số 800 MHz", 0.95)) && !ambiguous_latin_word(&r("Giá 12.000", 0.9)));
+        // A unit in capitals after a figure gets the other opinion however sure asternet is,
+        // unless the whole line is in capitals.
+        assert!(ambiguous_latin_word(&r("tần số 800 MHZ", 0.999)));
+        assert!(!ambiguous_latin_word(&r("TẦN SỐ 800 MHZ", 0.999)) && !ambiguous_latin_word(&r("mã số KH 800", 0.999)));
         let en = r("tan so 800 MHz", 0.97);
         let voted = latin_words_voted(&vi, &en).unwrap();
         // Only the word without Vietnamese letters changes; `so` does not replace `số`.
