@@ -45,7 +45,14 @@ pub fn thickness(q: &Quad) -> f32 {
     if longest > 0.0 { area(q) / longest } else { 0.0 }
 }
 
-fn dist(a: Point, b: Point) -> f32 {
+/// How high a box is whose corners come in reading order (a text line's): the mean of its left
+/// and right edges.
+pub fn height(q: &Quad) -> f32 {
+    0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]))
+}
+
+/// Distance between two points.
+pub fn dist(a: Point, b: Point) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 

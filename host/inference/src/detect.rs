@@ -9,7 +9,7 @@ use imageproc::distance_transform::Norm;
 use imageproc::point::Point;
 use imageproc::region_labelling::{Connectivity, connected_components};
 use ndarray::Array4;
-use ocr_core::{DetectParams, Quad, TextBox};
+use ocr_core::{DetectParams, Quad, TextBox, geometry};
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -390,7 +390,7 @@ impl Word {
     /// rotated like the page (its plain size would make the word, and its line, too tall).
     fn new(q: &Quad, score: f32, page_angle: f32) -> Self {
         let (dir, len) = word_direction(q);
-        let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+        let height = geometry::height(q);
         let centre = ocr_core::geometry::centre(q);
         let mut w = Word { centre, len, height, score };
         if dir.abs() < 1e-3 && page_angle.abs() > 2f32.to_radians() {
@@ -421,16 +421,12 @@ fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len().max(1) as f32
 }
 
-fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
-}
-
 /// Direction of a word (radians, y down; in (-pi/2, pi/2]) from its top and bottom edges, and
 /// its length along that direction.
 fn word_direction(q: &Quad) -> (f32, f32) {
     let dx = (q[1][0] - q[0][0]) + (q[2][0] - q[3][0]);
     let dy = (q[1][1] - q[0][1]) + (q[2][1] - q[3][1]);
-    (dy.atan2(dx), 0.5 * (dist(q[0], q[1]) + dist(q[3], q[2])))
+    (dy.atan2(dx), 0.5 * (geometry::dist(q[0], q[1]) + geometry::dist(q[3], q[2])))
 }
 
 /// The page's text direction: the length-weighted median direction of the elongated words
@@ -441,7 +437,7 @@ fn dominant_angle(words: &[(Quad, f32)]) -> f32 {
         .iter()
         .filter_map(|(q, _)| {
             let (angle, len) = word_direction(q);
-            let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+            let height = geometry::height(q);
             (len >= 2.0 * height && angle.abs() < std::f32::consts::FRAC_PI_4).then_some((angle, len))
         })
         .collect();
@@ -652,7 +648,7 @@ pub(crate) fn group_lines(
     };
     for (q, score) in words {
         let (dir, len) = word_direction(q);
-        let height = 0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]));
+        let height = geometry::height(q);
         if len >= 2.0 * height && (dir - angle).abs() > gp.max_skew {
             // Off the page's direction (a stamp, a vertical label): a line of its own.
             let own = Frame::new(dir);

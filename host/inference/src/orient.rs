@@ -12,11 +12,8 @@
 //!   down still reads with a mean confidence of 0.82-0.92 on the development pages, against
 //!   0.97-1.0 upright, so the margin is small and the threshold high.)
 
+use ocr_core::geometry::dist;
 use ocr_core::{Quad, TextBox};
-
-fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
-}
 
 /// Along (corner 0 → 1) and across (corner 0 → 3) a box.
 fn extent(q: &Quad) -> (f32, f32) {

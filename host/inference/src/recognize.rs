@@ -6,7 +6,7 @@ use imageproc::geometric_transformations::{Interpolation, Projection, warp_into}
 use ndarray::ArrayView2;
 use std::collections::HashMap;
 
-use ocr_core::Quad;
+use ocr_core::{Quad, geometry::dist};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::lexicon::Lexicon;
@@ -36,10 +36,6 @@ pub(crate) fn line_width(w: f32, h: f32, height: u32, per_frame: u32) -> u32 {
 /// Width a crop is padded to before it goes to the model.
 pub(crate) fn padded_width(w: u32) -> u32 {
     w.div_ceil(WIDTH_STEP) * WIDTH_STEP
-}
-
-fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 
 /// The line under `quad`, straightened by a perspective warp and scaled to height 32: exactly

@@ -11,7 +11,7 @@
 //!
 //! Pure geometry on boxes in page pixels; nothing here runs a model.
 
-use ocr_core::{Quad, TextBox};
+use ocr_core::{Quad, TextBox, geometry};
 
 use crate::eval;
 
@@ -35,15 +35,6 @@ pub(crate) const HEIGHT_SLACK: f32 = 1.25;
 /// added (a page CRAFT finds next to nothing on is no page to trust a guess on).
 pub(crate) const MIN_FIRST_LINES: usize = 3;
 
-fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
-}
-
-/// Across a box (corner 0 to 3 and 1 to 2: corners in reading order).
-pub(crate) fn height(q: &Quad) -> f32 {
-    0.5 * (dist(q[0], q[3]) + dist(q[1], q[2]))
-}
-
 /// Share of `q`'s area inside the `first` boxes (which do not overlap one another much), at most 1.
 pub(crate) fn covered_share(q: &Quad, first: &[TextBox]) -> f32 {
     first.iter().map(|b| eval::coverage(q, &b.points)).sum::<f32>().min(1.0)
@@ -56,35 +47,27 @@ pub(crate) fn missed_lines(first: &[TextBox], second: &[TextBox]) -> Vec<TextBox
     if first.len() < MIN_FIRST_LINES {
         return Vec::new();
     }
-    let heights = first.iter().map(|b| height(&b.points));
+    let heights = first.iter().map(|b| geometry::height(&b.points));
     let (low, high) = heights.fold((f32::INFINITY, 0.0f32), |(lo, hi), h| (lo.min(h), hi.max(h)));
     let (low, high) = (low / HEIGHT_SLACK, high * HEIGHT_SLACK);
     second
         .iter()
-        .filter(|b| b.score >= MIN_SCORE && (low..=high).contains(&height(&b.points)))
+        .filter(|b| b.score >= MIN_SCORE && (low..=high).contains(&geometry::height(&b.points)))
         .filter(|b| covered_share(&b.points, first) < MAX_COVERED)
         .cloned()
         .collect()
-}
-
-/// Vertical extent of a box on the page.
-fn rows(q: &Quad) -> (f32, f32) {
-    let ys = q.map(|p| p[1]);
-    (ys.iter().copied().fold(f32::INFINITY, f32::min), ys.iter().copied().fold(f32::NEG_INFINITY, f32::max))
 }
 
 /// `lines` (in reading order) with the `added` ones put where they read: before the first line
 /// that starts below an added line's middle, or that shares its row and starts to its right.
 pub(crate) fn in_reading_order(mut lines: Vec<TextBox>, added: Vec<TextBox>) -> Vec<TextBox> {
     for a in added {
-        let (top, bottom) = rows(&a.points);
+        let (left, top, _, bottom) = geometry::bounds(&a.points);
         let middle = 0.5 * (top + bottom);
-        let left = a.points.iter().map(|p| p[0]).fold(f32::INFINITY, f32::min);
         let at = lines
             .iter()
             .position(|b| {
-                let (b_top, b_bottom) = rows(&b.points);
-                let b_left = b.points.iter().map(|p| p[0]).fold(f32::INFINITY, f32::min);
+                let (b_left, b_top, _, b_bottom) = geometry::bounds(&b.points);
                 let same_row = b_top <= middle && middle <= b_bottom;
                 b_top > middle || (same_row && b_left > left)
             })
