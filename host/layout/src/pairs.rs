@@ -7,7 +7,10 @@
 //!   (`Ngày:   12/03/2024`), or, outside a table, it is a label of at most
 //!   [`MAX_BARE_LABEL_WORDS`] words without digits and the value looks like no label (a number,
 //!   a date, or longer text: `TỔNG CỘNG   65.000`), or is in ordinary case beside a label in
-//!   capitals; two titles in capitals are no pair, nor the first words of a paragraph's line.
+//!   capitals, or the label is a field's name ([`text::field_name`]: `To   Mary Lane`) and the
+//!   value none; two titles in capitals are no pair, nor the first words of a paragraph's line.
+//!   In a column of such fields, once two rows near a label are pairs, the label takes the line
+//!   at the tab stop whatever it looks like (`Courier   Swift Express`).
 //! - A label with its value on the line right below it (at most [`BELOW_GAP`] line heights
 //!   lower, nothing between them): a colon-ended label with a value starting within its x
 //!   range (a form's field), or a colon-less one over a value that looks like no label and
@@ -22,7 +25,8 @@
 //!
 //! A caption in small print ([`CAPTION_RATIO`]) names the line under it whatever its size; a
 //! column heading set off from its column takes its first figure up to [`HEADING_GAP`] lower. A
-//! name with initials ([`person_name`]) is a value, a line wholly in parentheses is none.
+//! name with initials ([`person_name`]) is a value, a line wholly in parentheses is none, and so
+//! is a field's name: it is the next field.
 //!
 //! Cells of a table give no colon-less pairs: its column headings over its cells are a table.
 //!
@@ -121,13 +125,31 @@ pub fn person_name(s: &str) -> bool {
 ///
 /// A line wholly in parentheses (`(Including this cover sheet)`, `($000)`) is an aside printed
 /// with the form, a remark or a unit, not what was filled in: no colon-less label's value.
+///
+/// By its words: a field's name ([`text::field_name`]: `To`, `Company`, `Date Requested`) takes
+/// any line that is no field's name (`To   Mary Lane`, `Division   Research`), and a field's
+/// name is never a value (`Date Requested   Date Returned` side by side are two fields).
 fn filled_value(label: &str, value: &str) -> bool {
     let lower = value.chars().any(char::is_lowercase);
     let titles = text::upper_case(label) && text::upper_case(value) && !value.chars().any(|c| c.is_ascii_digit());
-    let v = value.trim();
-    let aside = v.starts_with('(') && v.ends_with(')') && !v[1..].contains('(');
-    !titles && !aside && (bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value)))
+    let aside = aside(value);
+    let named = text::field_name(label) && !text::field_name(value);
+    !aside
+        && !text::field_name(value)
+        && !titles
+        && (bare_value(value) || (text::upper_case(label) && lower && !text::upper_case(value)) || named)
 }
+
+/// A line wholly in parentheses (`(Including this cover sheet)`, `($000)`): an aside printed
+/// with the form, a remark or a unit.
+fn aside(value: &str) -> bool {
+    let v = value.trim();
+    v.starts_with('(') && v.ends_with(')') && !v[1..].contains('(')
+}
+
+/// How far from a row, in line heights, the rows of its column of fields are looked for: about
+/// two fields up or down at a form's spacing (a line and a blank line each).
+pub const COLUMN_REACH: f32 = 5.0;
 
 /// `Label 1989` in one line: the character index where the figure that ends the line starts,
 /// when what precedes it is a colon-less label (a few words, no digits: `Spent Prior to 1989`,
@@ -175,6 +197,21 @@ pub const CAPTION_RATIO: f32 = 1.3;
 /// stands beside it on its row.
 fn caption_over(caption: Rect, r: Rect, em: f32) -> bool {
     caption.h() < em && r.h() >= CAPTION_RATIO * caption.h()
+}
+
+/// Whether line `k` is what a caption in small print right over it names: the caption is
+/// set smaller ([`caption_over`]), at most [`BELOW_GAP`] higher, from the same left edge
+/// ([`tables::ALIGN`]). Such a line was filled in under its caption; it names nothing beside it.
+fn captioned(lines: &[Line], k: usize, em: f32) -> bool {
+    let r = lines[k].r;
+    lines.iter().any(|c| {
+        let gap = r.y0 - c.r.y1;
+        (-0.5 * c.r.h()..=BELOW_GAP * em).contains(&gap)
+            && r.cy() > c.r.y1
+            && caption_over(c.r, r, em)
+            && (c.r.x0 - r.x0).abs() <= tables::ALIGN * em
+            && short_label(c.text)
+    })
 }
 
 /// A line set at least [`CAPTION_RATIO`] larger than the page's text is a title (a shop's
@@ -270,7 +307,10 @@ fn joined(page_lines: &[OcrLine], lines: &[Line], ids: &[usize]) -> PairPart {
 
 /// Whether line `k` ends a paragraph: a line of running text (more words than a label) sits
 /// right above it, as close as lines of one paragraph are, over the same x range. Such a short
-/// last line is the end of a sentence, not a label.
+/// last line is the end of a sentence, not a label. Unless another short line stands to its
+/// right under the same line of text: a sentence's last line is followed by blank space, while
+/// a row of column headings set under a line of instructions (`STORE NAME   STREET`) fills it
+/// (the row's last heading, blank space after it, still reads as a sentence's end).
 fn paragraph_tail(lines: &[Line], k: usize, em: f32) -> bool {
     let kr = lines[k].r;
     lines.iter().any(|l| {
@@ -278,6 +318,12 @@ fn paragraph_tail(lines: &[Line], k: usize, em: f32) -> bool {
         (-0.5 * kr.h()..=crate::PARAGRAPH_GAP * em).contains(&gap)
             && l.r.x_overlap(&kr) > 0.0
             && l.text.split_whitespace().count() > MAX_BARE_LABEL_WORDS
+            && !lines.iter().any(|m| {
+                m.r.x0 > kr.x1
+                    && m.r.y_overlap(&kr) >= 0.5 * m.r.h().min(kr.h())
+                    && m.r.x_overlap(&l.r) > 0.0
+                    && short_label(m.text)
+            })
     })
 }
 
@@ -336,6 +382,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
     }
 
     // 2. A label with its value to its right on the same row.
+    let mut beside: Vec<(usize, usize)> = Vec::new();
     for row in rows {
         for w in row.lines.windows(2) {
             let (k, v) = (w[0], w[1]);
@@ -347,7 +394,8 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                 continue;
             }
             let (kt, vt) = (lines[k].text, lines[v].text);
-            if vt.trim().is_empty() || text::colon_label(vt).is_some() {
+            // A field's name beside a label is the next field, whatever the label.
+            if vt.trim().is_empty() || text::colon_label(vt).is_some() || text::field_name(vt) {
                 continue;
             }
             // The first figure of a column under its heading is the heading's (`YEAR` over
@@ -355,6 +403,11 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
                 (!in_table[k]
                     && short_label(kt)
+                    // What was filled in names nothing: a person's name (`A. Price   11/02/93`
+                    // over `Signature   Date`), a line under its caption (`SUPERVISOR` over
+                    // `Tom Reed`, the next box's `(919) 555-0117` beside it).
+                    && !person_name(kt)
+                    && !captioned(lines, k, em)
                     && !title(lines[k].r, em)
                     && filled_value(kt, vt)
                     && !paragraph_tail(lines, k, em)
@@ -363,6 +416,39 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             });
             if let Some(key) = key {
                 let value = whole(&page_lines[v], vt, lines[v].id);
+                out.push((lines[k].id, KeyValuePair { key, value }));
+                used[k] = true;
+                used[v] = true;
+                beside.push((k, v));
+            }
+        }
+    }
+
+    // 2b. A column of field names with what was typed at a tab stop beside them: when at least
+    // two rows of the column, near this one, are a label and its value by the rules above, the
+    // column is one of field names, and a short label in it takes the line at the tab stop
+    // whatever that line looks like (`Courier   Swift Express` among `Date   May 1, 1985` and
+    // `Fax No.   (212) 555-0142`), unless it is a field name itself or an aside.
+    for row in rows {
+        for w in row.lines.windows(2) {
+            let (k, v) = (w[0], w[1]);
+            let gap = lines[v].r.x0 - lines[k].r.x1;
+            let (kt, vt) = (lines[k].text, lines[v].text);
+            if used[k] || used[v] || in_table[k] || gap > RIGHT_GAP * em || gap < -0.5 * em {
+                continue;
+            }
+            if !short_label(kt) || title(lines[k].r, em) || vt.trim().is_empty() || text::colon_label(vt).is_some() {
+                continue;
+            }
+            let (kr, vr) = (lines[k].r, lines[v].r);
+            let in_column = |&&(k2, v2): &&(usize, usize)| {
+                (lines[k2].r.x0 - kr.x0).abs() <= tables::ALIGN * em
+                    && (lines[v2].r.x0 - vr.x0).abs() <= tables::ALIGN * em
+                    && (lines[k2].r.cy() - kr.cy()).abs() <= COLUMN_REACH * em
+            };
+            let takes = filled_value(kt, vt) || (!text::field_name(vt) && !aside(vt));
+            if takes && beside.iter().filter(in_column).count() >= 2 {
+                let (key, value) = (whole(&page_lines[k], kt, lines[k].id), whole(&page_lines[v], vt, lines[v].id));
                 out.push((lines[k].id, KeyValuePair { key, value }));
                 used[k] = true;
                 used[v] = true;
@@ -402,7 +488,14 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                         v != k
                             && !used[v]
                             && !lines[v].text.trim().is_empty()
-                            && (!labels_a_row[v] || caption_over(kr, lines[v].r, em))
+                            // Unless the label is a field's name in a row of labels and the
+                            // line under it is none (`ITEM   LOCATION` over `Slide projector
+                            // Room 214`): fields side by side, each name over its value.
+                            && (!labels_a_row[v]
+                                || caption_over(kr, lines[v].r, em)
+                                || (labels_a_row[k]
+                                    && text::field_name(lines[k].text)
+                                    && !text::field_name(lines[v].text)))
                     })
                     .filter(|&v| {
                         let r: Rect = lines[v].r;
@@ -430,6 +523,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                             && aligned
                             && !between
                             && text::colon_label(lines[v].text).is_none()
+                            && !text::field_name(lines[v].text)
                     })
                     .min_by(|&a, &b| {
                         lines[a].r.y0.total_cmp(&lines[b].r.y0).then(lines[a].r.x0.total_cmp(&lines[b].r.x0))

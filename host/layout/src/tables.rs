@@ -5,7 +5,10 @@
 //! heights), form a run. A run is a **table** when one of its columns holds numbers (amounts,
 //! quantities, dates: a price list, a receipt's items), or a single row has three cells or
 //! more of which two are numbers (one receipt item); a **key–value group** when it has two
-//! columns and the left one holds labels ending with a colon. Any other run (a letter's
+//! columns and the left one holds labels (ending with a colon, or fields' names:
+//! [`text::field_name`]), or fields side by side: every other column from the first holds
+//! labels (`Requested by   Alan Price   Account   4410`). A form's column of fields and what was
+//! typed beside them is no table, however many of the values are figures. Any other run (a letter's
 //! two-column header: text beside text) is neither: its columns are read one after the other.
 //! An item's name set on a line of its own above its quantity and amount ([`item_name`]) is a
 //! row of the run, and a labelled row under such items (the receipt's totals) ends it.
@@ -159,7 +162,7 @@ fn classify(lines: &[Line], rows: &[Row], cols: &[(f32, f32)], em: f32) -> Optio
     if cols.len() < 2 {
         return None;
     }
-    // (cells, numbers, colon labels) per column.
+    // (cells, numbers, colon labels or field names) per column.
     let mut per_col = vec![(0usize, 0usize, 0usize); cols.len()];
     let mut numbers_in_row = 0;
     for row in rows {
@@ -172,12 +175,18 @@ fn classify(lines: &[Line], rows: &[Row], cols: &[(f32, f32)], em: f32) -> Optio
                 per_col[c].1 += 1;
                 numbers_in_row += 1;
             }
-            if text::colon_label(t).is_some() {
+            if text::colon_label(t).is_some() || text::field_name(t) {
                 per_col[c].2 += 1;
             }
         }
     }
     if cols.len() == 2 && per_col[0].2 * 2 >= per_col[0].0 && per_col[0].2 > 0 {
+        return Some(RunKind::KeyValue);
+    }
+    // Fields side by side (`Requested by   Alan Price   Account   4410`): every other column,
+    // from the first, holds labels.
+    let labels = |c: usize| per_col[c].2 * 2 >= per_col[c].0 && per_col[c].2 > 0;
+    if cols.len().is_multiple_of(2) && (0..cols.len()).step_by(2).all(labels) {
         return Some(RunKind::KeyValue);
     }
     let numeric_col = per_col.iter().any(|&(n, num, _)| num >= 2 && num * 2 >= n);

@@ -536,3 +536,236 @@ fn a_line_reaching_back_over_a_label_is_not_its_value_beside_it() {
     let s = analyze(&p);
     assert_eq!(texts(&s), [("Ref", "A-2024-7")]);
 }
+
+#[test]
+fn a_field_name_without_a_colon_takes_the_words_typed_beside_or_under_it_but_not_another_field_name() {
+    // A fax cover sheet (`form_fax.png` of tests/fixtures/structure): field names in a column,
+    // what was typed at a tab stop; then two field names side by side over their values.
+    let p = page(&[
+        ("To", [60.0, 130.0, 88.0, 150.0]),
+        ("Mary Lane", [320.0, 131.0, 440.0, 151.0]),
+        ("Company", [60.0, 178.0, 160.0, 198.0]),
+        ("Harbor Paper Co.", [320.0, 179.0, 520.0, 199.0]),
+        ("From", [60.0, 226.0, 118.0, 246.0]),
+        ("Dan Cole", [320.0, 227.0, 420.0, 247.0]),
+        ("Subject", [60.0, 274.0, 150.0, 294.0]),
+        ("Spring price list", [320.0, 275.0, 540.0, 295.0]),
+        ("Date Requested", [60.0, 400.0, 240.0, 420.0]),
+        ("Date Returned", [520.0, 400.0, 690.0, 420.0]),
+        ("NAME OF APPLICANT", [60.0, 500.0, 280.0, 520.0]),
+        ("Karen Holt", [60.0, 526.0, 190.0, 546.0]),
+        ("SUPERVISOR", [520.0, 500.0, 660.0, 520.0]),
+        ("Phone number", [520.0, 526.0, 680.0, 546.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(
+        texts(&s),
+        [
+            ("To", "Mary Lane"),
+            ("Company", "Harbor Paper Co."),
+            ("From", "Dan Cole"),
+            ("Subject", "Spring price list"),
+            ("NAME OF APPLICANT", "Karen Holt"),
+        ]
+    );
+    for s in ["Date", "Fax No.", "PHONE NUMBER", "Supplier(s)", "Name of applicant", "Date Requested", "Amount due"] {
+        assert!(text::field_name(s), "{s}");
+    }
+    for s in ["Mary Lane", "Cost Reduction", "Spring price list", "Quality Control", "Room 12"] {
+        assert!(!text::field_name(s), "{s}");
+    }
+}
+
+#[test]
+fn a_column_of_field_names_gives_each_its_value_at_the_tab_stop_but_a_grid_of_options_gives_none() {
+    // `Courier` is in no vocabulary of field names, `Swift Express` looks like a label: the
+    // fields above and below it in the same column say what they are.
+    let p = page(&[
+        ("To", [60.0, 34.0, 88.0, 54.0]),
+        ("Mary Lane", [320.0, 35.0, 440.0, 55.0]),
+        ("Company", [60.0, 82.0, 160.0, 102.0]),
+        ("Harbor Paper Co.", [320.0, 83.0, 520.0, 103.0]),
+        ("Fax No.", [60.0, 130.0, 150.0, 150.0]),
+        ("(212) 555-0142", [320.0, 131.0, 500.0, 151.0]),
+        ("Pages", [60.0, 178.0, 130.0, 198.0]),
+        ("3", [320.0, 179.0, 335.0, 199.0]),
+        ("Courier", [60.0, 226.0, 150.0, 246.0]),
+        ("Swift Express", [320.0, 227.0, 490.0, 247.0]),
+        ("Subject", [60.0, 274.0, 150.0, 294.0]),
+        ("Spring price list", [320.0, 275.0, 540.0, 295.0]),
+        // Options ticked in a grid: nothing in it is a field and its value.
+        ("Cost Reduction", [60.0, 500.0, 240.0, 520.0]),
+        ("Quality Improvement", [320.0, 500.0, 560.0, 520.0]),
+        ("New Product", [60.0, 548.0, 200.0, 568.0]),
+        ("Plant Safety", [320.0, 548.0, 470.0, 568.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(
+        texts(&s),
+        [
+            ("To", "Mary Lane"),
+            ("Company", "Harbor Paper Co."),
+            ("Fax No.", "(212) 555-0142"),
+            ("Pages", "3"),
+            ("Courier", "Swift Express"),
+            ("Subject", "Spring price list"),
+        ]
+    );
+}
+
+#[test]
+fn a_rendered_fax_cover_sheet_gives_every_field_though_no_label_has_a_colon() {
+    // The OCR of tests/fixtures/structure/form_fax.png: field names in a column, what was typed
+    // at a tab stop beside them.
+    let p = page(&[
+        ("FACSIMILE TRANSMITTAL", [305.0, 39.0, 695.0, 75.0]),
+        ("To", [58.0, 130.0, 86.0, 154.0]),
+        ("Mary Lane", [317.0, 129.0, 442.2, 158.0]),
+        ("Company", [57.5, 179.0, 156.5, 206.3]),
+        ("Harbor Paper co.", [318.0, 176.0, 528.0, 204.8]),
+        ("Fax No.", [58.0, 226.0, 138.0, 250.0]),
+        ("(212) 555-0142", [317.9, 224.4, 508.1, 252.3]),
+        ("From", [58.0, 274.0, 114.0, 298.0]),
+        ("Dan Cole", [318.0, 272.0, 428.0, 298.0]),
+        ("Date", [58.0, 322.0, 110.0, 346.0]),
+        ("March 3, 1994", [318.0, 322.0, 494.0, 348.0]),
+        ("Pages", [57.5, 370.7, 126.5, 398.3]),
+        ("3", [319.0, 371.0, 335.0, 391.0]),
+        ("Courier", [58.0, 418.0, 136.0, 442.0]),
+        ("Swift Express", [315.4, 414.5, 494.6, 446.1]),
+        ("Subject", [58.0, 466.0, 138.0, 494.0]),
+        ("Spring price list", [317.8, 462.0, 546.2, 494.9]),
+        ("Please find attached the price list for the spring season. Call us if", [58.0, 567.2, 974.0, 597.0]),
+        ("any page is missing or cannot be read.", [58.0, 603.0, 560.0, 634.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(
+        texts(&s),
+        [
+            ("To", "Mary Lane"),
+            ("Company", "Harbor Paper co."),
+            ("Fax No.", "(212) 555-0142"),
+            ("From", "Dan Cole"),
+            ("Date", "March 3, 1994"),
+            ("Pages", "3"),
+            ("Courier", "Swift Express"),
+            ("Subject", "Spring price list"),
+        ]
+    );
+}
+
+#[test]
+fn a_line_under_its_caption_names_nothing_and_field_names_side_by_side_take_the_lines_under_them() {
+    // The OCR of tests/fixtures/structure/form_boxes.png: captions in small capitals over the
+    // typed values, two boxes to a row; `ITEM` and `LOCATION` at the text's size over theirs.
+    let p = page(&[
+        ("EQUIPMENT LOAN REQUEST", [297.0, 29.0, 705.0, 67.0]),
+        ("NAME OF APPLICANT", [45.0, 95.0, 205.0, 113.0]),
+        ("DEPARTMENT", [525.0, 95.0, 633.0, 113.0]),
+        ("Karen Holt", [49.9, 119.9, 186.1, 147.1]),
+        ("Quality Control", [529.8, 118.1, 732.2, 149.4]),
+        ("SUPERVISOR", [45.0, 165.0, 149.0, 183.0]),
+        ("PHONE NUMBER", [525.0, 165.0, 653.0, 183.0]),
+        ("Tom Reed", [50.0, 192.0, 160.0, 216.0]),
+        ("(919) 555-0117", [532.0, 190.0, 718.0, 218.0]),
+        ("Date Requested", [57.7, 277.4, 222.3, 309.4]),
+        ("Date Returned", [518.0, 280.0, 666.0, 304.0]),
+        ("June 4, 1995", [58.0, 316.0, 220.0, 342.0]),
+        ("June 9,", [518.0, 316.0, 608.0, 340.0]),
+        ("1995", [624.0, 316.0, 680.0, 340.0]),
+        ("ITEM", [56.0, 390.0, 114.0, 414.0]),
+        ("LOCATION", [518.0, 390.0, 634.0, 414.0]),
+        ("slide projector", [55.7, 419.3, 260.3, 453.2]),
+        ("Room 214", [518.0, 424.0, 628.0, 448.0]),
+        ("Purpose", [57.5, 500.7, 146.3, 528.3]),
+        ("Training", [331.2, 498.7, 418.8, 526.5]),
+        ("Meeting", [553.4, 499.0, 638.8, 526.5]),
+        ("Approved by", [58.0, 580.0, 186.0, 608.0]),
+        ("P. Grant", [298.0, 580.0, 406.0, 604.0]),
+    ]);
+    let s = analyze(&p);
+    let pairs = texts(&s);
+    for pair in [
+        ("NAME OF APPLICANT", "Karen Holt"),
+        ("DEPARTMENT", "Quality Control"),
+        ("SUPERVISOR", "Tom Reed"),
+        ("PHONE NUMBER", "(919) 555-0117"),
+        ("ITEM", "slide projector"),
+        ("Approved by", "P. Grant"),
+    ] {
+        assert!(pairs.contains(&pair), "{pair:?} in {pairs:?}");
+    }
+    assert!(pairs.iter().all(|(k, _)| *k != "Tom Reed"), "{pairs:?}");
+}
+
+#[test]
+fn fields_side_by_side_with_figures_are_no_table_and_a_person_s_name_is_no_label() {
+    // The OCR of tests/fixtures/structure/form_grid.png: two fields to a row (`Division
+    // Research   Phone   X2231`), a grid of items, a signature and a date under their names.
+    let p = page(&[
+        ("PURCHASE REQUISITION", [320.8, 26.1, 679.2, 68.1]),
+        ("Requested by", [58.0, 100.0, 198.0, 128.0]),
+        ("Alan Price", [317.8, 97.5, 454.2, 125.4]),
+        ("Account", [538.0, 100.0, 624.0, 124.0]),
+        ("4410", [698.0, 100.0, 756.0, 124.0]),
+        ("Division", [58.0, 148.0, 140.0, 172.0]),
+        ("Research", [318.0, 148.0, 428.0, 172.0]),
+        ("Phone", [538.0, 148.0, 606.0, 172.0]),
+        ("X2231", [696.0, 148.0, 768.0, 172.0]),
+        ("Ship to", [58.0, 210.0, 132.0, 236.0]),
+        ("Building 7, North Campus", [58.0, 241.4, 380.3, 270.3]),
+        ("ITEM", [56.0, 320.0, 110.0, 344.0]),
+        ("QTY", [518.0, 320.0, 564.0, 346.0]),
+        ("UNIT PRICE", [638.0, 320.0, 756.0, 344.0]),
+        ("AMOUNT", [820.0, 320.0, 910.0, 344.0]),
+        ("Filter paper", [57.4, 356.1, 220.6, 389.6]),
+        ("12", [532.0, 360.0, 562.0, 384.0]),
+        ("4.50", [704.0, 360.0, 762.0, 384.0]),
+        ("54.00", [862.0, 360.0, 934.0, 384.0]),
+        ("Glass beakers", [58.0, 398.0, 234.0, 424.0]),
+        ("6", [547.0, 403.0, 561.0, 421.0]),
+        ("11.20", [690.0, 400.0, 764.0, 424.0]),
+        ("67.20", [862.0, 400.0, 934.0, 424.0]),
+        ("Lab notebook", [57.9, 437.3, 222.1, 465.3]),
+        ("4", [547.0, 443.0, 561.0, 459.0]),
+        ("3.75", [704.0, 440.0, 762.0, 464.0]),
+        ("15.00", [862.0, 440.0, 934.0, 464.0]),
+        ("TOTAL", [636.0, 500.0, 708.0, 524.0]),
+        ("136.20", [848.0, 500.0, 934.0, 524.0]),
+        ("Signature", [58.0, 600.0, 158.0, 628.0]),
+        ("Date", [538.0, 600.0, 590.0, 624.0]),
+        ("A. Price", [57.8, 637.5, 168.2, 665.2]),
+        ("11/02/93", [536.0, 638.0, 648.0, 664.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(s.tables.len(), 1, "the items, not the fields");
+    assert_eq!(
+        texts(&s),
+        [
+            ("Account", "4410"),
+            ("Division", "Research"),
+            ("Phone", "X2231"),
+            ("Ship to", "Building 7, North Campus"),
+            ("Signature", "A. Price"),
+            ("Date", "11/02/93"),
+        ]
+    );
+}
+
+#[test]
+fn a_row_of_headings_under_a_line_of_instructions_is_no_paragraph_s_end() {
+    let p = page(&[
+        ("Please list every store visited this week with its number", [40.0, 40.0, 700.0, 60.0]),
+        ("STORE NAME", [40.0, 66.0, 180.0, 86.0]),
+        ("STREET", [400.0, 66.0, 480.0, 86.0]),
+        ("Kwik Mart", [40.0, 92.0, 160.0, 112.0]),
+        ("Elm Street", [400.0, 92.0, 520.0, 112.0]),
+        // A sentence's short last line, blank space beside it, is no label.
+        ("The parcel arrived two days late and the box was opened", [40.0, 300.0, 700.0, 320.0]),
+        ("at the depot", [40.0, 326.0, 180.0, 346.0]),
+        ("Signed for by the driver on the next day", [40.0, 352.0, 540.0, 372.0]),
+    ]);
+    let s = analyze(&p);
+    // `STREET`, blank space after it, is read as the instructions' last line: no pair.
+    assert_eq!(texts(&s), [("STORE NAME", "Kwik Mart")]);
+}

@@ -65,6 +65,59 @@ pub fn upper_case(s: &str) -> bool {
     letters.len() >= 2 && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8
 }
 
+/// The nouns that name a form's fields: who, when, where, what, how many. A form's field
+/// names come from this small vocabulary (`Date`, `To`, `Fax No.`, `Name of applicant`,
+/// `Phone number`, `Supplier(s)`), and the words typed into the fields (a person's or a firm's
+/// name, a place, a description) rarely begin or end with one of them. English only: the
+/// Vietnamese forms and receipts this service reads print their labels with a colon.
+#[rustfmt::skip]
+pub const FIELD_WORDS: &[&str] = &[
+    // who
+    "name", "to", "from", "attn", "attention", "cc", "company", "firm", "organization", "employer",
+    "department", "dept", "division", "supplier", "vendor", "manufacturer", "customer", "client",
+    "contact", "supervisor", "manager", "position", "title", "signature",
+    // when
+    "date", "dates", "time", "period",
+    // where
+    "address", "city", "state", "zip", "country", "location", "place", "phone", "telephone", "tel",
+    "fax", "facsimile",
+    // what
+    "subject", "re", "ref", "reference", "no", "number", "code", "account", "acct", "item", "brand",
+    "type", "style", "color", "colour", "size", "description", "remarks",
+    // how many
+    "pages", "quantity", "qty", "amount", "price", "cost", "total", "weight", "length", "width",
+];
+
+/// A field's name: a short line of words without digits (at most
+/// [`crate::pairs::MAX_BARE_LABEL_WORDS`]) whose head noun is one of the
+/// [`FIELD_WORDS`] (a plural `(s)` or a number sign `#` after it counts as the word). An English
+/// noun phrase ends with its head (`PHONE NUMBER`, `Fax No.`, `Supplier(s)`), unless a phrase
+/// with `of` or a participle follows it (`Name of applicant`, `Date Requested`, `Amount due`);
+/// a field word in front of another noun only qualifies it (`Cost Reduction` is an option).
+pub fn field_name(s: &str) -> bool {
+    let clean = |w: &str| {
+        let w = w.to_lowercase().replace("(s)", "");
+        w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned()
+    };
+    let words: Vec<String> = s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(clean).collect();
+    let field = |w: &String| FIELD_WORDS.contains(&w.as_str());
+    let head_first = match words.as_slice() {
+        [first, second, _, ..] if second == "of" => field(first),
+        [first, second, ..] => field(first) && (second.ends_with("ed") || second == "due"),
+        _ => false,
+    };
+    // An initial (`A. Price`) is a person's: field names are written out.
+    let initial = s.split_whitespace().any(|w| {
+        let mut c = w.chars();
+        matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
+    });
+    let short = !initial
+        && label_like(s)
+        && !s.chars().any(|c| c.is_ascii_digit())
+        && s.split_whitespace().count() <= crate::pairs::MAX_BARE_LABEL_WORDS;
+    short && (words.last().is_some_and(field) || head_first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
