@@ -158,7 +158,8 @@ pub const COLUMN_REACH: f32 = 5.0;
 /// the figure is a number (digits and the signs written in numbers), or a number and its unit
 /// (one short word in lower case: `mm`, `mg/cc`, `%`). Anything longer after the number
 /// (`Room 43, State House`) is a phrase, and a comma before it is an address's or a list's
-/// (`Providence, Rhode Island 02903`): a field's name is one noun phrase.
+/// (`Providence, Rhode Island 02903`): a field's name is one noun phrase. A label of one word
+/// must be a field's name ([`text::field_name`]): a word and a number are more often one name.
 pub fn label_number_split(s: &str) -> Option<usize> {
     let mut words = s
         .char_indices()
@@ -175,7 +176,10 @@ pub fn label_number_split(s: &str) -> Option<usize> {
         [n, u] => number(n) && unit(u),
         _ => false,
     };
-    (short_label(head) && !head.contains(',') && value).then(|| head.chars().count())
+    // One word and a number are most often one name: a room, a page, a form, a date (`Room 214`,
+    // `Form 1099`, `June 9,`), unless the word names a field (`Pages 3`, `Total 25`).
+    let one_name = head.split_whitespace().count() == 1 && !text::field_name(head);
+    (short_label(head) && !head.contains(',') && value && !one_name).then(|| head.chars().count())
 }
 
 /// A column heading over a line of its column: they overlap for most of the narrower, and the
