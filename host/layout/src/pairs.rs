@@ -510,7 +510,16 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                             // narrower; or a caption in small print over its value, both set
                             // from the left edge of the field's box.
                             let under_caption = caption_over(kr, r, em) && (kr.x0 - r.x0).abs() <= tables::ALIGN * em;
-                            (heads_column(kr, r) || under_caption) && filled_value(lines[k].text, lines[v].text)
+                            // A short line in ordinary case over another is as likely text broken
+                            // in two (a firm's name over its street) as a label: it names the
+                            // line under it when it is a field's name or set in capitals as
+                            // headings are, or when that line is plainly filled in (initials).
+                            let heading = text::field_name(lines[k].text)
+                                || text::upper_case(lines[k].text)
+                                || person_name(lines[v].text);
+                            (heads_column(kr, r) || under_caption)
+                                && filled_value(lines[k].text, lines[v].text)
+                                && heading
                         };
                         // A line between them, over the value, is the next field: the value of
                         // a label sits right under it.

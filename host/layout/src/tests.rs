@@ -770,3 +770,19 @@ fn a_row_of_headings_under_a_line_of_instructions_is_no_paragraph_s_end() {
     // `STREET`, blank space after it, is read as the instructions' last line: no pair.
     assert_eq!(texts(&s), [("STORE NAME", "Kwik Mart")]);
 }
+
+#[test]
+fn a_firm_s_name_over_its_street_is_no_label_but_a_field_name_or_a_heading_is() {
+    let p = page(&[
+        ("Harbor Paper Co.", [40.0, 40.0, 240.0, 60.0]),
+        ("12 Dock Road", [40.0, 66.0, 200.0, 86.0]),
+        ("Boston, MA 02110", [40.0, 92.0, 240.0, 112.0]),
+        ("Ngày sinh", [40.0, 200.0, 160.0, 220.0]),
+        ("12/03/1990", [40.0, 226.0, 170.0, 246.0]),
+        ("WEIGHT CLASS", [40.0, 300.0, 200.0, 320.0]),
+        ("Heavy goods, over 3.5 t", [40.0, 326.0, 320.0, 346.0]),
+    ]);
+    let s = analyze(&p);
+    assert_eq!(texts(&s), [("Ngày sinh", "12/03/1990"), ("WEIGHT CLASS", "Heavy goods, over 3.5 t")]);
+    assert!(text::field_name("Ghi chú") && text::field_name("Số điện thoại") && !text::field_name("Cảm ơn quý khách"));
+}

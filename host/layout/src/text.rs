@@ -68,8 +68,7 @@ pub fn upper_case(s: &str) -> bool {
 /// The nouns that name a form's fields: who, when, where, what, how many. A form's field
 /// names come from this small vocabulary (`Date`, `To`, `Fax No.`, `Name of applicant`,
 /// `Phone number`, `Supplier(s)`), and the words typed into the fields (a person's or a firm's
-/// name, a place, a description) rarely begin or end with one of them. English only: the
-/// Vietnamese forms and receipts this service reads print their labels with a colon.
+/// name, a place, a description) rarely begin or end with one of them.
 #[rustfmt::skip]
 pub const FIELD_WORDS: &[&str] = &[
     // who
@@ -88,12 +87,18 @@ pub const FIELD_WORDS: &[&str] = &[
     "pages", "quantity", "qty", "amount", "price", "cost", "total", "weight", "length", "width",
 ];
 
+/// The same for Vietnamese, whose noun phrases start with their head: `Ngày sinh` (date of
+/// birth), `Họ và tên`, `Tên khách hàng`, `Số điện thoại`, `Địa chỉ`, `Mã số thuế`, `Ghi chú`
+/// (note), `Nơi cấp` (place of issue), `Người nhận` (recipient).
+pub const FIELD_WORDS_VI: &[&str] = &["ngày", "tên", "họ", "số", "địa", "điện", "mã", "ghi", "nơi", "người"];
+
 /// A field's name: a short line of words without digits (at most
 /// [`crate::pairs::MAX_BARE_LABEL_WORDS`]) whose head noun is one of the
 /// [`FIELD_WORDS`] (a plural `(s)` or a number sign `#` after it counts as the word). An English
 /// noun phrase ends with its head (`PHONE NUMBER`, `Fax No.`, `Supplier(s)`), unless a phrase
 /// with `of` or a participle follows it (`Name of applicant`, `Date Requested`, `Amount due`);
-/// a field word in front of another noun only qualifies it (`Cost Reduction` is an option).
+/// a field word in front of another noun only qualifies it (`Cost Reduction` is an option). In
+/// Vietnamese the head comes first ([`FIELD_WORDS_VI`]).
 pub fn field_name(s: &str) -> bool {
     let clean = |w: &str| {
         let w = w.to_lowercase().replace("(s)", "");
@@ -115,7 +120,8 @@ pub fn field_name(s: &str) -> bool {
         && label_like(s)
         && !s.chars().any(|c| c.is_ascii_digit())
         && s.split_whitespace().count() <= crate::pairs::MAX_BARE_LABEL_WORDS;
-    short && (words.last().is_some_and(field) || head_first)
+    let head_vi = words.first().is_some_and(|w| FIELD_WORDS_VI.contains(&w.as_str()));
+    short && (words.last().is_some_and(field) || head_first || head_vi)
 }
 
 #[cfg(test)]
