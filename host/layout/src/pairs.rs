@@ -220,9 +220,11 @@ fn captioned(lines: &[Line], k: usize, em: f32) -> bool {
 
 /// A line set at least [`CAPTION_RATIO`] larger than the page's text is a title (a shop's
 /// name over its address, a form's heading), no colon-less field name: forms print their field
-/// names at the size of the text or smaller.
-fn title(r: Rect, em: f32) -> bool {
-    r.h() >= CAPTION_RATIO * em
+/// names at the size of the text or smaller. Unless its words name a field
+/// ([`text::field_name`]): a detector's box grows with ascenders and descenders
+/// (`Date Requested` beside values typed in capitals and figures), a title's words name none.
+fn title(line: &Line, em: f32) -> bool {
+    line.r.h() >= CAPTION_RATIO * em && !text::field_name(line.text)
 }
 
 /// Whether line `v` is the first figure of a column under a colon-less heading: a figure with a
@@ -412,7 +414,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
                     // `Tom Reed`, the next box's `(919) 555-0117` beside it).
                     && !person_name(kt)
                     && !captioned(lines, k, em)
-                    && !title(lines[k].r, em)
+                    && !title(&lines[k], em)
                     && filled_value(kt, vt)
                     && !paragraph_tail(lines, k, em)
                     && !headed_figure(lines, v, em))
@@ -441,7 +443,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             if used[k] || used[v] || in_table[k] || gap > RIGHT_GAP * em || gap < -0.5 * em {
                 continue;
             }
-            if !short_label(kt) || title(lines[k].r, em) || vt.trim().is_empty() || text::colon_label(vt).is_some() {
+            if !short_label(kt) || title(&lines[k], em) || vt.trim().is_empty() || text::colon_label(vt).is_some() {
                 continue;
             }
             let (kr, vr) = (lines[k].r, lines[v].r);
@@ -481,7 +483,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             let kr = lines[k].r;
             let colon = text::colon_label(lines[k].text).is_some();
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                (!in_table[k] && short_label(lines[k].text) && !title(lines[k].r, em) && !paragraph_tail(lines, k, em))
+                (!in_table[k] && short_label(lines[k].text) && !title(&lines[k], em) && !paragraph_tail(lines, k, em))
                     .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
             });
             let Some(key) = key else { continue };

@@ -690,6 +690,7 @@ fn a_line_under_its_caption_names_nothing_and_field_names_side_by_side_take_the_
         ("DEPARTMENT", "Quality Control"),
         ("SUPERVISOR", "Tom Reed"),
         ("PHONE NUMBER", "(919) 555-0117"),
+        ("Date Requested", "June 4, 1995"),
         ("ITEM", "slide projector"),
         ("LOCATION", "Room 214"),
         ("Approved by", "P. Grant"),
