@@ -529,6 +529,15 @@ fn is_registration(folded: &str) -> bool {
     let bracketed = t.starts_with('(') && t.chars().filter(|c| c.is_ascii_digit()).count() >= 3;
     (bracketed && (!has_letters(t, 4) || REGISTRATION.iter().any(|w| find_word(t, w).is_some())))
         || REGISTRATION.iter().any(|w| t.starts_with(w) || find_word(t, w).is_some_and(|(at, _)| at <= 1))
+        || is_bare_registration(t)
+}
+
+/// A line of only a registration number without brackets or label (`002043319-W`, `789417 W`):
+/// digits, then one letter.
+fn is_bare_registration(folded: &str) -> bool {
+    let t: String = folded.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | ':')).collect();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    digits >= 4 && t.len() == digits + 1 && t.ends_with(|c: char| c.is_ascii_alphabetic())
 }
 
 /// Labels of a company registration number.
@@ -549,6 +558,13 @@ fn is_contact(text: &str) -> bool {
     chars.windows(2).any(|w| w[0] == '+' && w[1].is_ascii_digit())
 }
 
+/// A line of only a date and time (`12 Mar 2018 18:20`), printed on some receipts between the
+/// seller's name and address.
+fn is_time_stamp(folded: &str) -> bool {
+    let words = folded.split(|c: char| !c.is_alphabetic()).filter(|w| w.len() > 2);
+    find_date(folded).is_some() && words.count() <= 1
+}
+
 fn ends_address(folded: &str) -> bool {
     AFTER_ADDRESS.iter().any(|w| find_word(folded, w).is_some()) || find_date(folded).is_some() || is_contact(folded)
 }
@@ -556,9 +572,13 @@ fn ends_address(folded: &str) -> bool {
 /// The seller's name and address. The name, near the top: the line carrying the company's
 /// registration number (`NAME (1234-X)`) or the line right above a line of only that number,
 /// else a line with a business word (`SDN BHD`, `Cửa hàng`…), else the first line that is not
-/// a heading. The address: labelled (`Địa chỉ:`), else the lines after the name (past any
-/// registration line and, at most three, lines with neither a digit nor an address word, such
-/// as `formerly known as …`) up to the first contact or document line.
+/// a heading. The address: labelled (`Địa chỉ:`) when the label's value reads as an address,
+/// else the lines after the name, read top to bottom by the middles of their boxes ([`top_down`]):
+/// past any registration number (`(1234-X)`, `002043319-W`) or print time and, at most three,
+/// lines with neither a digit nor an address word (`formerly known as …`), up to the first
+/// contact, tax or document line (its text before a `Tel` label kept; one printed beside the
+/// address, in a column of its own, skipped), and after a line with a postcode
+/// (`47400 Petaling Jaya`) at most a line naming the state.
 pub fn seller(page: &Page) -> Vec<Found> {
     let mut out = Vec::new();
     let top: Vec<u32> = page.order.iter().copied().take(10).collect();
@@ -601,34 +621,178 @@ pub fn seller(page: &Page) -> Vec<Found> {
     out.push(page.field("seller_name", name, None, name_ids.clone(), weight));
 
     let none = |_: &str| false;
-    if let Some((_, c)) = page.labelled(ADDRESS_LABELS, &none).into_iter().next() {
+    // A label's value is the address only when it reads as one: `Address` also heads a
+    // customer's or a web address, or a note (`… to the address below`).
+    let reads_as_address = |c: &Candidate| {
+        let f = fold(&c.text);
+        has_letters(&f, 6) && is_addressy(&f) && !ends_address(&f)
+    };
+    if let Some((_, c)) = page.labelled(ADDRESS_LABELS, &none).into_iter().find(|(_, c)| reads_as_address(c)) {
         out.push(page.field("seller_address", c.text, None, c.line_ids, c.weight));
         return out;
     }
     let start = page.order.iter().position(|i| Some(i) == name_ids.last()).map_or(0, |p| p + 1);
+    let after: Vec<u32> = page.order.iter().skip(start).take(HEADER_LINES).copied().collect();
     let mut ids = Vec::new();
+    let mut parts: Vec<&str> = Vec::new();
     let mut skipped = 0;
-    for &id in page.order.iter().skip(start) {
-        let f = page.folded(id);
-        if ids.is_empty() && is_registration(&f) {
-            continue;
-        }
-        if ends_address(&f) || is_heading(&f) || ids.len() == 6 {
+    // Lines read after the line with the postcode (`47400 Petaling Jaya`): only the state may follow.
+    let mut past_postcode = false;
+    for id in top_down(page, after) {
+        if ids.len() == 6 {
             break;
         }
-        let addressy =
-            f.chars().any(|c| c.is_ascii_digit()) || ADDRESS_WORDS.iter().any(|w| find_word(&f, w).is_some());
-        if ids.is_empty() && !addressy && skipped < 3 {
+        let text = page.lines[id as usize].text.trim();
+        let f = page.folded(id);
+        if ids.is_empty() && (is_registration(&f) || is_time_stamp(&f)) {
+            continue;
+        }
+        // A phone or tax line printed beside the address, in a column of its own, ends nothing.
+        if !ids.is_empty() && beside(page, id, ids[ids.len() - 1]) && ends_address(&f) {
+            continue;
+        }
+        if ends_address(&f) || is_heading(&f) {
+            // The address's last line with the phone on it (`81100 JOHOR BAHRU TEL: 07-123 4567`).
+            let head = before_contact(text).filter(|h| {
+                let h = fold(h);
+                if past_postcode { is_state(&h) } else { !ids.is_empty() || is_addressy(&h) }
+            });
+            if let Some(head) = head {
+                ids.push(id);
+                parts.push(head);
+            }
+            break;
+        }
+        if past_postcode && !is_state(&f) {
+            break;
+        }
+        if ids.is_empty() && !is_addressy(&f) && skipped < 3 {
             skipped += 1;
             continue;
         }
         ids.push(id);
+        parts.push(text);
+        if past_postcode {
+            break;
+        }
+        past_postcode = has_postcode(&f);
     }
     if !ids.is_empty() {
-        let text: Vec<&str> = ids.iter().map(|i| page.lines[*i as usize].text.trim()).collect();
-        out.push(page.field("seller_address", text.join(" "), None, ids, 0.6));
+        out.push(page.field("seller_address", parts.join(" "), None, ids, 0.6));
     }
     out
+}
+
+/// How many lines after the seller's name the address is looked for in.
+const HEADER_LINES: usize = 12;
+
+/// `ids` (lines in reading order) top to bottom by the middles of their boxes: a line whose box
+/// is taller than its text (two printed rows caught in one box, the phone under the postcode
+/// line) goes after the row it shares, not before it. Lines on one row keep their order.
+fn top_down(page: &Page, mut ids: Vec<u32>) -> Vec<u32> {
+    let mid = |id: u32| {
+        let l = &page.lines[id as usize];
+        ((l.y0 + l.y1) / 2.0, (l.y1 - l.y0).max(1.0))
+    };
+    for _ in 0..ids.len() {
+        let mut swapped = false;
+        for i in 1..ids.len() {
+            let ((ma, ha), (mb, hb)) = (mid(ids[i - 1]), mid(ids[i]));
+            if ma > mb + ha.min(hb) * 0.5 {
+                ids.swap(i - 1, i);
+                swapped = true;
+            }
+        }
+        if !swapped {
+            break;
+        }
+    }
+    ids
+}
+
+/// A line with a number or a word of addresses (`Jalan`, `Taman`, `Wisma`…).
+fn is_addressy(folded: &str) -> bool {
+    folded.chars().any(|c| c.is_ascii_digit()) || ADDRESS_WORDS.iter().any(|w| find_word(folded, w).is_some())
+}
+
+/// Whether lines `a` and `b` stand side by side: no column of the page is under both.
+fn beside(page: &Page, a: u32, b: u32) -> bool {
+    let (a, b) = (&page.lines[a as usize], &page.lines[b as usize]);
+    a.x0 >= b.x1 || b.x0 >= a.x1
+}
+
+/// The part of a line before its phone or fax label, when there is some text before it that
+/// is no phone, tax or document line itself.
+fn before_contact(text: &str) -> Option<&str> {
+    let folded = fold(text);
+    let at = CONTACT_LABELS.iter().filter_map(|w| find_word(&folded, w)).map(|(at, _)| at).min()?;
+    // `fold` maps each character to one character: the label's character index is the text's.
+    let end = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+    let head = text[..end].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '/' | '|'));
+    (has_letters(head, 3) && !ends_address(&fold(head))).then_some(head)
+}
+
+/// Labels of the seller's phone or fax number, that may follow the address on its last line.
+const CONTACT_LABELS: &[&str] = &["tel", "te1", "phone", "fax", "h/p", "hp", "dt", "dien thoai"];
+
+/// A Malaysian postcode: a word of five digits before the city's name (`47400 Petaling Jaya`,
+/// `SS21/39,47400 PETALING`), not a part of a code (`PT17920`, `12345-X`).
+fn has_postcode(folded: &str) -> bool {
+    let words: Vec<&str> = folded.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    words
+        .windows(2)
+        .any(|w| w[0].len() == 5 && w[0].chars().all(|c| c.is_ascii_digit()) && w[1].starts_with(char::is_alphabetic))
+}
+
+/// A line naming a state or the country, that may follow the postcode's line (`SELANGOR DARUL
+/// EHSAN.`): no digits, a few words; a state's name misread by a letter counts (`Setangor`).
+fn is_state(folded: &str) -> bool {
+    let words: Vec<&str> = folded.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+    !folded.chars().any(|c| c.is_ascii_digit())
+        && !words.is_empty()
+        && words.len() <= 4
+        && words.iter().any(|w| STATES.iter().any(|s| within_one(w, s)))
+}
+
+/// Malaysia's states and federal territories and the words of their titles.
+const STATES: &[&str] = &[
+    "johor",
+    "kedah",
+    "kelantan",
+    "melaka",
+    "malacca",
+    "negeri",
+    "sembilan",
+    "pahang",
+    "penang",
+    "pinang",
+    "perak",
+    "perlis",
+    "sabah",
+    "sarawak",
+    "selangor",
+    "terengganu",
+    "kuala",
+    "lumpur",
+    "putrajaya",
+    "labuan",
+    "wilayah",
+    "persekutuan",
+    "darul",
+    "ehsan",
+    "takzim",
+    "malaysia",
+];
+
+/// `a` and `b` equal but for at most one letter changed, added or dropped.
+fn within_one(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    prefix + suffix + 1 >= a.len().max(b.len())
 }
 
 /// Words that start or make an address line without a number.
@@ -639,6 +803,30 @@ const ADDRESS_WORDS: &[&str] = &[
     "taman",
     "lot",
     "level",
+    "floor",
+    "flr",
+    "ground",
+    "block",
+    "blok",
+    "unit",
+    "suite",
+    "bangunan",
+    "wisma",
+    "menara",
+    "plaza",
+    "kompleks",
+    "complex",
+    "mall",
+    "kawasan",
+    "persiaran",
+    "lebuh",
+    "lebuhraya",
+    "seksyen",
+    "section",
+    "bandar",
+    "kampung",
+    "kg",
+    "batu",
     "street",
     "road",
     "avenue",
@@ -882,5 +1070,111 @@ mod tests {
     fn a_date_in_words_is_found_without_a_label() {
         let p = page(&[("Hà Nội, ngày 12 tháng 3 năm 2024", 10.0, 10.0, 300.0, 30.0)]);
         assert_eq!(date(&p).and_then(|f| f.normalized).as_deref(), Some("2024-03-12"));
+    }
+
+    fn address(lines: &[(&str, f32, f32, f32, f32)]) -> Option<String> {
+        norm(&seller(&page(lines)), "seller_address")
+    }
+
+    #[test]
+    fn a_phone_box_taller_than_its_text_does_not_cut_the_address() {
+        // The phone's box also covers the postcode's row: its top is above the postcode line's.
+        let a = address(&[
+            ("MAJU ROTI SDN BHD (765432-A)", 10.0, 10.0, 300.0, 35.0),
+            ("No. 8, Jalan Perusahaan 3,", 40.0, 35.0, 280.0, 60.0),
+            ("Tel: 03-1234 5678 Fax: 03-1234 5679", 20.0, 55.0, 300.0, 115.0),
+            ("68000 Ampang, Selangor.", 50.0, 58.0, 260.0, 84.0),
+            ("GST ID: 001122334455", 60.0, 110.0, 250.0, 135.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("No. 8, Jalan Perusahaan 3, 68000 Ampang, Selangor."));
+    }
+
+    #[test]
+    fn the_address_ends_with_the_postcode_line_and_its_state() {
+        let a = address(&[
+            ("KEDAI BUKU CERIA SDN BHD", 10.0, 10.0, 300.0, 30.0),
+            ("(998877-K)", 100.0, 35.0, 200.0, 55.0),
+            ("12, Jalan Bunga Raya 5,", 10.0, 60.0, 300.0, 80.0),
+            ("81200 Johor Bahru,", 10.0, 85.0, 300.0, 105.0),
+            ("Johr Darul Takzim", 10.0, 110.0, 300.0, 130.0),
+            ("Cawangan Bukit Indah", 10.0, 135.0, 300.0, 155.0),
+            ("Tel: 07-765 4321", 10.0, 160.0, 300.0, 180.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("12, Jalan Bunga Raya 5, 81200 Johor Bahru, Johr Darul Takzim"));
+    }
+
+    #[test]
+    fn a_lot_number_is_no_postcode() {
+        assert!(!has_postcode("pt12345, seksyen 7,"));
+        assert!(!has_postcode("(12345-x)"));
+        assert!(has_postcode("no.3, jalan ss2/9,47300 petaling jaya"));
+        assert!(has_postcode("43000 kajang"));
+    }
+
+    #[test]
+    fn the_phone_on_the_last_address_line_is_left_out() {
+        let a = address(&[
+            ("SYARIKAT JAYA MAKMUR", 10.0, 10.0, 300.0, 30.0),
+            ("(54321-T)", 100.0, 35.0, 200.0, 55.0),
+            ("No 7, Jalan Besar,", 10.0, 60.0, 300.0, 80.0),
+            ("35000 Tapah, Perak. Tel: 05-401 2345", 10.0, 85.0, 300.0, 105.0),
+            ("GST No: 000111222333", 10.0, 110.0, 300.0, 130.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("No 7, Jalan Besar, 35000 Tapah, Perak."));
+    }
+
+    #[test]
+    fn a_bare_registration_number_and_a_print_time_are_no_address() {
+        let a = address(&[
+            ("RESTORAN SELERA KITA", 10.0, 10.0, 300.0, 30.0),
+            ("14 Feb 2019 12:30", 10.0, 35.0, 300.0, 55.0),
+            ("001234567-W", 100.0, 60.0, 200.0, 80.0),
+            ("Wisma Bunga, Lot 3", 10.0, 85.0, 300.0, 105.0),
+            ("Jalan Kenari, 47100 Puchong", 10.0, 110.0, 300.0, 130.0),
+            ("GST Reg No: 000999888777", 10.0, 135.0, 300.0, 155.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("Wisma Bunga, Lot 3 Jalan Kenari, 47100 Puchong"));
+        assert!(is_bare_registration("789417 w"));
+        assert!(!is_bare_registration("47301"));
+        assert!(!is_bare_registration("no. 12-a"));
+    }
+
+    #[test]
+    fn a_building_name_starts_the_address() {
+        let a = address(&[
+            ("KOPI HARMONI ENTERPRISE", 10.0, 10.0, 300.0, 30.0),
+            ("(JM0123456-V)", 100.0, 35.0, 200.0, 55.0),
+            ("Ground Floor, Menara Harmoni,", 10.0, 60.0, 300.0, 80.0),
+            ("Jalan Tun Razak, 50400 Kuala Lumpur", 10.0, 85.0, 300.0, 105.0),
+            ("Tel: 03-2222 3333", 10.0, 110.0, 300.0, 130.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("Ground Floor, Menara Harmoni, Jalan Tun Razak, 50400 Kuala Lumpur"));
+    }
+
+    #[test]
+    fn a_phone_printed_beside_the_address_does_not_end_it() {
+        let a = address(&[
+            ("PERNIAGAAN SINAR TIMUR", 10.0, 10.0, 300.0, 30.0),
+            ("(112233-P)", 100.0, 35.0, 200.0, 55.0),
+            ("Lot 9, Jalan Industri 2,", 10.0, 60.0, 250.0, 80.0),
+            ("Tel: 09-555 1234", 400.0, 60.0, 560.0, 80.0),
+            ("Kawasan Perindustrian Gong,", 10.0, 85.0, 250.0, 105.0),
+            ("20000 Kuala Terengganu", 10.0, 110.0, 250.0, 130.0),
+            ("GST ID: 000555666777", 10.0, 135.0, 300.0, 155.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("Lot 9, Jalan Industri 2, Kawasan Perindustrian Gong, 20000 Kuala Terengganu"));
+    }
+
+    #[test]
+    fn an_address_label_without_an_address_after_it_is_passed_over() {
+        let a = address(&[
+            ("GADGET POINT SDN BHD", 10.0, 10.0, 300.0, 30.0),
+            ("(445566-D)", 100.0, 35.0, 200.0, 55.0),
+            ("No. 2, Jalan Teknologi,", 10.0, 60.0, 300.0, 80.0),
+            ("63000 Cyberjaya", 10.0, 85.0, 300.0, 105.0),
+            ("Tel: 03-8888 9999", 10.0, 110.0, 300.0, 130.0),
+            ("Email address: help@example.com", 10.0, 400.0, 300.0, 420.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("No. 2, Jalan Teknologi, 63000 Cyberjaya"));
     }
 }
