@@ -568,7 +568,7 @@ fn a_field_name_without_a_colon_takes_the_words_typed_beside_or_under_it_but_not
             ("NAME OF APPLICANT", "Karen Holt"),
         ]
     );
-    for s in ["Date", "Fax No.", "PHONE NUMBER", "Supplier(s)", "Name of applicant", "Date Requested", "Amount due"] {
+    for s in ["Date", "Fax No.", "PHONE NUMBER", "Client(s)", "Name of applicant", "Date Requested", "Amount due"] {
         assert!(text::field_name(s), "{s}");
     }
     for s in ["Mary Lane", "Cost Reduction", "Spring price list", "Quality Control", "Room 12"] {

@@ -67,24 +67,24 @@ pub fn upper_case(s: &str) -> bool {
 
 /// The nouns that name a form's fields: who, when, where, what, how many. A form's field
 /// names come from this small vocabulary (`Date`, `To`, `Fax No.`, `Name of applicant`,
-/// `Phone number`, `Supplier(s)`), and the words typed into the fields (a person's or a firm's
+/// `Phone number`, `Client(s)`), and the words typed into the fields (a person's or a firm's
 /// name, a place, a description) rarely begin or end with one of them.
 #[rustfmt::skip]
 pub const FIELD_WORDS: &[&str] = &[
     // who
     "name", "to", "from", "attn", "attention", "cc", "company", "firm", "organization", "employer",
-    "department", "dept", "division", "supplier", "vendor", "manufacturer", "customer", "client",
-    "contact", "supervisor", "manager", "position", "title", "signature",
+    "department", "dept", "division", "customer", "client", "contact", "supervisor", "manager",
+    "position", "title", "signature",
     // when
     "date", "dates", "time", "period",
     // where
     "address", "city", "state", "zip", "country", "location", "place", "phone", "telephone", "tel",
     "fax", "facsimile",
     // what
-    "subject", "re", "ref", "reference", "no", "number", "code", "account", "acct", "item", "brand",
-    "type", "style", "color", "colour", "size", "description", "remarks",
+    "subject", "re", "ref", "reference", "no", "number", "code", "account", "acct", "item",
+    "description", "remarks",
     // how many
-    "pages", "quantity", "qty", "amount", "price", "cost", "total", "weight", "length", "width",
+    "pages", "quantity", "qty", "amount", "price", "cost", "total",
 ];
 
 /// The same for Vietnamese, whose noun phrases start with their head: `Ngày sinh` (date of
@@ -95,7 +95,7 @@ pub const FIELD_WORDS_VI: &[&str] = &["ngày", "tên", "họ", "số", "địa",
 /// A field's name: a short line of words without digits (at most
 /// [`crate::pairs::MAX_BARE_LABEL_WORDS`]) whose head noun is one of the
 /// [`FIELD_WORDS`] (a plural `(s)` or a number sign `#` after it counts as the word). An English
-/// noun phrase ends with its head (`PHONE NUMBER`, `Fax No.`, `Supplier(s)`), unless a phrase
+/// noun phrase ends with its head (`PHONE NUMBER`, `Fax No.`, `Client(s)`), unless a phrase
 /// with `of` or a participle follows it (`Name of applicant`, `Date Requested`, `Amount due`);
 /// a field word in front of another noun only qualifies it (`Cost Reduction` is an option). In
 /// Vietnamese the head comes first ([`FIELD_WORDS_VI`]).
