@@ -621,11 +621,12 @@ pub fn seller(page: &Page) -> Vec<Found> {
     out.push(page.field("seller_name", name, None, name_ids.clone(), weight));
 
     let none = |_: &str| false;
-    // A label's value is the address only when it reads as one: `Address` also heads a
-    // customer's or a web address, or a note (`… to the address below`).
+    // A label's value is the address only when it reads as one: `Address` also heads an
+    // e-mail or a web address. A street without a number or an address word (`Hoàn Kiếm, Hà
+    // Nội`) still counts.
     let reads_as_address = |c: &Candidate| {
         let f = fold(&c.text);
-        has_letters(&f, 6) && is_addressy(&f) && !ends_address(&f)
+        has_letters(&f, 6) && !f.contains('@') && !ends_address(&f)
     };
     if let Some((_, c)) = page.labelled(ADDRESS_LABELS, &none).into_iter().find(|(_, c)| reads_as_address(c)) {
         out.push(page.field("seller_address", c.text, None, c.line_ids, c.weight));
@@ -1163,6 +1164,16 @@ mod tests {
             ("GST ID: 000555666777", 10.0, 135.0, 300.0, 155.0),
         ]);
         assert_eq!(a.as_deref(), Some("Lot 9, Jalan Industri 2, Kawasan Perindustrian Gong, 20000 Kuala Terengganu"));
+    }
+
+    #[test]
+    fn a_labelled_address_needs_no_number() {
+        let a = address(&[
+            ("QUÁN CƠM HOA SEN", 10.0, 10.0, 300.0, 30.0),
+            ("Địa chỉ: Hoàn Kiếm, Hà Nội", 10.0, 40.0, 300.0, 60.0),
+            ("ĐT: 024 3826 1234", 10.0, 70.0, 300.0, 90.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("Hoàn Kiếm, Hà Nội"));
     }
 
     #[test]
