@@ -28,9 +28,10 @@ pub enum DetectorKind {
     /// trueocr's line detector ([`InferenceConfig::DETECTOR_TRUEOCR`]): upright line boxes on
     /// the page straightened first; several times cheaper than CRAFT (docs/models.md, "Detection").
     Trueocr,
-    /// CRAFT's lines, and the lines of trueocr's line detector that no CRAFT line touches and
-    /// that stand as high as the page's CRAFT lines (`craft+trueocr`): the lone digits CRAFT scores
-    /// under its thresholds (a receipt's quantity column), at trueocr's cost on top of CRAFT's.
+    /// CRAFT's lines, and the lines of trueocr's line detector that no CRAFT line touches, that
+    /// stand as high as the page's CRAFT lines and that read as text (`craft+trueocr`): the lone
+    /// digits CRAFT scores under its thresholds (a receipt's quantity column), at trueocr's cost
+    /// on top of CRAFT's.
     CraftTrueocr,
 }
 

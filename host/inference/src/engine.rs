@@ -513,11 +513,22 @@ impl Engine {
         match &self.second_detector {
             Some(second) if !on_its_side => {
                 let (other, m) = self.find_lines_trueocr(second, page).map(|(b, _, m)| (b, m))?;
-                let added = rescue::missed_lines(&lines, &other);
-                Ok((rescue::in_reading_order(lines, added), false, model + m))
+                let (added, read) = self.readable(page, rescue::missed_lines(&lines, &other))?;
+                Ok((rescue::in_reading_order(lines, added), false, model + m + read))
             }
             _ => Ok((lines, on_its_side, model)),
         }
+    }
+
+    /// The `lines` a reader finds a letter or a digit in ([`rescue::reads_as_text`]), and the
+    /// model time it took.
+    fn readable(&self, page: &RgbImage, lines: Vec<TextBox>) -> Result<(Vec<TextBox>, Duration)> {
+        if lines.is_empty() {
+            return Ok((lines, Duration::ZERO));
+        }
+        let read = self.recognize(page, &lines, Lang::Vi)?;
+        let kept = lines.into_iter().zip(&read.lines).filter(|(_, l)| rescue::reads_as_text(&l.text)).map(|(b, _)| rescue::as_reported(b));
+        Ok((kept.collect(), read.timing.model))
     }
 
     /// trueocr's lines ([`line_detector`]): the page straightened, detected at the model's scale

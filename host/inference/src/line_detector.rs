@@ -313,6 +313,27 @@ pub(crate) fn to_page(b: &LineBox, degrees: f32, w: u32, h: u32) -> TextBox {
     TextBox { points, score: b.score.clamp(0.0, 1.0) }
 }
 
+/// The ink of a box [`to_page`] made: the reader's paper ([`READ_PAD_X`], [`READ_PAD_Y`]) taken
+/// off each edge along the box's own sides, so a straightened page's tilt is kept. This is the
+/// box as the detector drew it, as tight on the line as CRAFT's and the ground truth's boxes.
+pub(crate) fn ink_box(q: &Quad) -> Quad {
+    let [tl, tr, br, bl] = *q;
+    let len = |a: [f32; 2], b: [f32; 2]| ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
+    let (width, height) = (len(tl, tr), len(tl, bl));
+    if width <= 0.0 || height <= 0.0 {
+        return *q;
+    }
+    let u = [(tr[0] - tl[0]) / width, (tr[1] - tl[1]) / width];
+    let v = [(bl[0] - tl[0]) / height, (bl[1] - tl[1]) / height];
+    let line_height = height / (1.0 + 2.0 * READ_PAD_Y);
+    let dx = (READ_PAD_X * line_height).min(0.5 * width);
+    let dy = READ_PAD_Y * line_height;
+    let at = |p: [f32; 2], sx: f32, sy: f32| {
+        [p[0] + sx * dx * u[0] + sy * dy * v[0], p[1] + sx * dx * u[1] + sy * dy * v[1]]
+    };
+    [at(tl, 1.0, 1.0), at(tr, -1.0, 1.0), at(br, -1.0, -1.0), at(bl, 1.0, -1.0)]
+}
+
 /// Boxes found at scale `scale` back in page pixels, clipped to the `w` x `h` page.
 pub(crate) fn unscaled(boxes: Vec<LineBox>, scale: f32, w: u32, h: u32) -> Vec<LineBox> {
     let (fw, fh) = (w as f32, h as f32);

@@ -7,13 +7,15 @@
 //! when it stands as high as the page's first lines (trueocr makes lines of the big single
 //! letters of a street photo, and of a logo; the first detector's lines tell how high the
 //! page's text is), and when the second detector is sure of it (a rule or a dotted leader is a
-//! faint line to trueocr).
+//! faint line to trueocr). Such a line is read (with the paper trueocr's reader wants around
+//! it) and kept only when it reads as text ([`reads_as_text`]), and it is reported on its ink
+//! ([`as_reported`]), as CRAFT's lines are.
 //!
 //! Pure geometry on boxes in page pixels; nothing here runs a model.
 
 use ocr_core::{Quad, TextBox, geometry};
 
-use crate::eval;
+use crate::{eval, line_detector};
 
 /// A second line at least this share of whose area lies inside first lines is already read:
 /// any real overlap. Line boxes carry margins of paper (a trueocr box a fifth of its height
@@ -34,6 +36,13 @@ pub(crate) const HEIGHT_SLACK: f32 = 1.25;
 /// The least number of first lines that tell the page's line heights: with fewer, nothing is
 /// added (a page CRAFT finds next to nothing on is no page to trust a guess on).
 pub(crate) const MIN_FIRST_LINES: usize = 3;
+
+/// Whether a reader's reading of a second line holds text: a letter or a digit. trueocr also
+/// finds lines in the ink of a rule's end, a dash or a speck by a price, which read as nothing
+/// or as punctuation alone.
+pub(crate) fn reads_as_text(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
 
 /// Share of `q`'s area inside the `first` boxes (which do not overlap one another much), at most 1.
 pub(crate) fn covered_share(q: &Quad, first: &[TextBox]) -> f32 {
@@ -56,6 +65,13 @@ pub(crate) fn missed_lines(first: &[TextBox], second: &[TextBox]) -> Vec<TextBox
         .filter(|b| covered_share(&b.points, first) < MAX_COVERED)
         .cloned()
         .collect()
+}
+
+/// An added line as the page's lines are reported: its box on the ink (read with trueocr's
+/// paper around it by the guard of [`reads_as_text`], reported as tight as CRAFT draws its
+/// boxes, so a lone digit's box is the digit's and not a box twice its width).
+pub(crate) fn as_reported(b: TextBox) -> TextBox {
+    TextBox { points: line_detector::ink_box(&b.points), ..b }
 }
 
 /// `lines` (in reading order) with the `added` ones put where they read: before the first line
@@ -131,6 +147,24 @@ mod tests {
         // With too few first lines to tell the page's heights, nothing is added.
         let digit = rect(40.0, 1.0, 60.0, 23.0);
         assert!(missed_lines(&receipt()[..2], &[digit]).is_empty());
+    }
+
+    #[test]
+    fn a_line_that_reads_as_punctuation_or_nothing_is_no_text() {
+        for text in ["1", "3", "x", "Zip", "(V)1"] {
+            assert!(reads_as_text(text), "{text}");
+        }
+        for text in ["", " ", "-*", "(.)", "—"] {
+            assert!(!reads_as_text(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_added_line_is_reported_on_its_ink() {
+        // trueocr's box of a line 20 px high and 20 px long, read with 4 px of paper above and
+        // below (0.2 x its height) and 6 px at each end (0.3 x).
+        let read = TextBox { points: [[34.0, -3.0], [66.0, -3.0], [66.0, 25.0], [34.0, 25.0]], score: 0.8 };
+        assert_eq!(as_reported(read).points, [[40.0, 1.0], [60.0, 1.0], [60.0, 21.0], [40.0, 21.0]]);
     }
 
     #[test]

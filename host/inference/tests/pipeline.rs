@@ -953,3 +953,40 @@ fn craft_with_trueocr_keeps_craft_lines_and_adds_none_where_craft_found_every_li
     let detector = InferenceConfig::default().detector_model.trim_end_matches(".onnx").to_owned();
     assert_eq!(craft_trueocr_engine().model_name(Lang::En), format!("{detector}+trueocr_det+PP-OCRv6_rec_small"));
 }
+
+#[test]
+fn craft_with_trueocr_adds_the_lone_digit_craft_missed_on_its_ink_and_reads_it() {
+    // tests/fixtures/quantities (make.py): a grey receipt whose quantity column holds lone
+    // digits; CRAFT finds no line on the `4`.
+    #[derive(serde::Deserialize)]
+    struct Digit {
+        text: String,
+        r#box: [f32; 4],
+    }
+    let digits: Vec<Digit> =
+        serde_json::from_slice(&std::fs::read(fixtures().join("quantities/en_quantity_receipt.json")).unwrap()).unwrap();
+    let four = digits.iter().find(|d| d.text == "4").unwrap();
+    let [x0, y0, x1, y1] = four.r#box;
+    let ink: Quad = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+    let p = page("quantities/en_quantity_receipt.png");
+    let craft = engine().detect(&p, &DetectParams::default()).unwrap().boxes;
+    assert!(coverage(&ink, &craft) < 0.5, "CRAFT found the 4 now: the page no longer tests the rescue");
+    let both = craft_trueocr_engine().detect(&p, &DetectParams::default()).unwrap().boxes;
+    // Every CRAFT line stays, and the digit's line is added, in its row's reading order.
+    assert!(craft.iter().all(|b| both.contains(b)));
+    let added: Vec<TextBox> = both.iter().filter(|b| !craft.contains(b)).cloned().collect();
+    let iou = |b: &TextBox| {
+        let (bx0, by0) = (b.points[0][0].min(b.points[3][0]), b.points[0][1].min(b.points[1][1]));
+        let (bx1, by1) = (b.points[1][0].max(b.points[2][0]), b.points[2][1].max(b.points[3][1]));
+        let inter = (bx1.min(x1) - bx0.max(x0)).max(0.0) * (by1.min(y1) - by0.max(y0)).max(0.0);
+        inter / ((bx1 - bx0) * (by1 - by0) + (x1 - x0) * (y1 - y0) - inter)
+    };
+    let line = added.iter().find(|b| iou(b) > 0.0).unwrap_or_else(|| panic!("no line on the 4: {added:?}"));
+    // On its ink, as CRAFT's and the ground truth's boxes are drawn: with trueocr's reading
+    // margins its box would hold the digit at IoU about 0.44, no match at the usual 0.5.
+    assert!(iou(line) >= 0.6, "IoU {:.2} of {line:?} with the ink {ink:?}", iou(line));
+    let read = craft_trueocr_engine().recognize(&p, std::slice::from_ref(line), Lang::Auto).unwrap();
+    assert_eq!(read.lines[0].text, "4");
+    let at = both.iter().position(|b| b == line).unwrap();
+    assert!(both[at + 1].points[0][0] > 400.0, "the 4 reads before its row's amount");
+}
