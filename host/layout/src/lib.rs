@@ -17,7 +17,7 @@
 //! (rows), [`tables::ROW_GAP`] and [`tables::ALIGN`] (tables), [`PARAGRAPH_GAP`] and
 //! [`HEIGHT_RATIO`] (paragraphs), [`pairs::BELOW_GAP`], [`pairs::RIGHT_GAP`],
 //! [`pairs::HEADING_GAP`], [`pairs::CAPTION_RATIO`], [`pairs::COLUMN_REACH`] and
-//! [`pairs::MAX_BARE_LABEL_WORDS`] (pairs); a field's name by its words: [`text::field_name`].
+//! [`text::MAX_BARE_LABEL_WORDS`] (pairs); a field's name by its words: [`text::field_name`].
 //! All of it in the frame where the page's text runs left to right ([`frame`]), so a photo
 //! taken at a slant has the structure of a straight scan.
 //! `docs/structure.md` says how they were checked.

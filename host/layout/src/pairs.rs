@@ -5,7 +5,7 @@
 //!   figure that ends the line ([`label_number_split`]).
 //! - A label cell with its value to the right on the same row: the label ends with a colon
 //!   (`Ngày:   12/03/2024`), or, outside a table, it is a label of at most
-//!   [`MAX_BARE_LABEL_WORDS`] words without digits and the value looks like no label (a number,
+//!   [`text::MAX_BARE_LABEL_WORDS`] words without digits and the value looks like no label (a number,
 //!   a date, or longer text: `TỔNG CỘNG   65.000`), or is in ordinary case beside a label in
 //!   capitals, or the label is a field's name ([`text::field_name`]: `To   Mary Lane`) and the
 //!   value none; two titles in capitals are no pair, nor the first words of a paragraph's line.
@@ -66,16 +66,12 @@ fn label_part(line: &OcrLine, id: u32) -> Option<PairPart> {
     text::colon_label(&line.text).map(|label| whole(line, label, id))
 }
 
-/// Most words in a label that has no colon: a form's field names are one to four words (`Name`,
-/// `Date of birth`, `Phone number`); without the colon, a longer line is more likely a sentence.
-pub const MAX_BARE_LABEL_WORDS: usize = 4;
-
 /// A label without a colon: a few words of letters. A field name holds no digits: a short
 /// line with a number in it (`Room 43, State House`, `Spent Prior to 1989`) is content.
 fn short_label(s: &str) -> bool {
     text::label_like(s)
         && !s.chars().any(|c| c.is_ascii_digit())
-        && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS
+        && s.split_whitespace().count() <= text::MAX_BARE_LABEL_WORDS
 }
 
 /// What a colon-less label's value must look like to be told from another label: a number or
@@ -111,7 +107,7 @@ pub fn person_name(s: &str) -> bool {
             && t.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-')
     };
     let Some((last, front)) = tokens.split_last() else { return false };
-    tokens.len() <= MAX_BARE_LABEL_WORDS + 1
+    tokens.len() <= text::MAX_BARE_LABEL_WORDS + 1
         && name(last)
         && front.iter().any(|t| initial(t))
         && front.iter().all(|t| initial(t) || name(t))
@@ -256,7 +252,7 @@ fn abbreviation(s: &str) -> bool {
 /// the character indexes of the mark and of the option after it. A form's options are set
 /// after a blank that is ticked with an `X`; a lone capital or small `x` standing as a word
 /// between words is no letter of them. The option is a colon-less label (at most
-/// [`MAX_BARE_LABEL_WORDS`] words) that ends the line.
+/// [`text::MAX_BARE_LABEL_WORDS`] words) that ends the line.
 pub fn ticked_option(s: &str) -> Option<(usize, usize)> {
     let chars: Vec<char> = s.chars().collect();
     let mark = (1..chars.len().saturating_sub(2))
@@ -271,7 +267,7 @@ pub fn ticked_option(s: &str) -> Option<(usize, usize)> {
 /// (`Director of Technical Operations,`).
 fn runs_on(s: &str) -> bool {
     let s = s.trim_end();
-    s.split_whitespace().count() > MAX_BARE_LABEL_WORDS || s.ends_with([',', '-', '&'])
+    s.split_whitespace().count() > text::MAX_BARE_LABEL_WORDS || s.ends_with([',', '-', '&'])
 }
 
 /// The line that continues value line `last` as a paragraph: right below it (at most
@@ -323,7 +319,7 @@ fn paragraph_tail(lines: &[Line], k: usize, em: f32) -> bool {
         let gap = kr.y0 - l.r.y1;
         (-0.5 * kr.h()..=crate::PARAGRAPH_GAP * em).contains(&gap)
             && l.r.x_overlap(&kr) > 0.0
-            && l.text.split_whitespace().count() > MAX_BARE_LABEL_WORDS
+            && l.text.split_whitespace().count() > text::MAX_BARE_LABEL_WORDS
             && !lines.iter().any(|m| {
                 m.r.x0 > kr.x1
                     && m.r.y_overlap(&kr) >= 0.5 * m.r.h().min(kr.h())

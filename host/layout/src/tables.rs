@@ -10,7 +10,7 @@
 //! labels (`Requested by   Alan Price   Account   4410`). A form's column of fields and what was
 //! typed beside them is no table, however many of the values are figures. Any other run (a letter's
 //! two-column header: text beside text) is neither: its columns are read one after the other.
-//! An item's name set on a line of its own above its quantity and amount ([`item_name`]) is a
+//! An item's name set on a line of its own above its quantity and amount (`item_name`) is a
 //! row of the run, and a labelled row under such items (the receipt's totals) ends it.
 
 use std::collections::BTreeSet;

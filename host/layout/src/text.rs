@@ -65,6 +65,10 @@ pub fn upper_case(s: &str) -> bool {
     letters.len() >= 2 && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8
 }
 
+/// Most words in a label that has no colon: a form's field names are one to four words (`Name`,
+/// `Date of birth`, `Phone number`); without the colon, a longer line is more likely a sentence.
+pub const MAX_BARE_LABEL_WORDS: usize = 4;
+
 /// The nouns that name a form's fields: who, when, where, what, how many. A form's field
 /// names come from this small vocabulary (`Date`, `To`, `Fax No.`, `Name of applicant`,
 /// `Phone number`, `Client(s)`), and the words typed into the fields (a person's or a firm's
@@ -93,7 +97,7 @@ pub const FIELD_WORDS: &[&str] = &[
 pub const FIELD_WORDS_VI: &[&str] = &["ngày", "tên", "họ", "số", "địa", "điện", "mã", "ghi", "nơi", "người"];
 
 /// A field's name: a short line of words without digits (at most
-/// [`crate::pairs::MAX_BARE_LABEL_WORDS`]) whose head noun is one of the
+/// [`MAX_BARE_LABEL_WORDS`]) whose head noun is one of the
 /// [`FIELD_WORDS`] (a plural `(s)` or a number sign `#` after it counts as the word). An English
 /// noun phrase ends with its head (`PHONE NUMBER`, `Fax No.`, `Client(s)`), unless a phrase
 /// with `of` or a participle follows it (`Name of applicant`, `Date Requested`, `Amount due`);
@@ -119,7 +123,7 @@ pub fn field_name(s: &str) -> bool {
     let short = !initial
         && label_like(s)
         && !s.chars().any(|c| c.is_ascii_digit())
-        && s.split_whitespace().count() <= crate::pairs::MAX_BARE_LABEL_WORDS;
+        && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS;
     let head_vi = words.first().is_some_and(|w| FIELD_WORDS_VI.contains(&w.as_str()));
     short && (words.last().is_some_and(field) || head_first || head_vi)
 }
