@@ -533,11 +533,14 @@ fn is_registration(folded: &str) -> bool {
 }
 
 /// A line of only a registration number without brackets or label (`002043319-W`, `789417 W`):
-/// digits, then one letter.
+/// five digits or more, a dash or a space, then one letter. Not an amount: `65.000đ` (folded
+/// `65.000d`) has a separator of thousands and its currency sign right after the digits.
 fn is_bare_registration(folded: &str) -> bool {
-    let t: String = folded.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | ':')).collect();
+    let t = folded.trim();
     let digits = t.chars().take_while(char::is_ascii_digit).count();
-    digits >= 4 && t.len() == digits + 1 && t.ends_with(|c: char| c.is_ascii_alphabetic())
+    let rest: Vec<char> = t.chars().skip(digits).filter(|c| !c.is_whitespace()).collect();
+    let spaced = t[digits..].starts_with([' ', '-']);
+    digits >= 5 && spaced && matches!(rest.as_slice(), ['-', c] | [c] if c.is_ascii_alphabetic())
 }
 
 /// Labels of a company registration number.
@@ -1138,6 +1141,10 @@ mod tests {
         assert!(is_bare_registration("789417 w"));
         assert!(!is_bare_registration("47301"));
         assert!(!is_bare_registration("no. 12-a"));
+        assert!(is_bare_registration("002043319-w"));
+        // A total under its label is no registration number of the label.
+        assert!(!is_bare_registration("65.000d"));
+        assert!(!is_bare_registration("65000d"));
     }
 
     #[test]
