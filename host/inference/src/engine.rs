@@ -520,15 +520,21 @@ impl Engine {
         }
     }
 
-    /// The `lines` a reader finds a letter or a digit in ([`rescue::reads_as_text`]), and the
-    /// model time it took.
+    /// The `lines` both the Vietnamese and the English reader find a letter or a digit in
+    /// ([`rescue::reads_as_text`]), reported on their ink ([`rescue::as_reported`]), and the model
+    /// time it took.
     fn readable(&self, page: &RgbImage, lines: Vec<TextBox>) -> Result<(Vec<TextBox>, Duration)> {
         if lines.is_empty() {
             return Ok((lines, Duration::ZERO));
         }
-        let read = self.recognize(page, &lines, Lang::Vi)?;
-        let kept = lines.into_iter().zip(&read.lines).filter(|(_, l)| rescue::reads_as_text(&l.text)).map(|(b, _)| rescue::as_reported(b));
-        Ok((kept.collect(), read.timing.model))
+        // The page's language is told later, by recognition: both readers must find text.
+        let (vi, en) = (self.recognize(page, &lines, Lang::Vi)?, self.recognize(page, &lines, Lang::En)?);
+        let kept = lines
+            .into_iter()
+            .zip(vi.lines.iter().zip(&en.lines))
+            .filter(|(_, (v, e))| rescue::reads_as_text(&v.text) && rescue::reads_as_text(&e.text))
+            .map(|(b, _)| rescue::as_reported(b));
+        Ok((kept.collect(), vi.timing.model + en.timing.model))
     }
 
     /// trueocr's lines ([`line_detector`]): the page straightened, detected at the model's scale

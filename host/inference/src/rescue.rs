@@ -7,9 +7,9 @@
 //! when it stands as high as the page's first lines (trueocr makes lines of the big single
 //! letters of a street photo, and of a logo; the first detector's lines tell how high the
 //! page's text is), and when the second detector is sure of it (a rule or a dotted leader is a
-//! faint line to trueocr). Such a line is read (with the paper trueocr's reader wants around
-//! it) and kept only when it reads as text ([`reads_as_text`]), and it is reported on its ink
-//! ([`as_reported`]), as CRAFT's lines are.
+//! faint line to trueocr). Such a line is read by both languages' readers (with the paper
+//! trueocr's reader wants around it) and kept only when both read text in it
+//! ([`reads_as_text`]), and it is reported on its ink ([`as_reported`]), as CRAFT's lines are.
 //!
 //! Pure geometry on boxes in page pixels; nothing here runs a model.
 
