@@ -13,7 +13,7 @@ use image::imageops::FilterType;
 use image::{GrayImage, Luma, RgbImage};
 use imageproc::region_labelling::{Connectivity, connected_components};
 use ndarray::{Array4, ArrayView3};
-use ocr_core::{Quad, TextBox};
+use ocr_core::{Quad, TextBox, geometry};
 
 /// The detector's input long side (`det_long_side` in trueocr's `meta.json`).
 pub(crate) const LONG_SIDE: u32 = 1024;
@@ -318,8 +318,7 @@ pub(crate) fn to_page(b: &LineBox, degrees: f32, w: u32, h: u32) -> TextBox {
 /// box as the detector drew it, as tight on the line as CRAFT's and the ground truth's boxes.
 pub(crate) fn ink_box(q: &Quad) -> Quad {
     let [tl, tr, br, bl] = *q;
-    let len = |a: [f32; 2], b: [f32; 2]| ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
-    let (width, height) = (len(tl, tr), len(tl, bl));
+    let (width, height) = (geometry::dist(tl, tr), geometry::dist(tl, bl));
     if width <= 0.0 || height <= 0.0 {
         return *q;
     }
