@@ -66,19 +66,13 @@ fn label_part(line: &OcrLine, id: u32) -> Option<PairPart> {
     text::colon_label(&line.text).map(|label| whole(line, label, id))
 }
 
-/// A label without a colon: a few words of letters. A field name holds no digits: a short
-/// line with a number in it (`Room 43, State House`, `Spent Prior to 1989`) is content.
-fn short_label(s: &str) -> bool {
-    text::label_like(s)
-        && !s.chars().any(|c| c.is_ascii_digit())
-        && s.split_whitespace().count() <= text::MAX_BARE_LABEL_WORDS
-}
-
 /// What a colon-less label's value must look like to be told from another label: a number or
 /// a date (`1990`, `12/03/1990`, `(201) 923-9208`), or text longer than any label. A short run
 /// of words beside or under a colon-less label is as likely the next label of the form.
 fn bare_value(value: &str) -> bool {
-    value.chars().any(|c| c.is_ascii_digit()) || (!short_label(value) && !value.trim().is_empty()) || person_name(value)
+    value.chars().any(|c| c.is_ascii_digit())
+        || (!text::short_label(value) && !value.trim().is_empty())
+        || person_name(value)
 }
 
 /// A person's name as a form is filled in: initials (a capital letter and a period: `W. O.
@@ -97,10 +91,6 @@ pub fn person_name(s: &str) -> bool {
             tokens.push(rest);
         }
     }
-    let initial = |t: &str| {
-        let mut c = t.chars();
-        matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
-    };
     let name = |t: &str| {
         t.chars().next().is_some_and(char::is_uppercase)
             && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
@@ -109,8 +99,8 @@ pub fn person_name(s: &str) -> bool {
     let Some((last, front)) = tokens.split_last() else { return false };
     tokens.len() <= text::MAX_BARE_LABEL_WORDS + 1
         && name(last)
-        && front.iter().any(|t| initial(t))
-        && front.iter().all(|t| initial(t) || name(t))
+        && front.iter().any(|t| text::initial(t))
+        && front.iter().all(|t| text::initial(t) || name(t))
 }
 
 /// A colon-less label's value, by its case too: a form prints its field names in one style, and
@@ -175,7 +165,7 @@ pub fn label_number_split(s: &str) -> Option<usize> {
     // One word and a number are most often one name: a room, a page, a form, a date (`Room 214`,
     // `Form 1099`, `June 9,`), unless the word names a field (`Pages 3`, `Total 25`).
     let one_name = head.split_whitespace().count() == 1 && !text::field_name(head);
-    (short_label(head) && !head.contains(',') && value && !one_name).then(|| head.chars().count())
+    (text::short_label(head) && !head.contains(',') && value && !one_name).then(|| head.chars().count())
 }
 
 /// A column heading over a line of its column: they overlap for most of the narrower, and the
@@ -210,7 +200,7 @@ fn captioned(lines: &[Line], k: usize, em: f32) -> bool {
             && r.cy() > c.r.y1
             && caption_over(c.r, r, em)
             && (c.r.x0 - r.x0).abs() <= tables::ALIGN * em
-            && short_label(c.text)
+            && text::short_label(c.text)
     })
 }
 
@@ -231,7 +221,7 @@ fn headed_figure(lines: &[Line], v: usize, em: f32) -> bool {
     let figure = |i: usize| text::numeric(lines[i].text);
     let heading = lines.iter().any(|h| {
         let gap = r.y0 - h.r.y1;
-        gap > 0.0 && gap <= HEADING_GAP * em && heads_column(h.r, r) && short_label(h.text)
+        gap > 0.0 && gap <= HEADING_GAP * em && heads_column(h.r, r) && text::short_label(h.text)
     });
     let below = (0..lines.len()).any(|w| {
         let gap = lines[w].r.y0 - r.y1;
@@ -259,7 +249,7 @@ pub fn ticked_option(s: &str) -> Option<(usize, usize)> {
         .find(|&i| matches!(chars[i], 'X' | 'x') && chars[i - 1].is_whitespace() && chars[i + 1].is_whitespace())?;
     let option_at = (mark + 1..chars.len()).find(|&i| !chars[i].is_whitespace())?;
     let option: String = chars[option_at..].iter().collect();
-    short_label(&option).then_some((mark, option_at))
+    text::short_label(&option).then_some((mark, option_at))
 }
 
 /// Running text that goes on past its line: more words than a label has (a full line of a
@@ -324,7 +314,7 @@ fn paragraph_tail(lines: &[Line], k: usize, em: f32) -> bool {
                 m.r.x0 > kr.x1
                     && m.r.y_overlap(&kr) >= 0.5 * m.r.h().min(kr.h())
                     && m.r.x_overlap(&l.r) > 0.0
-                    && short_label(m.text)
+                    && text::short_label(m.text)
             })
     })
 }
@@ -404,7 +394,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             // `1990`, `1991`, …), not the value of a label beside it in another column.
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
                 (!in_table[k]
-                    && short_label(kt)
+                    && text::short_label(kt)
                     // What was filled in names nothing: a person's name (`A. Price   11/02/93`
                     // over `Signature   Date`), a line under its caption (`SUPERVISOR` over
                     // `Tom Reed`, the next box's `(919) 555-0117` beside it).
@@ -439,7 +429,8 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             if used[k] || used[v] || in_table[k] || gap > RIGHT_GAP * em || gap < -0.5 * em {
                 continue;
             }
-            if !short_label(kt) || title(&lines[k], em) || vt.trim().is_empty() || text::colon_label(vt).is_some() {
+            if !text::short_label(kt) || title(&lines[k], em) || vt.trim().is_empty() || text::colon_label(vt).is_some()
+            {
                 continue;
             }
             let (kr, vr) = (lines[k].r, lines[v].r);
@@ -467,7 +458,7 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
     let mut beside_label = vec![false; n];
     for row in rows {
         for w in row.lines.windows(2) {
-            labels_a_row[w[0]] = short_label(lines[w[0]].text) || text::colon_label(lines[w[0]].text).is_some();
+            labels_a_row[w[0]] = text::short_label(lines[w[0]].text) || text::colon_label(lines[w[0]].text).is_some();
             beside_label[w[1]] = labels_a_row[w[0]] && !in_table[w[0]];
         }
     }
@@ -479,8 +470,11 @@ pub fn pairs(page_lines: &[OcrLine], lines: &[Line], rows: &[Row], in_table: &[b
             let kr = lines[k].r;
             let colon = text::colon_label(lines[k].text).is_some();
             let key = label_part(&page_lines[k], lines[k].id).or_else(|| {
-                (!in_table[k] && short_label(lines[k].text) && !title(&lines[k], em) && !paragraph_tail(lines, k, em))
-                    .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
+                (!in_table[k]
+                    && text::short_label(lines[k].text)
+                    && !title(&lines[k], em)
+                    && !paragraph_tail(lines, k, em))
+                .then(|| whole(&page_lines[k], lines[k].text, lines[k].id))
             });
             let Some(key) = key else { continue };
             // The first line under the label whose top is at most `BELOW_GAP` below `y`.

@@ -69,6 +69,18 @@ pub fn upper_case(s: &str) -> bool {
 /// `Date of birth`, `Phone number`); without the colon, a longer line is more likely a sentence.
 pub const MAX_BARE_LABEL_WORDS: usize = 4;
 
+/// A label without a colon: a few words of letters. A field name holds no digits: a short
+/// line with a number in it (`Room 43, State House`, `Spent Prior to 1989`) is content.
+pub fn short_label(s: &str) -> bool {
+    label_like(s) && !s.chars().any(|c| c.is_ascii_digit()) && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS
+}
+
+/// An initial: a capital letter and a period (`W.`), as a person's name is written on a form.
+pub fn initial(t: &str) -> bool {
+    let mut c = t.chars();
+    matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
+}
+
 /// The nouns that name a form's fields: who, when, where, what, how many. A form's field
 /// names come from this small vocabulary (`Date`, `To`, `Fax No.`, `Name of applicant`,
 /// `Phone number`, `Client(s)`), and the words typed into the fields (a person's or a firm's
@@ -116,14 +128,7 @@ pub fn field_name(s: &str) -> bool {
         _ => false,
     };
     // An initial (`A. Price`) is a person's: field names are written out.
-    let initial = s.split_whitespace().any(|w| {
-        let mut c = w.chars();
-        matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
-    });
-    let short = !initial
-        && label_like(s)
-        && !s.chars().any(|c| c.is_ascii_digit())
-        && s.split_whitespace().count() <= MAX_BARE_LABEL_WORDS;
+    let short = !s.split_whitespace().any(initial) && short_label(s);
     let head_vi = words.first().is_some_and(|w| FIELD_WORDS_VI.contains(&w.as_str()));
     short && (words.last().is_some_and(field) || head_first || head_vi)
 }
