@@ -165,6 +165,35 @@ fn a_single_item_row_split_in_three_boxes_is_one_table_row() {
 }
 
 #[test]
+fn a_single_item_row_with_its_tax_code_is_a_table_row_but_a_row_of_labelled_figures_is_not() {
+    // Quantity, name, price, amount and tax code: the name is followed by figures once.
+    let item = page(&[
+        ("2", [20.0, 108.0, 40.0, 128.0]),
+        ("KOPI O", [80.0, 108.0, 200.0, 128.0]),
+        ("2.50", [320.0, 108.0, 400.0, 128.0]),
+        ("5.00", [480.0, 108.0, 560.0, 128.0]),
+        ("SR", [600.0, 108.0, 640.0, 128.0]),
+    ]);
+    let s = analyze(&item);
+    assert_eq!(s.tables.len(), 1);
+    assert_eq!(s.tables[0].cells.len(), 5);
+    // Three labels, each followed by its figures: three fields on one row of a form.
+    let form = page(&[
+        ("Submission", [20.0, 108.0, 160.0, 128.0]),
+        ("88", [180.0, 108.0, 210.0, 128.0]),
+        ("Start", [260.0, 108.0, 330.0, 128.0]),
+        ("7", [350.0, 108.0, 365.0, 128.0]),
+        ("88", [400.0, 108.0, 430.0, 128.0]),
+        ("Completion", [480.0, 108.0, 620.0, 128.0]),
+        ("11", [640.0, 108.0, 670.0, 128.0]),
+        ("88", [710.0, 108.0, 740.0, 128.0]),
+    ]);
+    let s = analyze(&form);
+    assert!(s.tables.is_empty(), "{:?}", s.tables);
+    every_line_once(&form, &s);
+}
+
+#[test]
 fn a_form_gives_inline_beside_and_above_pairs_but_its_title_gives_none() {
     let p = page(&[
         ("PHIẾU ĐĂNG KÝ", [380.0, 20.0, 620.0, 44.0]),
