@@ -280,9 +280,10 @@ pub(crate) const SURE: f32 = 0.99;
 
 /// Whether a reading holds a word asternet may have spelled with a look-alike and is not sure
 /// of ([`SURE`]): a word without Vietnamese letters that mixes letters and digits (`MH2` for
-/// `MHz`, `XR-2O45`), or a lone `0` or `O` (a zero or the letter). The English reader reads
-/// such words better (its training text is full of codes and units); on a Vietnamese page they
-/// get its second opinion.
+/// `MHz`, `XR-2O45`), a lone `0` or `O` (a zero or the letter), or any other lone Latin letter
+/// (a quantity `1` alone in its column read `L`: one glyph has no neighbours in its line to
+/// tell a letter from a digit). The English reader reads such words better (its training text
+/// is full of codes, units and figures); on a Vietnamese page they get its second opinion.
 ///
 /// Also, sure or not, a unit in capitals after a figure on a line not set in capitals (`800
 /// MHZ`): asternet writes the mixed case of few units (`MHz`, `kWh`), and the English reader's
@@ -300,7 +301,8 @@ pub(crate) fn ambiguous_latin_word((text, confs): &Reading) -> bool {
             && figure(words[i - 1].0)
             && (2..=4).contains(&w.len())
             && w.chars().all(|c| c.is_ascii_uppercase());
-        latin(w) && (letters && digits || w == "0" || w == "O") && c.iter().any(|&c| c < SURE) || unit_in_capitals
+        let lone = w == "0" || w.len() == 1 && letters;
+        latin(w) && (letters && digits || lone) && c.iter().any(|&c| c < SURE) || unit_in_capitals
     })
 }
 
@@ -945,6 +947,8 @@ mod tests {
         vi.1[12] = 0.5;
         assert!(ambiguous_latin_word(&vi) && ambiguous_latin_word(&r("dãy nhà 0", 0.9)));
         assert!(!ambiguous_latin_word(&r("dãy nhà 0", 0.995)), "asternet is sure of it");
+        assert!(ambiguous_latin_word(&r("L", 0.77)) && !ambiguous_latin_word(&r("L", 0.999)));
+        assert!(!ambiguous_latin_word(&r("ở", 0.5)) && !ambiguous_latin_word(&r("2", 0.5)));
         assert!(!ambiguous_latin_word(&r("tần số 800 MHz", 0.95)) && !ambiguous_latin_word(&r("Giá 12.000", 0.9)));
         // A unit in capitals after a figure gets the other opinion however sure asternet is,
         // unless the whole line is in capitals.
