@@ -432,7 +432,7 @@ fn word_direction(q: &Quad) -> (f32, f32) {
 /// The page's text direction: the length-weighted median direction of the elongated words
 /// (nearly square boxes say nothing about direction); 0 when there are none, and snapped to
 /// 0 below half a degree so that straight pages keep axis-aligned boxes.
-fn dominant_angle(words: &[(Quad, f32)]) -> f32 {
+pub(crate) fn dominant_angle(words: &[(Quad, f32)]) -> f32 {
     let mut dirs: Vec<(f32, f32)> = words
         .iter()
         .filter_map(|(q, _)| {
