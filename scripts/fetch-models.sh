@@ -46,6 +46,8 @@ FILES=(
   "trueocr_det.onnx|trueocr==0.1.1|trueocr/models/det.onnx|f2bd4cba23e9c328cf7ec824634e423e191a2c6aacbbf35c62bd79dd70f62f59"
   # Vietnamese word frequencies (wordfreq data, CC BY-SA 4.0): the marks of uncertain syllables.
   "small_vi.msgpack.gz|wordfreq==3.1.1|wordfreq/data/small_vi.msgpack.gz|bde76e2846f38fc8f4ad5112493d524c0c7f5e5545072b4de773d0a83159f15f"
+  # pyvi's Vietnamese dictionary (MIT): words of two syllables or more, read together.
+  "vi_words.txt|pyvi==0.1.1|pyvi/models/words.txt|517743d27e71d43343e4b8e9e89015cdc68d84ebe1d48106449e501d918ece4a"
   # English word frequencies (same package): English words one edit from a more likely word.
   "large_en.msgpack.gz|wordfreq==3.1.1|wordfreq/data/large_en.msgpack.gz|dffae8066b78dce0a6667cf5f58e567054f902674667090a7ac8a8a44628b05c"
 )

@@ -189,6 +189,9 @@ impl InferenceConfig {
 
     /// wordfreq's Vietnamese word frequencies (PyPI `wordfreq`, `wordfreq/data/small_vi.msgpack.gz`).
     pub const LEXICON_VI: &str = "small_vi.msgpack.gz";
+    /// pyvi's Vietnamese dictionary (PyPI `pyvi`, MIT, `pyvi/models/words.txt`): the words of two
+    /// syllables or more, whose syllables the decoder reads together ([`InferenceConfig::lexicon`]).
+    pub const COMPOUNDS_VI: &str = "vi_words.txt";
     /// wordfreq's English word frequencies (PyPI `wordfreq`, `wordfreq/data/large_en.msgpack.gz`).
     pub const LEXICON_EN: &str = "large_en.msgpack.gz";
 
@@ -259,6 +262,9 @@ impl InferenceConfig {
             }
         }
         files.extend(self.lexicon.iter().chain(&self.lexicon_en).map(|l| self.models_dir.join(l)));
+        if self.lexicon.is_some() {
+            files.push(self.models_dir.join(Self::COMPOUNDS_VI));
+        }
         let mut missing: Vec<PathBuf> = Vec::new();
         for f in files {
             if !is_file(&f) && !missing.contains(&f) {
@@ -391,8 +397,8 @@ mod tests {
         let cfg = InferenceConfig { models_dir: PathBuf::from("/nonexistent-ocr-models"), ..Default::default() };
         let missing = cfg.missing_files();
         // Library, detector, asternet + its vocab, PP-OCR (its dictionary inside), trueocr + its
-        // meta, the two lexicons.
-        assert_eq!(missing.len(), 9, "{missing:?}");
+        // meta, the two lexicons and the Vietnamese dictionary.
+        assert_eq!(missing.len(), 10, "{missing:?}");
         assert!(missing.iter().any(|p| p.ends_with("craftnet.int8.onnx")));
         let trueocr = InferenceConfig { detector: DetectorKind::Trueocr, ..cfg }.missing_files();
         assert!(trueocr.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{trueocr:?}");

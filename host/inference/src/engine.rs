@@ -320,7 +320,12 @@ impl Engine {
         let lexicons = std::thread::spawn({
             let (dir, vi, en) = (cfg.models_dir.clone(), cfg.lexicon.clone(), cfg.lexicon_en.clone());
             move || -> Result<(Option<Lexicon>, Option<Lexicon>)> {
-                let vi = vi.map(|l| Lexicon::load(&dir.join(l), Language::Vietnamese)).transpose()?;
+                let vi = vi
+                    .map(|l| {
+                        Lexicon::load(&dir.join(l), Language::Vietnamese)?
+                            .with_compounds(&dir.join(InferenceConfig::COMPOUNDS_VI))
+                    })
+                    .transpose()?;
                 let en = en.map(|l| Lexicon::load(&dir.join(l), Language::English)).transpose()?;
                 Ok((vi, en))
             }

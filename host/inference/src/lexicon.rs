@@ -3,7 +3,8 @@
 //! probability of that spelling over the word's frames plus the word's frequency in general text.
 //!
 //! - **Vietnamese**: the close words are the syllables that differ only in their marks
-//!   (`tông` / `tổng` / `tống`).
+//!   (`tông` / `tổng` / `tống`); two neighbouring syllables that make a word of pyvi's dictionary
+//!   together (`sự cố`) are worth [`COMPOUND_BONUS`] more, so an unsure mark goes to the word.
 //! - **English**: the words one edit away (a letter dropped, added, changed or two swapped:
 //!   `Deseription` / `Description`), for words of [`MIN_ENGLISH_WORD`] letters or more.
 //!
@@ -11,7 +12,7 @@
 //! Wikipedia, subtitles, news, web text and more: independent of any page we read), fetched with
 //! the models.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -33,6 +34,11 @@ pub(crate) const JOIN_GAP_COST: f32 = 5.0;
 /// Shortest English word the lexicon re-spells: shorter words have too many neighbours one edit
 /// away (`tbe`: `the`, `be`, `tee`, `tube` ...) for the frequencies to choose between.
 pub(crate) const MIN_ENGLISH_WORD: usize = 4;
+
+/// What two neighbouring Vietnamese syllables that make a listed word (`sửa đổi`, `sự cố`) are
+/// worth together, in nats, when their marks are chosen: the marks of a syllable the recognizer
+/// is unsure of go to the word its neighbour makes with it.
+pub(crate) const COMPOUND_BONUS: f32 = 2.0;
 
 /// Which words count as close to a reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +77,9 @@ pub struct Lexicon {
     /// unlisted one.
     unlisted: f32,
     weight: f32,
+    /// Vietnamese: consecutive syllables of the listed words of two syllables or more (`sửa`
+    /// `đổi`), lower case; empty when no word list is loaded ([`Lexicon::with_compounds`]).
+    compounds: HashSet<(String, String)>,
 }
 
 impl Lexicon {
@@ -115,7 +124,27 @@ impl Lexicon {
             }
         }
         let unlisted = -(buckets.len() as f32) / 100.0 - 1.0;
-        Lexicon { language, freq, by_base, unlisted, weight }
+        Lexicon { language, freq, by_base, unlisted, weight, compounds: HashSet::new() }
+    }
+
+    /// Adds a list of Vietnamese words, one per line, syllables separated by spaces (pyvi's
+    /// `words.txt`: a general dictionary, independent of any page we read): each two consecutive
+    /// syllables of a word of two or more become a pair the decoder favours ([`COMPOUND_BONUS`]).
+    pub fn with_compounds(mut self, path: &Path) -> Result<Lexicon> {
+        let err = |e: &dyn std::fmt::Display| Error::ModelLoad(format!("{}: {e}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| err(&e))?;
+        self.add_compounds(text.lines());
+        Ok(self)
+    }
+
+    pub(crate) fn add_compounds<'a>(&mut self, words: impl Iterator<Item = &'a str>) {
+        for word in words {
+            let word: String = word.nfc().collect::<String>().to_lowercase();
+            let syllables: Vec<&str> = word.split_whitespace().collect();
+            for pair in syllables.windows(2) {
+                self.compounds.insert((pair[0].to_owned(), pair[1].to_owned()));
+            }
+        }
     }
 
     /// Whether `word` (any case, punctuation around it ignored) is a listed word.
@@ -165,12 +194,13 @@ impl Lexicon {
         let words = words(path, vocab);
         let greedy: Vec<String> =
             words.iter().map(|w| w.classes.iter().map(|&k| vocab[k].as_str()).collect()).collect();
-        let best: Vec<Spelling> = words
+        let choices: Vec<Vec<(Spelling, f32)>> = words
             .iter()
             .zip(&greedy)
-            .map(|(w, g)| self.best_spelling(log_probs.slice(ndarray::s![w.frames.0..w.frames.1, ..]), g, &labels))
+            .map(|(w, g)| self.spellings(log_probs.slice(ndarray::s![w.frames.0..w.frames.1, ..]), g, &labels))
             .collect();
         let space = class_of.get(&' ').copied();
+        let best: Vec<Spelling> = self.chosen(choices, &words, space);
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
@@ -199,35 +229,74 @@ impl Lexicon {
         self.weight * std::f32::consts::LN_10 * self.freq.get(lower).copied().unwrap_or(self.unlisted)
     }
 
-    /// The best scoring spelling of the word `greedy` over its `frames`: itself or a listed word
-    /// close to it.
-    fn best_spelling(
+    /// The spellings of the word `greedy` over its `frames`, each with its score (the
+    /// recognizer's log-likelihood of it plus its prior): itself first, then the listed words
+    /// close to it. Itself alone (score 0) when nothing is close or it cannot be scored.
+    fn spellings(
         &self,
         frames: ArrayView2<'_, f32>,
         greedy: &str,
         labels: &dyn Fn(&str) -> Option<Vec<usize>>,
-    ) -> Spelling {
+    ) -> Vec<(Spelling, f32)> {
         let lower = greedy.to_lowercase();
         let own = Spelling { text: greedy.to_owned(), prior: self.prior(&lower) };
         let candidates = self.candidates(&lower);
-        if candidates.is_empty() {
-            return own;
-        }
-        let Some(mut best_score) = labels(greedy).map(|l| ctc_log_likelihood(frames, &l) + own.prior) else {
-            return own;
-        };
-        let mut best = own;
+        let own_score = labels(greedy).filter(|_| !candidates.is_empty()).map(|l| ctc_log_likelihood(frames, &l));
+        let Some(own_score) = own_score.map(|s| s + own.prior) else { return vec![(own, 0.0)] };
+        let mut out = vec![(own, own_score)];
         for cand in candidates {
             let spelled = same_case(greedy, cand);
             let prior = self.prior(cand);
-            if let Some(s) = labels(&spelled).map(|l| ctc_log_likelihood(frames, &l) + prior)
-                && s > best_score
-            {
-                best_score = s;
-                best = Spelling { text: spelled, prior };
+            if let Some(s) = labels(&spelled).map(|l| ctc_log_likelihood(frames, &l) + prior) {
+                out.push((Spelling { text: spelled, prior }, s));
             }
         }
-        best
+        out
+    }
+
+    /// One spelling per word: the best scoring of each, where two neighbouring syllables (one
+    /// space apart) also score [`COMPOUND_BONUS`] when they make a listed word together (the
+    /// best path through each run of neighbours; the first of equal scores, so the reading as
+    /// read is kept on a tie).
+    fn chosen(&self, choices: Vec<Vec<(Spelling, f32)>>, words: &[Word], space: Option<usize>) -> Vec<Spelling> {
+        let pair = |a: &Spelling, b: &Spelling| {
+            let key = (a.text.to_lowercase(), b.text.to_lowercase());
+            if self.compounds.contains(&key) { COMPOUND_BONUS } else { 0.0 }
+        };
+        let next_to = |i: usize| {
+            !self.compounds.is_empty()
+                && space.is_some()
+                && words[i].followed_by == space
+                && words.get(i + 1).is_some_and(|n| words[i].tokens.1 + 1 == n.tokens.0)
+        };
+        let mut out: Vec<Spelling> = Vec::with_capacity(choices.len());
+        // Viterbi over each run of neighbours: (score, choice of the word before) per choice.
+        let mut run: Vec<Vec<(f32, usize)>> = Vec::new();
+        let mut run_choices: Vec<Vec<(Spelling, f32)>> = Vec::new();
+        for (i, cs) in choices.into_iter().enumerate() {
+            let scores: Vec<(f32, usize)> = match (run.last(), run_choices.last()) {
+                (Some(prev), Some(prev_cs)) => cs
+                    .iter()
+                    .map(|(c, s)| {
+                        let mut best = (f32::NEG_INFINITY, 0);
+                        for (k, ((p, _), (pc, _))) in prev.iter().zip(prev_cs).enumerate() {
+                            let v = p + pair(pc, c);
+                            if v > best.0 {
+                                best = (v, k);
+                            }
+                        }
+                        (best.0 + s, best.1)
+                    })
+                    .collect(),
+                _ => cs.iter().map(|(_, s)| (*s, 0)).collect(),
+            };
+            run.push(scores);
+            run_choices.push(cs);
+            if !next_to(i) {
+                out.extend(best_path(&mut run, &mut run_choices));
+            }
+        }
+        out
     }
 
     /// The listed word that two words one space apart make (`joined`: their greedy letters without
@@ -314,6 +383,29 @@ impl<'de> serde::Deserialize<'de> for WordfreqList {
         }
         d.deserialize_seq(Items)
     }
+}
+
+/// The spellings on the best path through a run of words' scores (`run[j][c]`: the best score of
+/// a path ending in choice `c` of word `j`, and the choice of word `j - 1` it came from); empties
+/// both.
+fn best_path(run: &mut Vec<Vec<(f32, usize)>>, choices: &mut Vec<Vec<(Spelling, f32)>>) -> Vec<Spelling> {
+    let mut at = run.last().map_or(0, |last| {
+        let mut best = 0;
+        for (c, (s, _)) in last.iter().enumerate() {
+            if *s > last[best].0 {
+                best = c;
+            }
+        }
+        best
+    });
+    let mut picked = vec![0; run.len()];
+    for j in (0..run.len()).rev() {
+        picked[j] = at;
+        at = run[j][at].1;
+    }
+    let out = choices.drain(..).zip(picked).map(|(mut cs, c)| cs.swap_remove(c).0).collect();
+    run.clear();
+    out
 }
 
 /// A word's spelling and its language prior in nats.
@@ -529,6 +621,29 @@ mod tests {
         // Capitals keep their case.
         let upper = frames(&[7, 8, 10, 11], 0.55, &[(1, 9, 0.40)]);
         assert_eq!(lex.correct(upper.view(), &v, &class_of(&v), &[7, 8, 10, 11]), vec![(0, 4, "TỔNG".to_string())]);
+    }
+
+    #[test]
+    fn an_uncertain_mark_takes_the_syllable_that_makes_a_listed_word_with_its_neighbour() {
+        // "sự cổ" read with the mark of the second syllable split 0.55 hỏi / 0.40 sắc, both
+        // syllables equally frequent: the recognizer alone keeps "cổ"; with "sự cố" a listed word,
+        // the neighbour takes "cố".
+        let v: Vec<String> = ["<blank>", "s", "ự", "c", "ổ", "ố", " ", ","].iter().map(|s| s.to_string()).collect();
+        let mut buckets = vec![Vec::new(); 400];
+        buckets[300] = vec!["sự".to_owned(), "cổ".to_owned(), "cố".to_owned()];
+        let path = [1, 2, 6, 3, 4];
+        let unsure = frames_of(v.len(), &path, 0.55, &[(4, 5, 0.40)]);
+        let mut lex = Lexicon::from_buckets(&buckets, Language::Vietnamese, Language::Vietnamese.weight());
+        assert!(lex.correct(unsure.view(), &v, &class_of(&v), &path).is_empty());
+        lex.add_compounds(["sự cố", "sự kiện"].into_iter());
+        assert_eq!(lex.correct(unsure.view(), &v, &class_of(&v), &path), vec![(3, 5, "cố".to_string())]);
+        // A mark the recognizer is sure of (0.95 / 0.03) is kept: the word is worth 2 nats, not more.
+        let sure = frames_of(v.len(), &path, 0.95, &[(4, 5, 0.03)]);
+        assert!(lex.correct(sure.view(), &v, &class_of(&v), &path).is_empty());
+        // Syllables not one space apart make no word together (`sự, cổ`).
+        let apart = [1, 2, 7, 6, 3, 4];
+        let unsure_apart = frames_of(v.len(), &apart, 0.55, &[(5, 5, 0.40)]);
+        assert!(lex.correct(unsure_apart.view(), &v, &class_of(&v), &apart).is_empty());
     }
 
     #[test]
