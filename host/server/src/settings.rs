@@ -226,8 +226,9 @@ pub struct ModelArgs {
     pub second_reader: SecondReaderArg,
     /// How readings are decoded: `lexicon` re-spells the marks of Vietnamese syllables and the
     /// letters of English words the recognizer is unsure of by their frequency in general text
-    /// (wordfreq's lists, fetched with the models); `greedy` takes the recognizer's best
-    /// character per frame.
+    /// (wordfreq's lists, fetched with the models), Vietnamese neighbours that make a word of
+    /// pyvi's dictionary (fetched too) favoured; `greedy` takes the recognizer's best character
+    /// per frame.
     #[arg(long, env = "OCR_DECODER", value_enum, default_value_t = DecoderArg::Lexicon)]
     pub decoder: DecoderArg,
 }
