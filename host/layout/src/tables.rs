@@ -193,17 +193,18 @@ fn classify(lines: &[Line], rows: &[Row], cols: &[(f32, f32)], em: f32) -> Optio
     if rows.len() >= 2 && numeric_col {
         return Some(RunKind::Table);
     }
-    if rows.len() == 1 && rows[0].lines.len() >= 3 && numbers_in_row >= 2 && names_before_figures(lines, &rows[0]) <= 1
+    if rows.len() == 1 && rows[0].lines.len() >= 3 && numbers_in_row >= 2 && names_before_figures(lines, &rows[0]) <= 2
     {
         return Some(RunKind::Table);
     }
     None
 }
 
-/// How many times, left to right, a row's words are followed by a number: at most once on one item's
-/// row (its name, then its quantity, price and amount: `1   Bánh baget ĐT   6.000   6,000`, a
-/// tax code after them changes nothing), once per field on a row of labelled figures
-/// (`Submission   88   Start 7   88   Completion   11   88`), which is no item.
+/// How many times, left to right, a row's words are followed by a number: once on one item's row
+/// (its name, then its quantity, price and amount: `1   Bánh baget ĐT   6.000   6,000`; a tax
+/// code after them changes nothing), twice where a unit stands among its figures (`KOPI O   2
+/// CUP   2.50   5.00`), once per field on a row of labelled figures (`Submission   88   Start 7
+/// 88   Completion   11   88`: three, no item).
 fn names_before_figures(lines: &[Line], row: &Row) -> usize {
     let numbers: Vec<bool> = row.lines.iter().map(|&l| number_cell(lines[l].text)).collect();
     numbers.windows(2).filter(|w| !w[0] && w[1]).count()

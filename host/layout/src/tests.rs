@@ -165,18 +165,19 @@ fn a_single_item_row_split_in_three_boxes_is_one_table_row() {
 }
 
 #[test]
-fn a_single_item_row_with_its_tax_code_is_a_table_row_but_a_row_of_labelled_figures_is_not() {
-    // Quantity, name, price, amount and tax code: the name is followed by figures once.
+fn a_single_item_row_with_a_unit_and_a_tax_code_is_a_table_row_but_a_row_of_labelled_figures_is_not() {
+    // Name, quantity, unit, price, amount and tax code: words are followed by figures twice.
     let item = page(&[
-        ("2", [20.0, 108.0, 40.0, 128.0]),
-        ("KOPI O", [80.0, 108.0, 200.0, 128.0]),
-        ("2.50", [320.0, 108.0, 400.0, 128.0]),
+        ("KOPI O", [20.0, 108.0, 140.0, 128.0]),
+        ("2", [200.0, 108.0, 220.0, 128.0]),
+        ("CUP", [250.0, 108.0, 300.0, 128.0]),
+        ("2.50", [340.0, 108.0, 400.0, 128.0]),
         ("5.00", [480.0, 108.0, 560.0, 128.0]),
         ("SR", [600.0, 108.0, 640.0, 128.0]),
     ]);
     let s = analyze(&item);
     assert_eq!(s.tables.len(), 1);
-    assert_eq!(s.tables[0].cells.len(), 5);
+    assert_eq!(s.tables[0].cells.len(), 6);
     // Three labels, each followed by its figures: three fields on one row of a form.
     let form = page(&[
         ("Submission", [20.0, 108.0, 160.0, 128.0]),
