@@ -37,6 +37,8 @@ FILES=(
   "asternet.onnx|asterocr==1.0.2|asterocr/assets/asternet.onnx|10c96b533e1f64031d73edfddafd7d4b13595544f11891f0531bcd72cb29be80"
   "vocab.json|asterocr==1.0.2|asterocr/assets/vocab.json|82c6df018ceca8c10876947e0f7df798ed321825276ed7f3bb12ae3ed6dc647b"
   # PaddleOCR's PP-OCRv6 small line recognizer (Apache-2.0), dictionary in its metadata: English lines.
+  # PaddleOCR's PP-OCRv6 small text detector (Apache-2.0): OCR_DETECTOR=ppocr.
+  "PP-OCRv6_det_small.onnx|rapidocr==3.10.0|rapidocr/models/PP-OCRv6_det_small.onnx|090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"
   "PP-OCRv6_rec_small.onnx|rapidocr==3.10.0|rapidocr/models/PP-OCRv6_rec_small.onnx|6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
   # trueocr's Vietnamese line recognizer and its charset (Apache-2.0): the second opinion on
   # Vietnamese lines asternet is unsure of (renamed: the wheel calls them rec.onnx, meta.json).

@@ -1,7 +1,7 @@
 //! Times the OCR pipeline page by page.
 //!
 //! ```text
-//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...
+//! cargo run --release -p ocr-inference --example bench -- [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--detector-kind craft|ppocr|trueocr] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...
 //! ```
 //!
 //! Per page: decode time, detection and recognition time split into model (`Session::run`) and
@@ -41,6 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--fp32" => cfg = cfg.with_float_models(),
             "--whole-page" => cfg.crop_to_content = false,
             "--detector" => cfg.detector_model = args.next().ok_or("--detector needs a file")?,
+            "--detector-kind" => {
+                cfg.detector = match args.next().as_deref() {
+                    Some("craft") => ocr_inference::DetectorKind::Craft,
+                    Some("ppocr") => ocr_inference::DetectorKind::Ppocr,
+                    Some("trueocr") => ocr_inference::DetectorKind::Trueocr,
+                    _ => return Err("--detector-kind needs craft, ppocr or trueocr".into()),
+                }
+            }
             "--recognizer" => {
                 let model = args.next().ok_or("--recognizer needs a file")?;
                 for r in &mut cfg.recognizers {
@@ -62,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if files.is_empty() {
         return Err(
-            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...".into()
+            "usage: bench [--canvas N] [--threads N] [--graph-opt 0-3] [--fp32 | --detector FILE] [--detector-kind craft|ppocr|trueocr] [--recognizer FILE] [--whole-page] [--print] FOLDER_OR_FILES...".into()
         );
     }
 

@@ -35,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Some("craft") => DetectorKind::Craft,
                     Some("trueocr") => DetectorKind::Trueocr,
                     Some("craft+trueocr") => DetectorKind::CraftTrueocr,
+                    Some("ppocr") => DetectorKind::Ppocr,
                     other => return Err(format!("--detector craft|trueocr|craft+trueocr, not {other:?}").into()),
                 }
             }

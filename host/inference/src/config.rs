@@ -33,6 +33,9 @@ pub enum DetectorKind {
     /// digits CRAFT scores under its thresholds (a receipt's quantity column), at trueocr's cost
     /// on top of CRAFT's.
     CraftTrueocr,
+    /// PaddleOCR's PP-OCRv6 small DB detector ([`InferenceConfig::DETECTOR_PPOCR`]): line boxes,
+    /// tilted where the lines are, at a fraction of CRAFT's cost (docs/models.md, "Detection").
+    Ppocr,
 }
 
 /// The recognizer for one language: a CTC line model and its vocabulary (files in the models folder).
@@ -173,6 +176,9 @@ impl InferenceConfig {
     /// trueocr's line detector (PyPI `trueocr`, Apache-2.0, `trueocr/models/det.onnx`), as
     /// published: [`DetectorKind::Trueocr`].
     pub const DETECTOR_TRUEOCR: &str = "trueocr_det.onnx";
+    /// PaddleOCR's PP-OCRv6 small text detector (PyPI `rapidocr` 3.10.0, Apache-2.0,
+    /// `rapidocr/models/PP-OCRv6_det_small.onnx`), as published: [`DetectorKind::Ppocr`].
+    pub const DETECTOR_PPOCR: &str = "PP-OCRv6_det_small.onnx";
     /// The asternet line recognizer as published (float32).
     pub const RECOGNIZER_FP32: &str = "asternet.onnx";
     /// asternet statically quantized to int8 by `scripts/fetch-models.sh` (QDQ, per-channel
@@ -242,6 +248,7 @@ impl InferenceConfig {
         match self.detector {
             DetectorKind::Craft | DetectorKind::CraftTrueocr => &self.detector_model,
             DetectorKind::Trueocr => Self::DETECTOR_TRUEOCR,
+            DetectorKind::Ppocr => Self::DETECTOR_PPOCR,
         }
     }
 
@@ -406,6 +413,9 @@ mod tests {
         let both = InferenceConfig { detector: DetectorKind::CraftTrueocr, ..cfg_dir() }.missing_files();
         assert!(both.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{both:?}");
         assert!(both.iter().any(|p| p.ends_with("craftnet.int8.onnx")), "{both:?}");
+        let ppocr = InferenceConfig { detector: DetectorKind::Ppocr, ..cfg_dir() }.missing_files();
+        assert!(ppocr.iter().any(|p| p.ends_with("PP-OCRv6_det_small.onnx")), "{ppocr:?}");
+        assert!(!ppocr.iter().any(|p| p.ends_with("craftnet.int8.onnx")), "{ppocr:?}");
     }
 
     fn cfg_dir() -> InferenceConfig {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use ndarray::Array2;
-use ocr_core::{DetectParams, EnglishReader, ErrorCode, Lang, OcrLine, Quad, Readers, SecondReader, TextBox};
+use ocr_core::{DetectParams, EnglishReader, ErrorCode, Lang, OcrLine, Quad, Readers, SecondReader, TextBox, geometry};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -19,7 +19,7 @@ use crate::config::{DetectorKind, Device, Family, InferenceConfig, RecognizerSpe
 use crate::detect::{self, GroupParams, ScoreMaps};
 use crate::error::{Error, Result};
 use crate::lexicon::{Language, Lexicon};
-use crate::{line_detector, orient, pieces, recognize, rescue};
+use crate::{db_detector, line_detector, orient, pieces, recognize, rescue};
 
 /// Where a stage's time went: inside `Session::run` (`model`) and everything around it (`other`:
 /// resizing, tensor building, post-processing, cropping, decoding).
@@ -478,8 +478,10 @@ impl Engine {
     /// The detector's lines on the page as it is, and whether its words (or lines) stand mostly
     /// upright (the page lies on its side).
     fn find_lines(&self, page: &RgbImage, params: &DetectParams) -> Result<(Vec<TextBox>, bool, Duration)> {
-        if self.detector_kind == DetectorKind::Trueocr {
-            return self.find_lines_trueocr(&self.detector, page, false);
+        match self.detector_kind {
+            DetectorKind::Trueocr => return self.find_lines_trueocr(&self.detector, page, false),
+            DetectorKind::Ppocr => return self.find_lines_db(page),
+            DetectorKind::Craft | DetectorKind::CraftTrueocr => {}
         }
         let (w, h) = page.dimensions();
         let plan = detect::resize_plan(w, h, params.canvas_size, params.mag_ratio);
@@ -543,6 +545,38 @@ impl Engine {
             .filter(|(_, (v, e))| rescue::reads_as_text(&v.text) && rescue::reads_as_text(&e.text))
             .map(|(b, _)| rescue::as_reported(b));
         Ok((kept.collect(), vi.timing.model + en.timing.model))
+    }
+
+    /// PP-OCRv6's lines ([`db_detector`]) in rows, and whether they stand mostly upright.
+    fn find_lines_db(&self, page: &RgbImage) -> Result<(Vec<TextBox>, bool, Duration)> {
+        let (w, h) = page.dimensions();
+        let (input, scale) = db_detector::input(page);
+        let start = Instant::now();
+        let prob = {
+            let mut session = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+            let outputs = session
+                .run(ort::inputs![TensorRef::from_array_view(&input).map_err(Error::detection)?])
+                .map_err(Error::detection)?;
+            let y = outputs[0].try_extract_array::<f32>().map_err(Error::detection)?;
+            let shape = y.shape().to_vec();
+            if shape.len() != 4 || shape[0] != 1 || shape[1] != 1 {
+                return Err(Error::detection(format!("unexpected PP-OCR detector output shape {shape:?}")));
+            }
+            let prob = y.index_axis(ndarray::Axis(0), 0).index_axis_move(ndarray::Axis(0), 0);
+            prob.into_dimensionality::<ndarray::Ix2>().map_err(Error::detection)?.to_owned()
+        };
+        let model = start.elapsed();
+        let boxes = db_detector::decode(prob.view(), scale, w, h);
+        // Rows are told along the page's text direction: on a tilted receipt a price lies lower
+        // (or higher) than its item's start, by more than the row test allows upright.
+        let words: Vec<(Quad, f32)> = boxes.iter().map(|b| (b.points, b.score)).collect();
+        let (sin, cos) = (-detect::dominant_angle(&words)).sin_cos();
+        let boxes = line_detector::in_rows(boxes, |b| {
+            let (x0, y0, _, y1) = geometry::bounds(&b.points.map(|[x, y]| [cos * x - sin * y, sin * x + cos * y]));
+            (x0, y0, y1)
+        });
+        let on_its_side = orient::mostly_tall(boxes.iter().map(|b| &b.points));
+        Ok((boxes, on_its_side, model))
     }
 
     /// trueocr's lines ([`line_detector`]): the page straightened (unless another detector found

@@ -24,6 +24,7 @@
 //! run it off their runtime (e.g. `spawn_blocking`).
 
 mod config;
+mod db_detector;
 mod decode;
 mod detect;
 mod engine;

@@ -276,22 +276,33 @@ pub(crate) fn worth_straightening(degrees: f32) -> bool {
 /// Upright boxes (in the straightened page's pixels) in reading order: rows top to bottom (a
 /// line joins the row of the first line it overlaps enough vertically), left to right inside a
 /// row.
-pub(crate) fn reading_order(mut boxes: Vec<LineBox>) -> Vec<LineBox> {
-    boxes.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
-    let mut rows: Vec<(LineBox, Vec<LineBox>)> = Vec::new();
-    for b in boxes {
-        let joins = rows.last().is_some_and(|(anchor, _)| {
-            let overlap = anchor.y1.min(b.y1) - anchor.y0.max(b.y0);
-            overlap >= ROW_OVERLAP * (anchor.y1 - anchor.y0).min(b.y1 - b.y0)
+pub(crate) fn reading_order(boxes: Vec<LineBox>) -> Vec<LineBox> {
+    in_rows(boxes, |b| (b.x0, b.y0, b.y1))
+}
+
+/// `items` in rows top to bottom, left to right inside a row, by each one's left, top and
+/// bottom (`place`): an item joins the row of the first one it overlaps vertically by at least
+/// [`ROW_OVERLAP`] of the smaller height.
+pub(crate) fn in_rows<T>(mut items: Vec<T>, place: impl Fn(&T) -> (f32, f32, f32)) -> Vec<T> {
+    items.sort_by(|a, b| {
+        let (pa, pb) = (place(a), place(b));
+        pa.1.total_cmp(&pb.1).then(pa.0.total_cmp(&pb.0))
+    });
+    let mut rows: Vec<((f32, f32), Vec<T>)> = Vec::new();
+    for b in items {
+        let (_, y0, y1) = place(&b);
+        let joins = rows.last().is_some_and(|((a0, a1), _)| {
+            let overlap = a1.min(y1) - a0.max(y0);
+            overlap >= ROW_OVERLAP * (a1 - a0).min(y1 - y0)
         });
         match rows.last_mut() {
             Some((_, row)) if joins => row.push(b),
-            _ => rows.push((b, vec![b])),
+            _ => rows.push(((y0, y1), vec![b])),
         }
     }
     rows.into_iter()
         .flat_map(|(_, mut row)| {
-            row.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            row.sort_by(|a, b| place(a).0.total_cmp(&place(b).0));
             row
         })
         .collect()
