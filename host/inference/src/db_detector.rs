@@ -103,7 +103,7 @@ pub(crate) fn decode(prob: ArrayView2<'_, f32>, scale: [f32; 2], page_w: u32, pa
                     if let Some((label, x0, x1)) = run.take()
                         && label != 0
                     {
-                        push_run(&mut rows, label, y as u32, x0.min(x1), x1);
+                        push_run(&mut rows, label, y as u32, x0, x1);
                     }
                     run = Some((l, x as u32, x as u32));
                 }
@@ -168,13 +168,13 @@ fn mean_inside(prob: ArrayView2<'_, f32>, q: &Quad) -> f32 {
     let (x0, y0, x1, y1) = geometry::bounds(q);
     let (xs, xe) = ((x0.floor().max(0.0)) as usize, (x1.ceil() as usize).min(w));
     let (ys, ye) = ((y0.floor().max(0.0)) as usize, (y1.ceil() as usize).min(h));
+    // Inside a convex quad: on the same side of every edge (no allocation: this runs per pixel).
     let inside = |px: f32, py: f32| {
-        let sides = (0..4).map(|i| {
+        let side = |i: usize| {
             let (a, b) = (q[i], q[(i + 1) % 4]);
             (b[0] - a[0]) * (py - a[1]) - (b[1] - a[1]) * (px - a[0])
-        });
-        let signs: Vec<f32> = sides.collect();
-        signs.iter().all(|&s| s >= 0.0) || signs.iter().all(|&s| s <= 0.0)
+        };
+        (0..4).all(|i| side(i) >= 0.0) || (0..4).all(|i| side(i) <= 0.0)
     };
     let (mut sum, mut n) = (0.0f64, 0u32);
     for y in ys..ye {

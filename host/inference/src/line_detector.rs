@@ -283,29 +283,26 @@ pub(crate) fn reading_order(boxes: Vec<LineBox>) -> Vec<LineBox> {
 /// `items` in rows top to bottom, left to right inside a row, by each one's left, top and
 /// bottom (`place`): an item joins the row of the first one it overlaps vertically by at least
 /// [`ROW_OVERLAP`] of the smaller height.
-pub(crate) fn in_rows<T>(mut items: Vec<T>, place: impl Fn(&T) -> (f32, f32, f32)) -> Vec<T> {
-    items.sort_by(|a, b| {
-        let (pa, pb) = (place(a), place(b));
-        pa.1.total_cmp(&pb.1).then(pa.0.total_cmp(&pb.0))
-    });
-    let mut rows: Vec<((f32, f32), Vec<T>)> = Vec::new();
-    for b in items {
-        let (_, y0, y1) = place(&b);
-        let joins = rows.last().is_some_and(|((a0, a1), _)| {
+pub(crate) fn in_rows<T>(items: Vec<T>, place: impl Fn(&T) -> (f32, f32, f32)) -> Vec<T> {
+    // Each item's place once, not at every comparison.
+    let mut placed: Vec<((f32, f32, f32), T)> = items.into_iter().map(|b| (place(&b), b)).collect();
+    placed.sort_by(|(pa, _), (pb, _)| pa.1.total_cmp(&pb.1).then(pa.0.total_cmp(&pb.0)));
+    // Each item's row: a new one starts at an item that does not overlap the row's first enough.
+    let (mut anchor, mut row): (Option<(f32, f32)>, usize) = (None, 0);
+    let mut in_row: Vec<(usize, f32, T)> = Vec::with_capacity(placed.len());
+    for ((x0, y0, y1), b) in placed {
+        let joins = anchor.is_some_and(|(a0, a1)| {
             let overlap = a1.min(y1) - a0.max(y0);
             overlap >= ROW_OVERLAP * (a1 - a0).min(y1 - y0)
         });
-        match rows.last_mut() {
-            Some((_, row)) if joins => row.push(b),
-            _ => rows.push(((y0, y1), vec![b])),
+        if !joins {
+            row += usize::from(anchor.is_some());
+            anchor = Some((y0, y1));
         }
+        in_row.push((row, x0, b));
     }
-    rows.into_iter()
-        .flat_map(|(_, mut row)| {
-            row.sort_by(|a, b| place(a).0.total_cmp(&place(b).0));
-            row
-        })
-        .collect()
+    in_row.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    in_row.into_iter().map(|(_, _, b)| b).collect()
 }
 
 /// A box of the page straightened by `degrees`, with the paper around it a reader needs
