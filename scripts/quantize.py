@@ -3,13 +3,14 @@
 quantizer, calibrated on real pages. Run by `scripts/fetch-models.sh` in a throwaway venv
 (onnxruntime, onnx, numpy, pillow); the models it writes are then loaded like the float ones.
 
-usage: quantize.py craft|aster MODELS_DIR OUT.onnx [--calib DIR]... [--method minmax|percentile|entropy]
+usage: quantize.py craft|aster|ppdet MODELS_DIR OUT.onnx [--calib DIR]... [--method minmax|percentile|entropy]
                    [--percentile 99.999] [--canvas N]... [--keep-float N] [--per-channel]
 
 --calib DIR   a folder of page images (or of images/ and gt files); the recognizer is calibrated
               on the line crops that the folder's *gt.json files (the fixtures' format) name.
---canvas N    detector calibration sizes (long side), repeatable: activations are calibrated at
-              the scales the detector really runs at.
+--canvas N    CRAFT calibration sizes (long side), repeatable: activations are calibrated at
+              the scales the detector really runs at (PP-OCRv6's detector, `ppdet`, is calibrated
+              at its own input size: host/inference/src/db_detector.rs).
 --keep-float  the detector's first N and last N convolutions stay float (the image input and
               the score maps are the most sensitive to rounding).
 """
@@ -52,6 +53,19 @@ def craft_input(path, canvas):
     # Padding is zero before normalizing in the detector: normalized zero.
     a[h:, :] = -MEAN / STD
     a[:, w:] = -MEAN / STD
+    return a.transpose(2, 0, 1)[None].astype(np.float32)
+
+
+def ppdet_input(path):
+    """PP-OCRv6's detector input (host/inference/src/db_detector.rs): BGR, the short side up to
+    736, the long side at most 2048, each side rounded to a multiple of 32, x / 127.5 - 1."""
+    im = Image.open(path).convert("RGB")
+    short, long = min(im.size), max(im.size)
+    r = 736 / short if short < 736 else 1.0
+    if long * r > 2048:
+        r = 2048 / long
+    w, h = (max(1, round(n * r / 32)) * 32 for n in im.size)
+    a = np.asarray(im.resize((w, h), Image.BILINEAR), np.float32)[:, :, ::-1] / 127.5 - 1.0
     return a.transpose(2, 0, 1)[None].astype(np.float32)
 
 
@@ -107,7 +121,7 @@ class Reader(CalibrationDataReader):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["craft", "aster"])
+    ap.add_argument("model", choices=["craft", "aster", "ppdet"])
     ap.add_argument("models_dir")
     ap.add_argument("out")
     ap.add_argument("--calib", action="append", default=[])
@@ -123,15 +137,17 @@ def main():
     ap.add_argument("--cache", help="calibration ranges: reused when the file exists, written otherwise")
     a = ap.parse_args()
 
-    src = os.path.join(a.models_dir, "craftnet.onnx" if a.model == "craft" else "asternet.onnx")
+    src = os.path.join(a.models_dir, {"craft": "craftnet.onnx", "aster": "asternet.onnx",
+                                      "ppdet": "PP-OCRv6_det_small.onnx"}[a.model])
     work = a.out + ".pre.onnx"
     model = onnx.load(src)
     if a.per_channel and model.opset_import[0].version < 13:
         # Per-channel DequantizeLinear (an axis) needs opset 13.
         model = version_converter.convert_version(model, 13)
     onnx.save(model, work + ".src.onnx")
-    # The recognizer's sequence layers defeat symbolic shape inference; ONNX's own is enough there.
-    quant_pre_process(work + ".src.onnx", work, skip_symbolic_shape=(a.model == "aster"))
+    # The recognizer's sequence layers and PP-OCRv6's resizes defeat symbolic shape inference;
+    # ONNX's own is enough there.
+    quant_pre_process(work + ".src.onnx", work, skip_symbolic_shape=(a.model != "craft"))
     os.unlink(work + ".src.onnx")
     graph = onnx.load(work, load_external_data=False).graph
     input_name = graph.input[0].name
@@ -147,6 +163,10 @@ def main():
         if a.keep_float:
             exclude = convs[: a.keep_float] + convs[-a.keep_float:]
         exclude += [n.name for n in graph.node if n.name not in exclude and any(n.name.startswith(p) for p in a.keep_float_prefix)]
+    elif a.model == "ppdet":
+        samples = [ppdet_input(p) for p in page_paths(a.calib)][: a.max_samples]
+        if not samples:
+            sys.exit("no calibration images")
     else:
         samples = line_crops(a.calib, a.max_samples)
         if not samples:

@@ -196,9 +196,9 @@ pub struct ModelArgs {
     /// Text-line detector: `craft` (CRAFT, `OCR_DETECTOR_MODEL`), `trueocr` (trueocr's line
     /// detector, fetched with the models: cheaper, upright lines on the straightened page),
     /// `craft+trueocr` (CRAFT's lines and trueocr's lines CRAFT missed) or `ppocr` (PaddleOCR's
-    /// PP-OCRv6 small detector, fetched with the models: about half the CPU per page, the same
-    /// reading, more lines found; key-value pairs on forms are found less well; docs/models.md,
-    /// "Detection").
+    /// PP-OCRv6 small detector, fetched with the models, int8 on a CPU with VNNI: about 40 %
+    /// less CPU per page, the same reading, more lines found; key-value pairs on forms are found
+    /// less well; docs/models.md, "Detection").
     #[arg(long, env = "OCR_DETECTOR", value_enum, default_value_t = DetectorArg::Craft)]
     pub detector: DetectorArg,
     /// Detector model file in the models folder (`craftnet.onnx`: the float model as published).
