@@ -181,7 +181,7 @@ impl InferenceConfig {
     pub const DETECTOR_PPOCR: &str = "PP-OCRv6_det_small.onnx";
     /// PP-OCRv6's detector statically quantized to int8 by `scripts/fetch-models.sh` (QDQ,
     /// per-channel weights): about 3.5x less CPU on a CPU with VNNI, the same lines within
-    /// noise (docs/models.md). Read where [`int8_pays`].
+    /// noise (docs/models.md). Read on the CPU where [`int8_pays`].
     pub const DETECTOR_PPOCR_INT8: &str = "PP-OCRv6_det_small.int8.onnx";
     /// The asternet line recognizer as published (float32).
     pub const RECOGNIZER_FP32: &str = "asternet.onnx";
@@ -252,7 +252,8 @@ impl InferenceConfig {
         match self.detector {
             DetectorKind::Craft | DetectorKind::CraftTrueocr => &self.detector_model,
             DetectorKind::Trueocr => Self::DETECTOR_TRUEOCR,
-            DetectorKind::Ppocr if int8_pays() => Self::DETECTOR_PPOCR_INT8,
+            // int8 is a CPU's speed-up; a GPU reads the float model.
+            DetectorKind::Ppocr if self.device == Device::Cpu && int8_pays() => Self::DETECTOR_PPOCR_INT8,
             DetectorKind::Ppocr => Self::DETECTOR_PPOCR,
         }
     }
