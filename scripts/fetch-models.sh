@@ -5,8 +5,8 @@
 # Then builds the int8 models the engine runs by default (craftnet.int8.onnx, asternet.int8.onnx,
 # PP-OCRv6_det_small.int8.onnx: static QDQ quantization with ONNX Runtime's own quantizer,
 # scripts/quantize.py, calibrated on tests/fixtures/calibration: pages rendered for calibration
-# only, in no test and no accuracy set) in a throwaway venv; rebuilt whenever the recipe (quantize.py, its arguments, the
-# calibration pages) changes.
+# only, in no test and no accuracy set) in a throwaway venv; rebuilt whenever the recipe
+# (quantize.py, its arguments, the calibration pages) changes.
 #
 # Usage: scripts/fetch-models.sh [--gpu]
 #   --gpu   also fetch onnxruntime-gpu into <models>/gpu/ (CUDA execution provider; ~255 MB,

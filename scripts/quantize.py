@@ -11,7 +11,7 @@ usage: quantize.py craft|aster|ppdet MODELS_DIR OUT.onnx [--calib DIR]... [--met
 --canvas N    CRAFT calibration sizes (long side), repeatable: activations are calibrated at
               the scales the detector really runs at (PP-OCRv6's detector, `ppdet`, is calibrated
               at its own input size: host/inference/src/db_detector.rs).
---keep-float  the detector's first N and last N convolutions stay float (the image input and
+--keep-float  CRAFT's first N and last N convolutions stay float (the image input and
               the score maps are the most sensitive to rounding).
 """
 import argparse
