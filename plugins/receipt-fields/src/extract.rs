@@ -648,7 +648,10 @@ pub fn seller(page: &Page) -> Vec<Found> {
         }
         let text = page.lines[id as usize].text.trim();
         let f = page.folded(id);
-        if ids.is_empty() && (is_registration(&f) || is_time_stamp(&f)) {
+        // An address starts with a word (a street, a building, a lot): a line of figures and
+        // signs with hardly a letter is a number printed under the name (a registration number
+        // split from its bracket and label, misread: `1 1382!.-W)`).
+        if ids.is_empty() && (is_registration(&f) || is_time_stamp(&f) || !has_letters(&f, 2)) {
             continue;
         }
         // A phone or tax line printed beside the address, in a column of its own, ends nothing.
@@ -1125,6 +1128,21 @@ mod tests {
             ("GST No: 000111222333", 10.0, 110.0, 300.0, 130.0),
         ]);
         assert_eq!(a.as_deref(), Some("No 7, Jalan Besar, 35000 Tapah, Perak."));
+    }
+
+    #[test]
+    fn a_line_of_figures_with_hardly_a_letter_starts_no_address() {
+        // A registration number whose bracket and label the detector set on a line of their
+        // own, read with a stray sign: figures and one letter.
+        let a = address(&[
+            ("KEDAI RUNCIT MAJU", 10.0, 10.0, 300.0, 30.0),
+            ("(CO. No.", 10.0, 35.0, 90.0, 55.0),
+            ("1 1382!.-W)", 100.0, 35.0, 200.0, 55.0),
+            ("No 8, Jalan 7/118B, Desa Tun Razak", 10.0, 60.0, 300.0, 80.0),
+            ("56000 Kuala Lumpur", 10.0, 85.0, 300.0, 105.0),
+            ("GST Reg No: 000999888777", 10.0, 110.0, 300.0, 130.0),
+        ]);
+        assert_eq!(a.as_deref(), Some("No 8, Jalan 7/118B, Desa Tun Razak 56000 Kuala Lumpur"));
     }
 
     #[test]
