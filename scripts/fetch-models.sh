@@ -102,12 +102,12 @@ PPDET_INT8_ARGS="--per-channel"
 RECIPE="$( { echo "onnxruntime==${ORT_VERSION} | $CRAFT_INT8_ARGS | $ASTER_INT8_ARGS | $PPDET_INT8_ARGS"; cat "$QUANTIZE";
              ( cd "$CALIB_DIR" && find . -maxdepth 1 -type f \( -name '*.png' -o -name '*.jpg' -o -name '*gt.json' \) \
                -print0 | sort -z | xargs -0 sha256sum ); } | sha256sum | cut -d' ' -f1)"
+# The int8 models this recipe builds (the quantizer runs below name them in this order).
+INT8_FILES=(craftnet.int8.onnx asternet.int8.onnx PP-OCRv6_det_small.int8.onnx)
 INT8_NEEDED=0
-if [[ ! -f "$MODELS_DIR/craftnet.int8.onnx" || ! -f "$MODELS_DIR/asternet.int8.onnx" \
-      || ! -f "$MODELS_DIR/PP-OCRv6_det_small.int8.onnx" ]] \
-   || [[ "$(cat "$MODELS_DIR/int8.recipe" 2>/dev/null)" != "$RECIPE" ]]; then
-  INT8_NEEDED=1; all_ok=0
-fi
+[[ "$(cat "$MODELS_DIR/int8.recipe" 2>/dev/null)" == "$RECIPE" ]] || INT8_NEEDED=1
+for f in "${INT8_FILES[@]}"; do [[ -f "$MODELS_DIR/$f" ]] || INT8_NEEDED=1; done
+[[ $INT8_NEEDED == 0 ]] || all_ok=0
 if [[ $all_ok == 1 ]]; then
   echo "models already present in $MODELS_DIR"
   exit 0
@@ -173,7 +173,7 @@ if [[ $INT8_NEEDED == 1 ]]; then
     # shellcheck disable=SC2086
     "$VENV/bin/python" "$QUANTIZE" ppdet "$MODELS_DIR" "$MODELS_DIR/PP-OCRv6_det_small.int8.onnx" --calib "$CALIB_DIR" $PPDET_INT8_ARGS ) \
     | grep -v '^Collecting tensor data'
-  ( cd "$MODELS_DIR" && sed -i '/\.int8\.onnx$/d' SHA256SUMS && sha256sum craftnet.int8.onnx asternet.int8.onnx PP-OCRv6_det_small.int8.onnx >> SHA256SUMS )
+  ( cd "$MODELS_DIR" && sed -i '/\.int8\.onnx$/d' SHA256SUMS && sha256sum "${INT8_FILES[@]}" >> SHA256SUMS )
   echo "$RECIPE" > "$MODELS_DIR/int8.recipe"
 fi
 

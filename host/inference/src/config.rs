@@ -420,7 +420,8 @@ mod tests {
         assert!(both.iter().any(|p| p.ends_with("trueocr_det.onnx")), "{both:?}");
         assert!(both.iter().any(|p| p.ends_with("craftnet.int8.onnx")), "{both:?}");
         let ppocr = InferenceConfig { detector: DetectorKind::Ppocr, ..cfg_dir() }.missing_files();
-        let ppocr_det = if int8_pays() { "PP-OCRv6_det_small.int8.onnx" } else { "PP-OCRv6_det_small.onnx" };
+        let ppocr_det =
+            if int8_pays() { InferenceConfig::DETECTOR_PPOCR_INT8 } else { InferenceConfig::DETECTOR_PPOCR };
         assert!(ppocr.iter().any(|p| p.ends_with(ppocr_det)), "{ppocr:?}");
         assert!(!ppocr.iter().any(|p| p.ends_with("craftnet.int8.onnx")), "{ppocr:?}");
     }
