@@ -13,7 +13,11 @@ a FUNSD ground truth in score_structure.py's shape (../shared/tools/), such as a
 - `same_line`: key and value lie in one OCR line (more than half of each box inside it): only
   an in-line split (`Label: value`, `Label 1989`) can link them;
 - `key_unread` / `value_unread`: no OCR line holds more than half of the key's / value's box;
-- `colon_keys`: keys whose text ends with a colon (the rules' strongest cue).
+- `colon_keys`: keys whose text ends with a colon (the rules' strongest cue);
+- `unread_split_across` / `unread_split_down` / `unread_missing`: how an unread key or value
+  lies in the OCR: in two or more lines side by side, in two or more lines one over another
+  (a label set on two lines), partly in one line (a line holds between a tenth and half of it),
+  or in no line at all (the detector did not find it).
 """
 import json
 import sys
@@ -37,7 +41,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     ocr = {d["file"].split("/")[-1]: d["result"]["pages"][0] for d in json.load(open(sys.argv[1]))}
-    totals = dict(pairs=0, own_lines=0, same_line=0, key_unread=0, value_unread=0, colon_keys=0)
+    totals = dict(pairs=0, own_lines=0, same_line=0, key_unread=0, value_unread=0, colon_keys=0,
+                  unread_split_across=0, unread_split_down=0, unread_partly=0, unread_missing=0)
     for image in json.load(open(sys.argv[2]))["images"]:
         page = ocr.get(image["file"])
         if page is None:
@@ -61,8 +66,19 @@ def main():
             elif max((iou(kb, x) for x in boxes), default=0) >= 0.5 and max((iou(vb, x) for x in boxes), default=0) >= 0.5:
                 totals["own_lines"] += 1
             else:
-                totals["key_unread"] += held(kb) <= 0.5
-                totals["value_unread"] += held(vb) <= 0.5
+                for b, name in ((kb, "key_unread"), (vb, "value_unread")):
+                    if held(b) > 0.5:
+                        continue
+                    totals[name] += 1
+                    pieces = [x for x in boxes if overlap(b, x) / area(x) > 0.5]
+                    if held(b) < 0.1:
+                        totals["unread_missing"] += 1
+                    elif len(pieces) < 2:
+                        totals["unread_partly"] += 1
+                    elif max(x[1] for x in pieces) - min(x[1] for x in pieces) > 0.5 * min(x[3] - x[1] for x in pieces):
+                        totals["unread_split_down"] += 1
+                    else:
+                        totals["unread_split_across"] += 1
     print(json.dumps(totals))
 
 
