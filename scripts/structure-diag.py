@@ -14,10 +14,10 @@ a FUNSD ground truth in score_structure.py's shape (../shared/tools/), such as a
   an in-line split (`Label: value`, `Label 1989`) can link them;
 - `key_unread` / `value_unread`: no OCR line holds more than half of the key's / value's box;
 - `colon_keys`: keys whose text ends with a colon (the rules' strongest cue);
-- `unread_split_across` / `unread_split_down` / `unread_missing`: how an unread key or value
-  lies in the OCR: in two or more lines side by side, in two or more lines one over another
-  (a label set on two lines), partly in one line (a line holds between a tenth and half of it),
-  or in no line at all (the detector did not find it).
+- `unread_split_across` / `unread_split_down` / `unread_partly` / `unread_missing`: how an
+  unread key or value lies in the OCR: in two or more lines side by side, in two or more lines
+  one over another (a label set on two lines), partly in one line (a line holds between a
+  tenth and half of it), or in no line at all (the detector did not find it).
 """
 import json
 import sys
