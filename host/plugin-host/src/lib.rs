@@ -621,10 +621,10 @@ mod tests {
     }
 
     #[test]
-    fn deadline_rounds_up_to_whole_ticks() {
+    fn deadline_rounds_up_to_whole_ticks_and_one_for_the_tick_under_way() {
         let limits = Limits { deadline: Duration::from_millis(25), ..Limits::default() };
-        assert_eq!(limits.deadline_ticks(), 3);
-        assert_eq!(Limits::default().deadline_ticks(), 200);
+        assert_eq!(limits.deadline_ticks(), 4);
+        assert_eq!(Limits::default().deadline_ticks(), 201);
     }
 
     #[test]
