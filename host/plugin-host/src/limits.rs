@@ -9,8 +9,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Wall-clock time for one call, instantiation included. Stops a plugin that loops or is
-    /// just slow from holding a worker thread (checked every 10 ms, so the real limit is up to
-    /// one tick later).
+    /// just slow from holding a worker thread (checked every 10 ms: a call is never stopped
+    /// before it, and at most two ticks after it).
     pub deadline: Duration,
     /// Fuel (roughly one unit per WebAssembly instruction) for one call. Stops a plugin that
     /// burns CPU, deterministically: the same input runs out at the same point however loaded
