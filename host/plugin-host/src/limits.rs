@@ -75,7 +75,8 @@ impl Limits {
     /// The deadline in epoch ticks, rounded up, and one more: the ticker runs on its own, so its
     /// next tick may come right after a call starts, and a call is stopped at the deadline's last
     /// tick; the extra one keeps a plugin from being stopped before its whole deadline has passed
-    /// (it is stopped within one tick after it).
+    /// (it is stopped at most two ticks after it: one for the rounding, one for the ticker's
+    /// phase).
     pub(crate) fn deadline_ticks(&self) -> u64 {
         let tick = crate::EPOCH_TICK.as_nanos();
         self.deadline.as_nanos().div_ceil(tick).max(1) as u64 + 1
